@@ -1,0 +1,49 @@
+"""Arguments and helpers shared by several subcommands."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from tqdm import tqdm
+
+from traceanalysis.errors import InputError
+
+T = TypeVar("T")
+
+
+def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
+    """RUNS positional, ``--columns`` mapping and ``--quiet``."""
+    parser.add_argument("runs", metavar="RUNS", help="a runs folder, one run folder or one file")
+    parser.add_argument(
+        "--columns",
+        default=None,
+        help="column mapping for unknown formats, e.g. problem_id=idx,response=output,gold=gt",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or chatter")
+
+
+def add_cache_argument(parser: argparse.ArgumentParser) -> None:
+    """``--cache PATH`` for the SQLite cache file."""
+    parser.add_argument(
+        "--cache", default=None, help="SQLite cache file (default: user cache folder)"
+    )
+
+
+def parse_columns(text: str | None) -> dict[str, str] | None:
+    """Parse ``problem_id=idx,response=output`` into ``{"problem_id": "idx", ...}``."""
+    if not text:
+        return None
+    mapping: dict[str, str] = {}
+    for part in text.split(","):
+        ours, sep, theirs = part.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            raise InputError(f"--columns: expected NAME=SOURCE pairs, got {part!r}")
+        mapping[ours.strip()] = theirs.strip()
+    return mapping
+
+
+def progress(items: Iterable[T], *, quiet: bool, **kwargs: object) -> Iterator[T]:
+    """Wrap ``items`` in a tqdm progress bar unless ``quiet``."""
+    return iter(tqdm(items, disable=quiet, **kwargs))  # type: ignore[call-overload]

@@ -1,0 +1,176 @@
+"""The samples table: one row per sampled response.
+
+Column names and dtypes are a fixed contract (docs/samples-table.md): readers produce
+the core columns, every analysis stage adds its own. ``validate_samples`` splits rows into
+valid ones and :class:`Rejection` records naming file, line and reason; nothing is
+dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+ROLES = ("base", "rl", "distilled", "other")
+GRADE_STATUSES = ("ok", "no_answer", "truncated", "timeout", "parse_error", "ungraded")
+
+# Core columns every reader produces (pandas extension dtypes: nullable where allowed).
+CORE_COLUMNS: dict[str, str] = {
+    "run": "string",
+    "model": "string",
+    "role": "string",
+    "problem_id": "string",
+    "sample_idx": "Int64",
+    "prompt": "string",
+    "response": "string",
+    "reasoning": "string",
+    "gold": "string",
+    "finish_reason": "string",
+    "step": "Int64",
+    "truncated": "boolean",
+    "source_correct": "boolean",  # correctness label carried by the input (e.g. `score`)
+    "source_file": "string",
+    "source_line": "Int64",  # 1-based line (JSONL) or 0-based row (tables)
+}
+REQUIRED = ("run", "problem_id", "sample_idx", "response")
+
+# Columns added by grading (traceanalysis.grading).
+GRADE_COLUMNS: dict[str, str] = {
+    "extracted": "string",
+    "correct": "boolean",
+    "grade_status": "string",
+}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One input row that did not make it into the samples table, and why."""
+
+    file: str
+    line: int | None
+    reason: str
+    run: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class RunInfo:
+    """What is known about one run: from ``run.json`` or guessed from its name."""
+
+    name: str
+    model: str | None = None
+    role: str = "other"
+    role_guessed: bool = True
+    benchmark: str | None = None
+    reference: str | None = None
+    sampling: dict[str, object] = field(default_factory=dict)
+    format: str | None = None
+    files: list[str] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-serialisable dict of every field."""
+        return asdict(self)
+
+
+_ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("distilled", re.compile(r"distil|r1-distill|sft", re.I)),
+    ("rl", re.compile(r"(^|[^a-z])(rl|rlvr|zero|grpo|ppo|dapo|reinforce)([^a-z]|$)", re.I)),
+    ("base", re.compile(r"(^|[^a-z])(base|pretrained|pt)([^a-z]|$)", re.I)),
+]
+
+
+def guess_role(run_name: str) -> str:
+    """Guess a run's role from its name: distill/sft -> distilled, rl/zero/grpo/ppo -> rl, base -> base."""
+    for role, pattern in _ROLE_PATTERNS:
+        if pattern.search(run_name):
+            return role
+    return "other"
+
+
+def read_run_info(run_dir: Path | None, run_name: str) -> RunInfo:
+    """Read ``run.json`` from ``run_dir`` if present, else guess the role from ``run_name``.
+
+    Raises ValueError naming the file when ``run.json`` is not a JSON object or names an
+    unknown role.
+    """
+    meta_path = run_dir / "run.json" if run_dir is not None else None
+    if meta_path is None or not meta_path.is_file():
+        return RunInfo(name=run_name, role=guess_role(run_name), role_guessed=True)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{meta_path}: not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{meta_path}: expected a JSON object")
+    role = meta.get("role")
+    if role is not None and role not in ROLES:
+        raise ValueError(f"{meta_path}: role {role!r} is not one of {', '.join(ROLES)}")
+    known = {"model", "role", "benchmark", "reference", "sampling"}
+    return RunInfo(
+        name=run_name,
+        model=meta.get("model"),
+        role=role if role is not None else guess_role(run_name),
+        role_guessed=role is None,
+        benchmark=meta.get("benchmark"),
+        reference=meta.get("reference"),
+        sampling=dict(meta.get("sampling") or {}),
+        extra={k: v for k, v in meta.items() if k not in known},
+    )
+
+
+def empty_samples() -> pd.DataFrame:
+    """An empty samples table with the core columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in CORE_COLUMNS.items()})
+
+
+def coerce_core_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """Add missing core columns as nulls and cast every core column to its dtype."""
+    out = df.copy()
+    for col, dtype in CORE_COLUMNS.items():
+        if col not in out.columns:
+            out[col] = pd.Series(pd.NA, index=out.index, dtype=dtype)
+        else:
+            out[col] = out[col].astype(dtype)
+    ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
+    return out[ordered]
+
+
+def validate_samples(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
+    """Split ``df`` into valid rows and rejections.
+
+    A row is rejected when a required column is null, the response is empty or blank,
+    ``sample_idx`` is negative, or it repeats an earlier (run, problem_id, sample_idx).
+    Each rejection names ``source_file`` and ``source_line`` when the row carries them.
+    """
+    df = coerce_core_dtypes(df)
+    reasons = pd.Series(pd.NA, index=df.index, dtype="string")
+    for col in REQUIRED:
+        reasons = reasons.mask(reasons.isna() & df[col].isna(), f"missing required field {col!r}")
+    blank = df["response"].fillna("").str.strip().eq("")
+    reasons = reasons.mask(reasons.isna() & blank, "empty response")
+    negative = df["sample_idx"].fillna(0) < 0
+    reasons = reasons.mask(reasons.isna() & negative, "negative sample_idx")
+    dup = df.duplicated(["run", "problem_id", "sample_idx"], keep="first")
+    reasons = reasons.mask(
+        reasons.isna() & dup & df["sample_idx"].notna(),
+        "duplicate (run, problem_id, sample_idx)",
+    )
+    bad = reasons.notna()
+    rejections = [
+        Rejection(
+            file=str(r.source_file) if pd.notna(r.source_file) else "<table>",
+            line=int(r.source_line) if pd.notna(r.source_line) else int(i),
+            reason=str(reasons.at[i]),
+            run=str(r.run) if pd.notna(r.run) else None,
+        )
+        for i, r in df.loc[bad].iterrows()
+    ]
+    return df.loc[~bad].reset_index(drop=True), rejections
