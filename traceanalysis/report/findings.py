@@ -1,0 +1,241 @@
+"""Measured statements, in plain words, for each section of the report.
+
+Every sentence quotes numbers read from the aggregate tables; nothing is asserted that a
+table does not show. Which runs are compared follows :func:`comparison_pairs`: with base,
+RL and distilled runs present, the seed papers' comparisons lead (RL vs base, distilled
+vs RL); with any other mix, each run is compared with the reference run.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from traceanalysis.report.flexible import flexible_findings
+from traceanalysis.schema import RunInfo
+
+
+def comparison_pairs(runs: list[RunInfo], reference: str | None) -> list[tuple[str, str]]:
+    """(a, b) pairs to compare, a against b, the seed papers' comparisons first."""
+    by_role: dict[str, list[str]] = {}
+    for r in runs:
+        by_role.setdefault(r.role, []).append(r.name)
+    pairs: list[tuple[str, str]] = []
+    if all(by_role.get(k) for k in ("base", "rl", "distilled")):
+        pairs += [(rl, by_role["base"][0]) for rl in by_role["rl"]]
+        pairs += [(d, by_role["rl"][0]) for d in by_role["distilled"]]
+    if reference is not None:
+        pairs += [(r.name, reference) for r in runs if r.name != reference]
+    unique: list[tuple[str, str]] = []
+    for a, b in pairs:
+        if (a, b) not in unique and (b, a) not in unique:
+            unique.append((a, b))
+    return unique
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _pts(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100 * x:+.1f} points"
+
+
+def _ci(row: pd.Series, col: str) -> str:
+    lo, hi = row.get(f"{col}_lo", np.nan), row.get(f"{col}_hi", np.nan)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return _pct(row[col])
+    return f"{_pct(row[col])} [{100 * lo:.1f}, {100 * hi:.1f}]"
+
+
+def _max_k(table: pd.DataFrame, prefix: str) -> str | None:
+    ks = [int(m.group(1)) for c in table.columns if (m := re.fullmatch(rf"{prefix}@(\d+)", c))]
+    return f"{prefix}@{max(ks)}" if ks else None
+
+
+def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -> list[str]:
+    """Counts of responses, problems and samples per problem; guessed roles; rejections."""
+    out = [
+        f"{len(samples):,} responses from {len(runs)} run(s) on "
+        f"{samples['problem_id'].nunique():,} problems."
+    ]
+    for r in runs:
+        part = samples[samples["run"] == r.name]
+        per = part.groupby("problem_id").size()
+        spp = (
+            f"{int(per.min())}" if per.min() == per.max() else f"{int(per.min())}-{int(per.max())}"
+        )
+        guessed = " (role guessed from the name)" if r.role_guessed else ""
+        out.append(f"{r.name}: role {r.role}{guessed}, {len(part):,} responses, {spp} per problem.")
+    if "grade_status" in samples.columns:
+        ungraded = samples.groupby("run")["correct"].apply(lambda s: s.isna().all())
+        for run in ungraded[ungraded].index:
+            out.append(f"{run} could not be graded (no gold answers): it has no accuracy figures.")
+    out.append(
+        f"{n_rejected:,} input row(s) rejected (listed below)."
+        if n_rejected
+        else "No input row was rejected."
+    )
+    return out
+
+
+def accuracy_findings(acc: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
+    """pass@1 (accuracy) and pass@n (capability) per run and per compared pair."""
+    if acc is None or acc.empty or "pass@1" not in acc.columns:
+        return ["No accuracy could be computed (no graded responses)."]
+    top, maj = _max_k(acc, "pass"), _max_k(acc, "maj")
+    rows = acc.set_index("run")
+    out = []
+    for run, row in rows.iterrows():
+        text = f"{run}: accuracy (pass@1) {_ci(row, 'pass@1')}"
+        if top and top != "pass@1":
+            text += f", capability ({top}) {_ci(row, top)}"
+        if maj:
+            text += f", {maj} {_pct(row[maj])}"
+        out.append(text + ".")
+    for a, b in pairs:
+        if a not in rows.index or b not in rows.index:
+            continue
+        d1 = rows.at[a, "pass@1"] - rows.at[b, "pass@1"]
+        text = f"{a} vs {b}: accuracy {_pts(d1)}"
+        if top and top != "pass@1":
+            dk = rows.at[a, top] - rows.at[b, top]
+            overlap = _overlaps(rows.loc[a], rows.loc[b], top)
+            text += f", capability ({top}) {_pts(dk)}" + (" (CIs overlap)" if overlap else "")
+            if d1 > 0 and (overlap or dk <= 0):
+                text += f" — {a} is more accurate but not more capable"
+        out.append(text + ".")
+    return out
+
+
+def _overlaps(ra: pd.Series, rb: pd.Series, col: str) -> bool:
+    lo_a, hi_a, lo_b, hi_b = (r.get(f"{col}_{s}", np.nan) for r in (ra, rb) for s in ("lo", "hi"))
+    return bool(lo_a <= hi_b and lo_b <= hi_a)
+
+
+def difficulty_findings(diff: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
+    """Where each compared run gains and loses, by difficulty bin."""
+    if diff is None or diff.empty:
+        return ["No difficulty analysis (no reference run with graded responses)."]
+    wide = diff.pivot_table(
+        index=["bin_index", "bin"], columns="run", values="accuracy", observed=True
+    )
+    counts = diff.groupby("bin", observed=True)["n_problems"].max()
+    out = []
+    for a, b in pairs:
+        if a not in wide.columns or b not in wide.columns:
+            continue
+        delta = (wide[a] - wide[b]).dropna()
+        if delta.empty:
+            continue
+        best, worst = delta.idxmax(), delta.idxmin()
+        out.append(
+            f"{a} vs {b}: largest gain in bin {best[1]} ({_pts(delta[best])}, "
+            f"{int(counts.get(best[1], 0))} problems), smallest change in bin {worst[1]} "
+            f"({_pts(delta[worst])})."
+        )
+    zero = diff[diff["bin"].astype(str) == "0"]
+    for r in zero.itertuples():
+        if r.n_problems and np.isfinite(r.accuracy) and r.accuracy > 0:
+            out.append(
+                f"{r.run} solves {_pct(r.accuracy)} of samples on the {int(r.n_problems)} problems the reference never solved."
+            )
+    return out or ["Difficulty bins computed; no pair to compare."]
+
+
+def language_findings(lex: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
+    """Length and lexicon rates per run; correct vs incorrect length by bin."""
+    if lex is None or lex.empty:
+        return ["No lexical analysis."]
+    key = lex.assign(c=lex["correct"].astype(str), b=lex["difficulty_bin"].astype(str))
+    overall = key[(key["c"] == "all") & (key["b"] == "all")].set_index("run")
+    rates = [c for c in lex.columns if c.endswith("_per_1k")]
+    out = []
+    for run, row in overall.iterrows():
+        bits = ", ".join(f"{c[:-7]} {row[c]:.2f}" for c in rates)
+        out.append(
+            f"{run}: {row['tokens_mean']:.0f} tokens per response on average; per 1k tokens: {bits}."
+        )
+    for a, b in pairs:
+        if a in overall.index and b in overall.index:
+            ratio = overall.at[a, "tokens_mean"] / overall.at[b, "tokens_mean"]
+            out.append(f"{a} responses are {ratio:.2f}x as long as {b}'s.")
+    by_bin = key[(key["c"].isin(["True", "False"])) & (key["b"] != "all")]
+    for run, part in by_bin.groupby("run", sort=False):
+        wide = part.pivot_table(index="b", columns="c", values="tokens_mean")
+        if {"True", "False"} <= set(wide.columns):
+            both = wide.dropna()
+            shorter = int((both["True"] < both["False"]).sum())
+            out.append(
+                f"{run}: correct responses are shorter than incorrect ones in {shorter} of {len(both)} difficulty bins."
+            )
+    return out
+
+
+def behavior_findings(beh: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
+    """Most common behaviours per run, differences per pair, judge agreement."""
+    if beh is None or beh.empty:
+        return ["No behaviour tagging."]
+    out = []
+    for run, part in beh.groupby("run", sort=False):
+        top = part.sort_values("share_present", ascending=False).head(3)
+        out.append(
+            f"{run}: "
+            + ", ".join(
+                f"{r.behavior.replace('_', ' ')} {_pct(r.share_present)}" for r in top.itertuples()
+            )
+            + "."
+        )
+    wide = beh.pivot_table(index="behavior", columns="run", values="share_present")
+    for a, b in pairs:
+        if a in wide.columns and b in wide.columns:
+            d = (wide[a] - wide[b]).dropna().sort_values()
+            if len(d):
+                out.append(
+                    f"{a} vs {b}: biggest rise {d.index[-1].replace('_', ' ')} ({_pts(d.iloc[-1])}), biggest fall {d.index[0].replace('_', ' ')} ({_pts(d.iloc[0])})."
+                )
+    if "kappa" in beh.columns and beh["kappa"].notna().any():
+        out.append(
+            f"Judge vs rules agreement: Cohen's kappa from {beh['kappa'].min():.2f} to {beh['kappa'].max():.2f}."
+        )
+    return out
+
+
+def audit_findings(audit: pd.DataFrame) -> list[str]:
+    """The verdict of the main features per run (length, reflection keywords) and any
+    feature that predicts correctness within problems."""
+    if audit is None or audit.empty:
+        return ["No audit (no graded responses or no features)."]
+    overall = audit[audit["bin"] == "all"]
+    main = overall[overall["feature"].isin(["n_tokens", "n_chars", "reflection_kim2025_count"])]
+    other = overall[~overall.index.isin(main.index) & overall["verdict"].str.startswith("predicts")]
+    return [f"{r.label}, {r.run}: {r.verdict}." for r in pd.concat([main, other]).itertuples()]
+
+
+def build_findings(
+    tables: dict[str, pd.DataFrame],
+    samples: pd.DataFrame,
+    runs: list[RunInfo],
+    reference: str | None,
+    *,
+    n_rejected: int = 0,
+) -> dict[str, list[str]]:
+    """Section key -> measured statements, for every section of :data:`SECTIONS`."""
+    pairs = comparison_pairs(runs, reference)
+    roles = {r.name: r.role for r in runs}
+    lead = []
+    if pairs:
+        lead = ["Comparisons: " + "; ".join(f"{a} vs {b}" for a, b in pairs) + "."]
+    return {
+        "data": data_findings(samples, runs, n_rejected),
+        "accuracy": lead + accuracy_findings(tables.get("accuracy"), pairs),
+        "difficulty": difficulty_findings(tables.get("difficulty"), pairs),
+        "language": language_findings(tables.get("lexical"), pairs),
+        "behaviors": behavior_findings(tables.get("behaviors"), pairs),
+        "flexible": flexible_findings(
+            samples, tables.get("flexible", pd.DataFrame()), pairs, roles
+        ),
+        "audit": audit_findings(tables.get("audit")),
+    }

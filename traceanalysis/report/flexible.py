@@ -1,0 +1,150 @@
+"""Flexible reasoning (arXiv 2505.21067): the distilled-vs-zero-RL argument, measured per run.
+
+Four indicators per run: anthropomorphic tokens and logical connectors per 1k tokens
+(lexicons ``anthropomorphic`` and ``logical_connectors``), and the share of responses with
+multi-perspective thinking and with metacognitive awareness (judge labels when present,
+else the rule tagger). Differences between two runs are paired by problem: the mean over
+shared problems of (run a's per-problem mean - run b's), with a bootstrap CI over problems.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from traceanalysis.audit import bootstrap_mean_ci
+
+INDICATORS = (
+    ("anthropomorphic_per_1k", "anthropomorphic tokens per 1k tokens", None),
+    ("logical_connectors_per_1k", "logical connectors per 1k tokens", None),
+    ("multi_perspective_present", "share with multi-perspective thinking", "multi_perspective"),
+    ("metacognitive_awareness_present", "share with metacognitive awareness", "metacognitive_awareness"),
+)  # fmt: skip
+
+
+def indicator_columns(samples: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Indicator key -> (samples column, label) for the indicators ``samples`` can measure."""
+    found: dict[str, tuple[str, str]] = {}
+    for key, label, behavior in INDICATORS:
+        if behavior is None:
+            if key in samples.columns:
+                found[key] = (key, label)
+            continue
+        for source, how in (("judge", "judge"), ("behavior", "rules")):
+            col = f"{source}_{behavior}_present"
+            if col in samples.columns and samples[col].notna().any():
+                found[key] = (col, f"{label} ({how})")
+                break
+    return found
+
+
+def flexible_table(samples: pd.DataFrame, audit: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ``flexible`` table (long): run, indicator, label, column, value, and the
+    indicator's within-problem AUROC for correctness from ``audit`` where it was audited."""
+    columns = indicator_columns(samples)
+    rows: list[dict[str, object]] = []
+    for run in pd.unique(samples["run"]):
+        part = samples[samples["run"] == run]
+        for key, (col, label) in columns.items():
+            values = part[col].astype("Float64")
+            row: dict[str, object] = {
+                "run": str(run), "indicator": key, "label": label, "column": col,
+                "value": float(values.mean()) if values.notna().any() else np.nan,
+            }  # fmt: skip
+            row.update(_audit_values(audit, col, str(run)))
+            rows.append(row)
+    cols = [
+        "run",
+        "indicator",
+        "label",
+        "column",
+        "value",
+        "auroc_within",
+        "auroc_within_lo",
+        "auroc_within_hi",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _audit_values(audit: pd.DataFrame | None, col: str, run: str) -> dict[str, float]:
+    empty = {"auroc_within": np.nan, "auroc_within_lo": np.nan, "auroc_within_hi": np.nan}
+    if audit is None or audit.empty:
+        return empty
+    feature = col.replace("_present", "_count") if col.endswith("_present") else col
+    hit = audit[(audit["feature"] == feature) & (audit["run"] == run) & (audit["bin"] == "all")]
+    if hit.empty:
+        return empty
+    return {k: float(hit.iloc[0][k]) for k in empty}
+
+
+def paired_difference(
+    samples: pd.DataFrame, column: str, a: str, b: str, *, n_boot: int = 1000, seed: int = 0
+) -> tuple[float, float, float, int]:
+    """Mean over shared problems of (a's problem mean - b's) for ``column``, CI and count."""
+    values = samples[["run", "problem_id"]].assign(v=samples[column].astype("Float64"))
+    means = values[values["run"].isin([a, b])].groupby(["problem_id", "run"])["v"].mean()
+    table = means.unstack("run")
+    if a not in table.columns or b not in table.columns:
+        return np.nan, np.nan, np.nan, 0
+    diff = (table[a] - table[b]).dropna().to_numpy(dtype=float)
+    if len(diff) == 0:
+        return np.nan, np.nan, np.nan, 0
+    lo, hi = bootstrap_mean_ci(diff, n_boot=n_boot, seed=seed)
+    return float(diff.mean()), lo, hi, len(diff)
+
+
+def flexible_findings(
+    samples: pd.DataFrame, table: pd.DataFrame, pairs: list[tuple[str, str]], roles: dict[str, str]
+) -> list[str]:
+    """Plain-words statements for the flexible-reasoning section."""
+    columns = indicator_columns(samples)
+    if not columns:
+        return [
+            "No flexible-reasoning indicator could be measured (lexicons and behaviours missing)."
+        ]
+    out: list[str] = []
+    for run, part in table.groupby("run", sort=False) if not table.empty else []:
+        bits = [f"{_fmt(r.value, r.indicator)} {r.label}" for r in part.itertuples()]
+        out.append(f"{run}: " + "; ".join(bits) + ".")
+    for a, b in pairs:
+        higher, lower, parts = 0, 0, []
+        for key, (col, label) in columns.items():
+            mean, lo, hi, n = paired_difference(samples, col, a, b)
+            if n == 0:
+                continue
+            sign = "higher" if lo > 0 else "lower" if hi < 0 else "no clear difference"
+            higher += lo > 0
+            lower += hi < 0
+            parts.append(
+                f"{label}: {_signed(mean, key)} [{_signed(lo, key)}, {_signed(hi, key)}] ({sign})"
+            )
+        if not parts:
+            continue
+        out.append(f"{a} vs {b}, paired over shared problems: " + "; ".join(parts) + ".")
+        if roles.get(a) == "distilled" and roles.get(b) == "rl":
+            out.append(_flexible_verdict(a, b, higher, lower, len(parts)))
+    return out
+
+
+def _flexible_verdict(a: str, b: str, higher: int, lower: int, total: int) -> str:
+    if higher == total:
+        return f"Measured: {a} (distilled) reasons more flexibly than {b} (RL) on all {total} indicators."
+    if higher > lower:
+        return f"Measured: {a} (distilled) reasons more flexibly than {b} (RL) on {higher} of {total} indicators; the rest show no clear difference or the opposite."
+    if lower > higher:
+        return f"Measured: {a} (distilled) does not reason more flexibly than {b} (RL): {lower} of {total} indicators are lower."
+    return (
+        f"Measured: no clear difference in flexible reasoning between {a} (distilled) and {b} (RL)."
+    )
+
+
+def _fmt(value: float, key: str) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:.2f}" if key.endswith("per_1k") else f"{100 * value:.1f}%"
+
+
+def _signed(value: float, key: str) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:+.2f}" if key.endswith("per_1k") else f"{100 * value:+.1f} pts"

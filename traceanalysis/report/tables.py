@@ -1,0 +1,91 @@
+"""Write every aggregate table as CSV (full precision) and LaTeX (booktabs, via Styler).
+
+CSV keeps every row and full float precision so numbers can be recomputed; the LaTeX
+file is for pasting into a paper: three significant decimals, ``\\toprule``/``\\midrule``/
+``\\bottomrule`` rules (the ``booktabs`` package), special characters escaped, and long
+tables cut to their first ``max_latex_rows`` rows with a comment saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+TABLE_CAPTIONS = {
+    "accuracy": "Accuracy (pass@1) and capability (pass@k, maj@k) per run, 95% bootstrap CIs over problems.",
+    "passk": "pass@k for every k, 95% bootstrap CIs over problems.",
+    "difficulty": "Accuracy by difficulty bin (reference model's success rate) and change vs the reference.",
+    "entropy": "Mean answer entropy (bits) per run and difficulty bin.",
+    "lexical": "Response length and lexicon rates by run, correctness and difficulty bin.",
+    "behaviors": "Share of responses showing each cognitive behaviour, and mean count.",
+    "audit": "Does a feature predict correctness? Pooled vs within-problem AUROC and problem fixed-effects logit (per SD).",
+    "flexible": "Flexible-reasoning indicators per run (2505.21067).",
+}
+_PREFIX_CAPTIONS = {
+    "transitions_": "Problems moving from the reference run's difficulty bin (rows) to {rest}'s bin (columns).",
+    "word_freq_": "Most frequent tokens of {rest} (per 10k tokens).",
+    "distinctive_": "Distinctive tokens, {rest} (log-odds with informative Dirichlet prior, Monroe et al. 2008).",
+}
+
+
+def table_caption(name: str) -> str:
+    """The caption used for table ``name`` in LaTeX and the reports."""
+    if name in TABLE_CAPTIONS:
+        return TABLE_CAPTIONS[name]
+    for prefix, text in _PREFIX_CAPTIONS.items():
+        if name.startswith(prefix):
+            return text.format(rest=name[len(prefix) :].replace("_vs_", " vs "))
+    return name.replace("_", " ")
+
+
+def to_latex(df: pd.DataFrame, name: str, *, max_rows: int = 60, precision: int = 3) -> str:
+    """``df`` as a booktabs LaTeX table (Styler.to_latex), the first ``max_rows`` rows."""
+    shown = df.head(max_rows).reset_index(drop=True)
+    shown = shown.astype({c: "object" for c in shown.columns if shown[c].dtype == bool})
+    styler = (
+        shown.style.format(precision=precision, na_rep="--", escape="latex")
+        .format_index(escape="latex", axis=1)
+        .hide(axis="index")
+    )
+    body = styler.to_latex(
+        hrules=True,
+        caption=_latex_escape(table_caption(name)),
+        label=f"tab:{name.replace('_', '-')}",
+        position="htbp",
+        position_float="centering",
+        column_format="".join(
+            "r" if pd.api.types.is_numeric_dtype(shown[c]) else "l" for c in shown.columns
+        ),
+    )
+    header = f"% {name}: requires \\usepackage{{booktabs}}\n"
+    if len(df) > max_rows:
+        header += f"% first {max_rows} of {len(df)} rows; every row is in {name}.csv\n"
+    return header + body
+
+
+def write_tables(
+    tables: dict[str, pd.DataFrame], out_dir: Path, *, max_latex_rows: int = 60
+) -> dict[str, dict[str, Path]]:
+    """Write ``<name>.csv`` and ``<name>.tex`` for every table; returns name -> {"csv", "tex"}."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, dict[str, Path]] = {}
+    for name in sorted(tables):
+        df = tables[name]
+        csv_path, tex_path = out_dir / f"{name}.csv", out_dir / f"{name}.tex"
+        df.to_csv(csv_path, index=False, lineterminator="\n")
+        tex_path.write_text(to_latex(df, name, max_rows=max_latex_rows), encoding="utf-8")
+        written[name] = {"csv": csv_path, "tex": tex_path}
+    return written
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}  # fmt: skip
+
+
+def _latex_escape(text: str) -> str:
+    return re.sub(r"[\\&%$#_{}~^]", lambda m: _LATEX_SPECIAL[m.group(0)], text)
