@@ -1,0 +1,71 @@
+"""Agreement between our grading and correctness labels the input carried (``source_correct``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score
+
+_LISTED = [
+    "run",
+    "problem_id",
+    "sample_idx",
+    "gold",
+    "extracted",
+    "correct",
+    "source_correct",
+    "grade_status",
+    "source_file",
+    "source_line",
+]
+
+
+def _both(df: pd.DataFrame) -> pd.DataFrame:
+    if "source_correct" not in df.columns or "correct" not in df.columns:
+        return df.iloc[0:0]
+    mask = df["source_correct"].notna() & df["correct"].notna()
+    return df.loc[mask]
+
+
+def agreement_summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Per run: responses labelled by both, share agreeing, Cohen's kappa, and each side's accuracy.
+
+    Empty (no rows) when the input carries no ``source_correct`` labels.
+    """
+    both = _both(df)
+    rows = []
+    for run, part in both.groupby("run", sort=True, observed=True):
+        ours = part["correct"].astype(bool).to_numpy()
+        theirs = part["source_correct"].astype(bool).to_numpy()
+        same = ours == theirs
+        kappa = cohen_kappa_score(theirs, ours) if len(set(ours) | set(theirs)) > 1 else 1.0
+        rows.append(
+            {
+                "run": run,
+                "n_both": len(part),
+                "agreement": float(same.mean()),
+                "kappa": float(kappa),
+                "accuracy_ours": float(ours.mean()),
+                "accuracy_source": float(theirs.mean()),
+                "n_disagree": int((~same).sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "run",
+            "n_both",
+            "agreement",
+            "kappa",
+            "accuracy_ours",
+            "accuracy_source",
+            "n_disagree",
+        ],
+    )
+
+
+def disagreements(df: pd.DataFrame) -> pd.DataFrame:
+    """The responses where our ``correct`` and the input's ``source_correct`` differ."""
+    both = _both(df)
+    diff = both.loc[both["correct"].astype(bool) != both["source_correct"].astype(bool)]
+    cols = [c for c in _LISTED if c in diff.columns]
+    return diff[cols].sort_values(["run", "problem_id", "sample_idx"]).reset_index(drop=True)

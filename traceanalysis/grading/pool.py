@@ -1,0 +1,124 @@
+"""A pool of worker processes that grades jobs with a per-item deadline.
+
+Each worker holds one job at a time, so the parent knows when every job started. A worker
+that overruns ``timeout`` plus a grace period (its own alarm could not interrupt a long
+C-level computation) is killed and replaced; its job gets status ``timeout``. A worker that
+dies mid-job is replaced too; its job is recorded as ``parse_error`` (unverified).
+Workers are forked from a forkserver that has math-verify preloaded, so starting or
+replacing one costs milliseconds and never copies the parent's threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+
+from traceanalysis.grading.verifier import Job, Outcome, worker_main
+
+_PRELOAD = ["traceanalysis.grading.verifier"]
+
+
+@dataclass
+class _Worker:
+    process: mp.process.BaseProcess
+    conn: Connection
+    job: Job | None = None
+    started: float = 0.0
+
+
+@dataclass
+class PoolStats:
+    """What happened in one :meth:`VerifierPool.run`: jobs done, workers killed or lost."""
+
+    jobs: int = 0
+    killed: int = 0
+    crashed: int = 0
+    timings: list[float] = field(default_factory=list)
+
+
+class VerifierPool:
+    """Grade :class:`Job` objects in ``workers`` processes, each under a deadline."""
+
+    def __init__(self, workers: int, timeout: float, grace: float | None = None):
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self.hard_limit = timeout + (grace if grace is not None else max(1.0, 0.5 * timeout))
+        self._ctx = mp.get_context("forkserver")
+        self._ctx.set_forkserver_preload(_PRELOAD)
+        self.stats = PoolStats()
+
+    def _start_worker(self) -> _Worker:
+        parent_conn, child_conn = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=worker_main, args=(child_conn, self.timeout), daemon=True
+        )
+        process.start()
+        child_conn.close()
+        return _Worker(process, parent_conn)
+
+    @staticmethod
+    def _stop(worker: _Worker, *, kill: bool) -> None:
+        if kill:
+            worker.process.kill()
+        else:
+            try:
+                worker.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        worker.process.join(timeout=2.0)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+        worker.conn.close()
+
+    def run(self, jobs: Iterable[Job], on_outcome: Callable[[Outcome], None]) -> PoolStats:
+        """Grade every job, calling ``on_outcome`` in the parent as each verdict arrives."""
+        pending = deque(jobs)
+        pool = [self._start_worker() for _ in range(min(self.workers, len(pending)))]
+        try:
+            while pending or any(w.job is not None for w in pool):
+                for worker in pool:
+                    if worker.job is None and pending:
+                        worker.job = pending.popleft()
+                        worker.started = time.monotonic()
+                        worker.conn.send(worker.job)
+                busy = [w for w in pool if w.job is not None]
+                now = time.monotonic()
+                wait_for = max(0.0, min(w.started + self.hard_limit - now for w in busy))
+                ready = set(wait([w.conn for w in busy], timeout=wait_for))
+                for i, worker in enumerate(pool):
+                    if worker.job is None:
+                        continue
+                    if worker.conn in ready:
+                        pool[i] = self._collect(worker, on_outcome)
+                    elif time.monotonic() - worker.started > self.hard_limit:
+                        on_outcome(Outcome(worker.job.key, worker.job.answer, "timeout", None))
+                        self.stats.killed += 1
+                        self.stats.jobs += 1
+                        self._stop(worker, kill=True)
+                        pool[i] = self._start_worker()
+        finally:
+            for worker in pool:
+                self._stop(worker, kill=worker.job is not None)
+        return self.stats
+
+    def _collect(self, worker: _Worker, on_outcome: Callable[[Outcome], None]) -> _Worker:
+        job = worker.job
+        assert job is not None
+        try:
+            outcome = worker.conn.recv()
+        except (EOFError, OSError):  # the worker died mid-job (e.g. out of memory)
+            self.stats.crashed += 1
+            self.stats.jobs += 1
+            on_outcome(Outcome(job.key, job.answer, "parse_error", None))
+            self._stop(worker, kill=True)
+            return self._start_worker()
+        self.stats.jobs += 1
+        self.stats.timings.append(time.monotonic() - worker.started)
+        worker.job = None
+        on_outcome(outcome)
+        return worker

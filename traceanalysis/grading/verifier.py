@@ -1,0 +1,139 @@
+"""What a worker process does with one grading job: parse with math-verify, then verify.
+
+Runs inside worker processes only (math-verify's own timeouts use ``SIGALRM``, which fails
+outside a main thread). Its internal timeouts are switched off and replaced by one
+per-item alarm that raises :class:`Deadline` — a ``BaseException`` so that math-verify's
+``except Exception`` handlers cannot swallow it. The parent process still kills a worker
+that ignores the alarm (a long C-level computation), see :mod:`traceanalysis.grading.pool`.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from dataclasses import dataclass
+from importlib.metadata import version
+
+from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+from sympy import FiniteSet
+
+GRADER_VERSION = f"1+math-verify-{version('math-verify')}"
+
+_BOXED_ONLY = [LatexExtractionConfig(boxed_match_priority=0)]
+_PLAIN_TEXT = [LatexExtractionConfig(), ExprExtractionConfig()]
+
+# math-verify warns once that its own timeout is off; ours replaces it.
+logging.getLogger("math_verify").setLevel(logging.ERROR)
+
+
+class Deadline(BaseException):
+    """Raised by the per-item alarm inside a worker."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unique thing to grade: a boxed answer, or a final text to extract an answer from."""
+
+    key: str
+    answer: str | None  # the extracted \boxed{} content, when there was a box
+    text: str | None  # the final part of the response, when there was no box
+    gold: str | None
+    strict_sets: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict for one job: the answer it found, its grade status and correctness."""
+
+    key: str
+    extracted: str | None
+    status: str
+    correct: bool | None
+
+
+def _parse_gold(gold: str) -> list[object]:
+    wrapped = gold if "\\boxed" in gold else "\\boxed{" + gold + "}"
+    parsed = parse(wrapped, extraction_config=_PLAIN_TEXT, parsing_timeout=None)
+    return parsed or parse(gold, extraction_config=_PLAIN_TEXT, parsing_timeout=None)
+
+
+def _gold_candidates(parsed_gold: list[object], strict_sets: bool) -> list[object]:
+    """Without strict sets, each element of a "find all" gold set also counts as a match."""
+    if strict_sets:
+        return parsed_gold
+    extra = [
+        element
+        for g in parsed_gold
+        if isinstance(g, FiniteSet) and len(g.args) >= 2
+        for element in g.args
+    ]
+    return list(parsed_gold) + extra
+
+
+def _extract_from_text(text: str) -> tuple[list[object], str | None]:
+    parsed = parse(text, extraction_config=_PLAIN_TEXT, parsing_timeout=None)
+    if not parsed:
+        return [], None
+    strings = [p for p in parsed if isinstance(p, str)]
+    return parsed, (strings[0] if strings else str(parsed[0]))
+
+
+def grade_job(job: Job) -> Outcome:
+    """Grade one job (no deadline here: :func:`grade_with_deadline` adds it)."""
+    if job.answer is not None:
+        extracted: str | None = job.answer
+        pred = parse(
+            "\\boxed{" + job.answer + "}", extraction_config=_BOXED_ONLY, parsing_timeout=None
+        )
+        if not pred:
+            return Outcome(job.key, extracted, "parse_error", False if job.gold else None)
+    else:
+        pred, extracted = _extract_from_text(job.text or "")
+        if not pred:
+            return Outcome(
+                job.key, None, "no_answer" if job.gold else "ungraded", False if job.gold else None
+            )
+    if job.gold is None:
+        return Outcome(job.key, extracted, "ungraded", None)
+    gold = _parse_gold(job.gold)
+    if not gold:
+        return Outcome(job.key, extracted, "parse_error", None)
+    candidates = _gold_candidates(gold, job.strict_sets)
+    ok = verify(candidates, pred, timeout_seconds=None)
+    return Outcome(job.key, extracted, "ok", bool(ok))
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise Deadline()
+
+
+def grade_with_deadline(job: Job, timeout: float) -> Outcome:
+    """Grade ``job`` under a ``timeout``-second alarm; a timeout gives status ``timeout``."""
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return grade_job(job)
+    except Deadline:
+        return Outcome(job.key, job.answer, "timeout", None)
+    except Exception:  # recorded: a crash inside sympy is an unverified item
+        return Outcome(job.key, job.answer, "parse_error", None)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def worker_main(conn: object, timeout: float) -> None:
+    """Worker loop: receive a :class:`Job`, send back its :class:`Outcome`; None ends it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    while True:
+        try:
+            job = conn.recv()  # type: ignore[attr-defined]
+        except (EOFError, OSError):  # the parent went away
+            return
+        if job is None:
+            return
+        try:
+            outcome = grade_with_deadline(job, timeout)
+        except Deadline:  # the alarm fired between the verdict and its cancellation
+            outcome = Outcome(job.key, job.answer, "timeout", None)
+        conn.send(outcome)  # type: ignore[attr-defined]
