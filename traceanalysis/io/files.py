@@ -1,0 +1,180 @@
+"""One input file (or dataset folder) -> detected format -> rows in core dtypes.
+
+Detection is by content: a few records are sniffed and each format's ``sniff`` looks at
+their keys. The file extension only says how to read records (JSON Lines, JSON, parquet,
+CSV, zip, Arrow); an unknown extension is sniffed as JSON Lines.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from traceanalysis.errors import InputError
+from traceanalysis.io import (
+    hf_dataset,
+    inspect_log,
+    lighteval,
+    lm_eval,
+    mapping,
+    native,
+    openai_batch,
+    qwen_math,
+    trl,
+    verl,
+)
+from traceanalysis.io.coerce import coerce_columns
+from traceanalysis.io.jsonl import iter_jsonl, read_jsonl, records_frame, sniff_jsonl
+from traceanalysis.schema import Rejection
+
+# Most specific first: native is the fallback for anything naming problem_id + response.
+FORMATS: tuple[ModuleType, ...] = (openai_batch, lm_eval, qwen_math, verl, trl, lighteval, native)
+FORMAT_NAMES = tuple(m.NAME for m in FORMATS) + (inspect_log.NAME, mapping.NAME)
+DATA_SUFFIXES = {".jsonl", ".ndjson", ".json", ".parquet", ".csv", ".eval", ".arrow"}
+
+
+@dataclass
+class FileRead:
+    """What one input file yielded."""
+
+    path: Path
+    format: str | None
+    frame: pd.DataFrame | None = None
+    rejections: list[Rejection] = field(default_factory=list)
+    merged_rows: int = 0
+    skipped: str | None = None  # why a file was not read as samples (e.g. a results JSON)
+
+
+def detect_records(records: list[dict]) -> ModuleType | None:
+    """The format module whose ``sniff`` accepts these sample records, or None."""
+    records = [r for r in records if isinstance(r, dict)]
+    if not records:
+        return None
+    columns = set().union(*(r.keys() for r in records))
+    for fmt in FORMATS:
+        if fmt.sniff(columns, records[0]):
+            return fmt
+    return None
+
+
+def _head_records(frame: pd.DataFrame, n: int = 5) -> list[dict]:
+    return frame.head(n).drop(columns=["source_line", "source_file"], errors="ignore").to_dict(
+        "records"
+    )
+
+
+def _unknown(path: Path, columns: list[str]) -> InputError:
+    shown = ", ".join(map(str, columns[:15])) or "none"
+    return InputError(
+        f"unknown format (columns: {shown}); pass --columns, "
+        "e.g. problem_id=idx,response=output,gold=answer",
+        file=str(path),
+    )
+
+
+def _expand_table(
+    path: Path,
+    frame: pd.DataFrame,
+    columns: dict[str, str] | None,
+    pre: list[Rejection],
+    fmt: ModuleType | None = None,
+) -> FileRead:
+    """Detect the layout of an in-memory table (unless given) and turn it into core rows."""
+    fmt = fmt or detect_records(_head_records(frame))
+    name = str(path)
+    if fmt is None:
+        if not columns:
+            if frame.empty and pre:  # every line was bad: report them, nothing to detect
+                return FileRead(path, "unknown", frame.iloc[0:0], pre)
+            raise _unknown(path, [c for c in frame.columns if c != "source_line"])
+        raw, rejections = mapping.expand(frame, name, columns)
+        fmt_name = mapping.NAME
+    else:
+        raw, rejections = fmt.expand(frame, name)
+        fmt_name = fmt.NAME
+    merged = int(raw.attrs.get("merged_rows", 0))
+    if "source_file" not in raw.columns and "source_file" in frame.columns:
+        raw["source_file"] = frame["source_file"]
+    coerced, bad = coerce_columns(raw, name)
+    return FileRead(path, fmt_name, coerced, pre + rejections + bad, merged)
+
+
+def _read_jsonl_file(path: Path, columns: dict[str, str] | None) -> FileRead:
+    head = sniff_jsonl(path)
+    fmt = detect_records(head)
+    if fmt in (native, None):  # the fast columnar path for plain tables
+        frame, pre = read_jsonl(path)
+    else:
+        records, pre = iter_jsonl(path)
+        frame = records_frame(records)
+    return _expand_table(path, frame, columns, pre, fmt)
+
+
+def _read_json_file(path: Path, columns: dict[str, str] | None) -> FileRead:
+    try:
+        obj = json.loads(path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # Not one JSON document: maybe JSON Lines under a .json name.
+        if sniff_jsonl(path):
+            return _read_jsonl_file(path, columns)
+        raise InputError(f"not valid JSON ({exc})", file=str(path)) from None
+    if inspect_log.is_log(obj):
+        frame, rejections = inspect_log.read_log(path)
+        coerced, bad = coerce_columns(frame, str(path))
+        return FileRead(path, inspect_log.NAME, coerced, rejections + bad)
+    if isinstance(obj, list) and obj and all(isinstance(r, dict) for r in obj):
+        frame = pd.DataFrame.from_records(obj)
+        frame["source_line"] = range(len(frame))
+        return _expand_table(path, frame, columns, [])
+    return FileRead(path, None, skipped="JSON file that is not a samples file (e.g. results)")
+
+
+def _read_parquet(path: Path, columns: dict[str, str] | None) -> FileRead:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"not a readable parquet file ({exc})", file=str(path)) from None
+    frame = table.to_pandas()
+    frame["source_line"] = range(len(frame))
+    return _expand_table(path, frame, columns, [])
+
+
+def _read_csv(path: Path, columns: dict[str, str] | None) -> FileRead:
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"not a readable CSV file ({exc})", file=str(path)) from None
+    frame = frame.replace("", None) if len(frame) else frame
+    frame["source_line"] = range(len(frame))
+    return _expand_table(path, frame, columns, [])
+
+
+def read_file(path: Path, columns: dict[str, str] | None = None) -> FileRead:
+    """Read one input file or dataset folder; raise InputError when it is unusable."""
+    suffix = path.suffix.lower()
+    try:
+        if hf_dataset.is_dataset_dir(path) or suffix == ".arrow":
+            frame = hf_dataset.read_dataset(path)
+            return _expand_table(path, frame, columns, [])
+        if suffix == ".eval" or (suffix not in DATA_SUFFIXES and zipfile.is_zipfile(path)):
+            if not inspect_log.is_eval_zip(path):
+                raise InputError("zip archive that is not an inspect_ai .eval log", file=str(path))
+            frame, rejections = inspect_log.read_log(path)
+            coerced, bad = coerce_columns(frame, str(path))
+            return FileRead(path, inspect_log.NAME, coerced, rejections + bad)
+        if suffix == ".json":
+            return _read_json_file(path, columns)
+        if suffix == ".parquet":
+            return _read_parquet(path, columns)
+        if suffix == ".csv":
+            return _read_csv(path, columns)
+        return _read_jsonl_file(path, columns)
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror or exc})", file=str(path)) from None

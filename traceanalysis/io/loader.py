@@ -1,0 +1,178 @@
+"""``load_runs``: a runs folder (or one run, or one file) -> one validated samples table."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from traceanalysis.errors import InputError
+from traceanalysis.io.discover import RunSource, discover_runs
+from traceanalysis.io.files import FileRead, read_file
+from traceanalysis.io.mapping import check_mapping
+from traceanalysis.io.think import split_think
+from traceanalysis.schema import (
+    CORE_COLUMNS,
+    Rejection,
+    RunInfo,
+    empty_samples,
+    read_run_info,
+    validate_samples,
+)
+
+_THINK_TAG = r"(?i)</?think>"
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, or of every file under a folder (names and bytes, in order)."""
+    digest = hashlib.sha256()
+    paths = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for p in paths:
+        if path.is_dir():
+            digest.update(str(p.relative_to(path)).encode())
+        with p.open("rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def apply_think(df: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``reasoning`` from ``<think>`` blocks and mark truncated responses.
+
+    A response is truncated when its input said so, when a ``<think>`` opens and never
+    closes, or when ``finish_reason == "length"``. Only rows holding a think tag are split.
+    """
+    df = df.copy()
+    tagged = df["response"].str.contains(_THINK_TAG, regex=True, na=False)
+    unclosed = pd.Series(False, index=df.index)
+    if tagged.any():
+        parts = [split_think(text) for text in df.loc[tagged, "response"].tolist()]
+        found = pd.Series([p[0] for p in parts], index=df.index[tagged], dtype="string")
+        fill = df.loc[tagged, "reasoning"].isna()
+        df.loc[fill[fill].index, "reasoning"] = found[fill]
+        unclosed.loc[tagged] = [p[2] for p in parts]
+    length = df["finish_reason"].fillna("").str.lower().eq("length")
+    given = df["truncated"].fillna(False).astype(bool)
+    df["truncated"] = (given | unclosed | length).astype("boolean")
+    return df
+
+
+def _number_auto_samples(df: pd.DataFrame) -> pd.DataFrame:
+    """Give rows without a sample index their order within (run, problem_id)."""
+    if "_auto_idx" not in df.columns:
+        return df
+    auto = df["_auto_idx"].fillna(False).astype(bool)
+    if auto.any():
+        order = df.loc[auto].groupby(["run", "problem_id"], sort=False, dropna=False).cumcount()
+        df.loc[auto, "sample_idx"] = order.astype("Int64")
+    return df.drop(columns="_auto_idx")
+
+
+def _run_frame(source: RunSource, reads: list[FileRead], info: RunInfo) -> pd.DataFrame:
+    frames = [r.frame for r in reads if r.frame is not None and len(r.frame)]
+    if not frames:
+        return empty_samples()
+    frame = pd.concat(frames, ignore_index=True)
+    names = pd.Series(source.name, index=frame.index, dtype="string")
+    if source.bare and "run" in frame.columns:  # a bare file may carry several runs
+        names = frame["run"].fillna(source.name).astype("string")
+    frame["run"] = names
+    return frame
+
+
+def _finish_run_info(info: RunInfo, rows: pd.DataFrame, formats: list[str]) -> None:
+    """Fill model (from the data, when run.json gives none) and the detected formats."""
+    if info.model is None and "model" in rows.columns:
+        models = rows["model"].dropna().unique().tolist()
+        if len(models) == 1:
+            info.model = str(models[0])
+            info.extra.setdefault("model_source", "data")
+    info.format = "+".join(sorted(set(formats))) if formats else None
+
+
+def load_runs(
+    path: str | Path, columns: dict[str, str] | None = None, *, progress: bool = False
+) -> pd.DataFrame:
+    """Load a runs folder, a single run folder or a single file into the samples table.
+
+    ``columns`` maps samples-table names to source columns for files no reader recognises
+    (``{"problem_id": "idx", "response": "output"}``). The result carries
+    ``attrs["runs"]`` (run name -> :class:`RunInfo`), ``attrs["rejections"]`` (every
+    rejected row with file, line and reason), ``attrs["inputs"]`` (one dict per file:
+    run, file, format, sha256, rows, merged_rows) and ``attrs["skipped"]`` ((path, reason)
+    for files that were not read as samples). Raises InputError for unusable input.
+    """
+    root = Path(path)
+    if not root.exists():
+        raise InputError("no such file or folder", file=str(root))
+    if columns:
+        check_mapping(columns)
+    found = discover_runs(root)
+    if not found.runs:
+        raise InputError("no runs found (expected run folders or data files)", file=str(root))
+    total = sum(len(r.files) for r in found.runs)
+    bar = tqdm(total=total, disable=not progress, desc="reading", unit="file")
+    runs: dict[str, RunInfo] = {}
+    rejections: list[Rejection] = []
+    inputs: list[dict[str, object]] = []
+    skipped = list(found.skipped)
+    parts: list[pd.DataFrame] = []
+    for source in found.runs:
+        try:
+            base_info = read_run_info(source.folder if not source.bare else None, source.name)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        reads: list[FileRead] = []
+        for file in source.files:
+            bar.set_postfix_str(file.name, refresh=False)
+            read = read_file(file, columns)
+            bar.update(1)
+            if read.skipped:
+                skipped.append((str(file), read.skipped))
+                continue
+            reads.append(read)
+            rejections.extend(dataclasses.replace(r, run=source.name) for r in read.rejections)
+            inputs.append(
+                {
+                    "run": source.name,
+                    "file": str(file),
+                    "format": read.format,
+                    "sha256": file_sha256(file),
+                    "rows": 0 if read.frame is None else len(read.frame),
+                    "merged_rows": read.merged_rows,
+                }
+            )
+        frame = _run_frame(source, reads, base_info)
+        formats = [r.format for r in reads if r.format]
+        for name in frame["run"].dropna().unique().tolist() or [source.name]:
+            info = dataclasses.replace(base_info, name=name, files=[str(f) for f in source.files])
+            if name != source.name:
+                info = dataclasses.replace(info, role=read_run_info(None, name).role)
+            _finish_run_info(info, frame[frame["run"] == name], formats)
+            runs[name] = info
+        parts.append(frame)
+    bar.close()
+    if not inputs and not rejections:
+        reasons = "; ".join(f"{p}: {why}" for p, why in skipped[:3])
+        raise InputError(f"no samples files found ({reasons or 'empty'})", file=str(root))
+    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts
+    ) else empty_samples()
+    table = _number_auto_samples(table)
+    for name, info in runs.items():
+        mask = table["run"] == name
+        table.loc[mask, "role"] = info.role
+        if info.model is not None:
+            table.loc[mask, "model"] = info.model
+    valid, invalid = validate_samples(table)
+    valid = apply_think(valid)[list(CORE_COLUMNS)]
+    valid.attrs = {
+        "runs": runs,
+        "rejections": rejections + invalid,
+        "inputs": inputs,
+        "skipped": skipped,
+    }
+    return valid

@@ -1,0 +1,45 @@
+"""TRL GRPO completion logs: ``completions/completions_<step>.parquet`` (``log_completions``).
+
+Columns: ``step``, ``prompt``, ``completion``, one column per reward function (e.g.
+``accuracy_reward``, ``format_reward``) and ``advantage``. Prompts and completions may be
+chat message lists (conversational datasets); their text content is used.
+
+No problem id: responses are grouped by prompt and the id is a hash of the prompt text;
+sample index = order within the problem across the run's files (step order). The first
+reward column whose name mentions accuracy/correct gives ``source_correct`` (> 0 is
+correct); with none, it stays null.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from traceanalysis.io.util import message_text, text_id
+from traceanalysis.schema import Rejection
+
+NAME = "trl"
+_LABEL = re.compile(r"accura|correct", re.IGNORECASE)
+
+
+def sniff(columns: set[str], first: dict) -> bool:
+    """``prompt`` and ``completion`` plus ``step`` or ``advantage``."""
+    return {"prompt", "completion"} <= columns and bool({"step", "advantage"} & columns)
+
+
+def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection]]:
+    """Rename to samples-table columns; ids from the prompt text."""
+    prompts = [message_text(p) for p in frame["prompt"].tolist()]
+    out = pd.DataFrame(index=frame.index)
+    out["problem_id"] = [text_id(p) for p in prompts]
+    out["prompt"] = prompts
+    out["response"] = [message_text(c) for c in frame["completion"].tolist()]
+    if "step" in frame.columns:
+        out["step"] = frame["step"]
+    label = next((c for c in frame.columns if _LABEL.search(str(c))), None)
+    if label is not None:
+        out["source_correct"] = frame[label]
+    out["_auto_idx"] = True
+    out["source_line"] = frame["source_line"]
+    return out, []
