@@ -1,0 +1,95 @@
+"""Statistics over the extracted answers of a problem: maj@k and answer entropy.
+
+Answers are compared by :func:`traceanalysis.grading.normalize_answer` (layout-only
+LaTeX removed), the key the grader also uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from traceanalysis.grading.extract import normalize_answer
+
+
+def _answers(df: pd.DataFrame) -> pd.DataFrame:
+    """Graded rows with an answer: run, problem_id, sample_idx, answer key, correct."""
+    mask = df["correct"].notna() & df["extracted"].notna() & df["grade_status"].eq("ok")
+    part = df.loc[mask, ["run", "problem_id", "sample_idx", "extracted", "correct"]].copy()
+    part["answer"] = [normalize_answer(str(a)) for a in part["extracted"]]
+    return part
+
+
+def majority_vote(answers: list[str], correct: list[bool]) -> bool:
+    """Is the most frequent answer correct? Ties go to the answer that appeared first."""
+    if not answers:
+        return False
+    counts: dict[str, int] = {}
+    verdict: dict[str, bool] = {}
+    for answer, ok in zip(answers, correct, strict=True):
+        counts[answer] = counts.get(answer, 0) + 1
+        verdict.setdefault(answer, bool(ok))
+    best = max(counts.values())
+    winner = next(a for a in counts if counts[a] == best)  # dicts keep first-seen order
+    return verdict[winner]
+
+
+def majority_at_k(df: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
+    """Per (run, problem_id): ``maj`` (0/1) over the first ``k`` graded samples by sample_idx.
+
+    ``k=None`` uses all of a problem's graded samples (maj@n, each problem its own n).
+    Samples that are graded but carry no answer (no_answer, truncated) are among the k
+    but do not vote; a problem with no vote counts as wrong. Problems with fewer than
+    ``k`` graded samples are left out.
+    """
+    graded = df.loc[df["correct"].notna()].sort_values(["run", "problem_id", "sample_idx"])
+    if k is not None:
+        graded = graded.groupby(["run", "problem_id"], observed=True, sort=False).head(k)
+    sizes = graded.groupby(["run", "problem_id"], observed=True, sort=True).size()
+    voters = _answers(graded)
+    grouped = {
+        key: g for key, g in voters.groupby(["run", "problem_id"], observed=True, sort=False)
+    }
+    rows = []
+    for (run, pid), n in sizes.items():
+        if k is not None and n < k:
+            continue
+        g = grouped.get((run, pid))
+        maj = majority_vote(g["answer"].tolist(), g["correct"].tolist()) if g is not None else False
+        rows.append({"run": run, "problem_id": pid, "n": int(n), "maj": float(maj)})
+    return pd.DataFrame(rows, columns=["run", "problem_id", "n", "maj"])
+
+
+def entropy_bits(answers: list[str]) -> float:
+    """Shannon entropy (bits) of the empirical distribution of ``answers``; NaN when empty."""
+    if not answers:
+        return float("nan")
+    _, counts = np.unique(np.asarray(answers, dtype=object), return_counts=True)
+    p = counts / counts.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def answer_entropy(df: pd.DataFrame) -> pd.DataFrame:
+    """Per (run, problem_id): ``entropy`` (bits) of its extracted answers and ``n_answers``.
+
+    Every sample with an extracted answer counts (whatever its grade); samples without
+    one are left out, and a problem with no answer at all has NaN entropy.
+    """
+    mask = df["extracted"].notna()
+    part = df.loc[mask, ["run", "problem_id", "extracted"]]
+    keys = [normalize_answer(str(a)) for a in part["extracted"]]
+    part = part.assign(answer=keys)
+    all_problems = df[["run", "problem_id"]].drop_duplicates()
+    rows = [
+        {
+            "run": run,
+            "problem_id": pid,
+            "entropy": entropy_bits(g["answer"].tolist()),
+            "n_answers": len(g),
+        }
+        for (run, pid), g in part.groupby(["run", "problem_id"], observed=True, sort=True)
+    ]
+    ent = pd.DataFrame(rows, columns=["run", "problem_id", "entropy", "n_answers"])
+    out = all_problems.merge(ent, on=["run", "problem_id"], how="left")
+    out["n_answers"] = out["n_answers"].fillna(0).astype(int)
+    return out.sort_values(["run", "problem_id"]).reset_index(drop=True)
