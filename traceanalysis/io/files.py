@@ -161,8 +161,9 @@ def read_file(path: Path, columns: dict[str, str] | None = None) -> FileRead:
     suffix = path.suffix.lower()
     try:
         if hf_dataset.is_dataset_dir(path) or suffix == ".arrow":
-            frame = hf_dataset.read_dataset(path)
-            return _expand_table(path, frame, columns, [])
+            read = _expand_table(path, hf_dataset.read_dataset(path), columns, [])
+            read.format = f"{hf_dataset.NAME}:{read.format}"
+            return read
         if suffix == ".eval" or (suffix not in DATA_SUFFIXES and zipfile.is_zipfile(path)):
             if not inspect_log.is_eval_zip(path):
                 raise InputError("zip archive that is not an inspect_ai .eval log", file=str(path))
