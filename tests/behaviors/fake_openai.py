@@ -1,0 +1,145 @@
+"""A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions API.
+
+Scriptable per request (in arrival order): ``("429", retry_after_s)``, ``("500",)``,
+``("malformed_body",)`` (HTTP 200 with a body that is not JSON), ``("slow", seconds)``,
+``("garbage",)`` (valid API body, unreadable answer), ``("tagged",)`` (answer as
+``<count>N</count>`` free text) and ``("ok",)``; after the script the server answers
+correctly. The correct answer for behaviour B is the number of ``#B`` markers in the
+judged response. Runs in a daemon thread (``with FakeOpenAI() as server``) or as a
+process (``python fake_openai.py --latency 0.05 --port-file F``) that exits by itself
+after ``--idle-exit`` seconds without requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+_BEHAVIOR = re.compile(r"Behaviour: .*\((\w+)\)")
+_RESPONSE = re.compile(r"<response>\n(.*)\n</response>", re.DOTALL)
+
+
+def correct_answer(body: dict) -> tuple[str, int]:
+    """(behaviour, count of ``#behaviour`` markers) read from the request's user message."""
+    user = body["messages"][-1]["content"]
+    behavior = _BEHAVIOR.search(user).group(1)  # type: ignore[union-attr]
+    response = _RESPONSE.search(user).group(1)  # type: ignore[union-attr]
+    return behavior, len(re.findall(rf"#{behavior}\b", response))
+
+
+class FakeOpenAI:
+    """The server; ``requests`` lists every request body received (retries included)."""
+
+    def __init__(self, script: list[tuple] | None = None, latency: float = 0.0, port: int = 0):
+        self.script = list(script or [])
+        self.latency = latency
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        self.last_request = time.monotonic()
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL for the OpenAI client."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def _next_action(self, body: dict) -> tuple:
+        with self.lock:
+            self.requests.append(body)
+            self.last_request = time.monotonic()
+            return self.script.pop(0) if self.script else ("ok",)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _send(self, status: int, payload: bytes, headers: dict | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                action = fake._next_action(body)
+                if fake.latency:
+                    time.sleep(fake.latency)
+                kind = action[0]
+                if kind == "429":
+                    err = {"error": {"message": "rate limited", "type": "rate_limit"}}
+                    self._send(429, json.dumps(err).encode(), {"Retry-After": str(action[1])})
+                    return
+                if kind == "500":
+                    self._send(500, b'{"error": {"message": "boom", "type": "server_error"}}')
+                    return
+                if kind == "malformed_body":
+                    self._send(200, b'{"id": "x", "choices": [ {"message": ')
+                    return
+                if kind == "slow":
+                    time.sleep(action[1])
+                behavior, count = correct_answer(body)
+                content = json.dumps(
+                    {"justification": f"{count} markers", "present": count > 0, "count": count}
+                )
+                if kind == "garbage":
+                    content = "I cannot decide."
+                elif kind == "tagged":
+                    content = f"The behaviour appears.\n<count>{count}</count>"
+                reply = {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "fake"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+                }
+                self._send(200, json.dumps(reply).encode())
+
+        return Handler
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def main() -> None:
+    """Serve until idle for ``--idle-exit`` seconds; write the port to ``--port-file``."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--port-file", required=True)
+    parser.add_argument("--idle-exit", type=float, default=60.0)
+    args = parser.parse_args()
+    with FakeOpenAI(latency=args.latency) as fake:
+        Path(args.port_file).write_text(str(fake.server.server_address[1]))
+        while time.monotonic() - fake.last_request < args.idle_exit:
+            time.sleep(0.2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""The judge's configuration, requests and results, shared by both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from traceanalysis.behaviors.prompts import DEFAULT_PROMPT, JudgeAnswer
+from traceanalysis.errors import InputError
+
+# Per-label statuses: ok (parsed answer), unparseable (answer that no parser could read),
+# failed (no answer after all retries, or a non-retryable error).
+LABEL_STATUSES = ("ok", "unparseable", "failed")
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    """How to judge: the backend spec (``openai:MODEL`` or ``hf:PATH``) and its options.
+
+    Generation parameters (temperature, seed, max_tokens, structured, max_response_chars)
+    are part of every label's cache key; concurrency, timeouts and retries are not.
+    """
+
+    judge: str
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    concurrency: int = 8
+    temperature: float = 0.0
+    seed: int = 0
+    max_tokens: int = 300
+    timeout: float = 120.0
+    max_attempts: int = 6
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    structured: bool = True
+    max_response_chars: int = 24000
+    prompt: str = DEFAULT_PROMPT
+    behaviors: tuple[str, ...] | None = None
+    column: str = "response"
+    sample: int | None = None
+    sample_seed: int = 0
+    max_calls: int | None = None
+    cache_path: str | None = None
+    batch_size: int = 8
+
+    @property
+    def backend(self) -> str:
+        """``openai`` or ``hf``."""
+        return parse_judge_spec(self.judge)[0]
+
+    @property
+    def target(self) -> str:
+        """The model name (openai) or model folder (hf)."""
+        return parse_judge_spec(self.judge)[1]
+
+    def params(self) -> dict[str, object]:
+        """The generation parameters that change an answer (part of the cache key)."""
+        return {
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "max_tokens": self.max_tokens,
+            "structured": self.structured,
+            "max_response_chars": self.max_response_chars,
+        }
+
+
+def parse_judge_spec(spec: str) -> tuple[str, str]:
+    """Split ``openai:MODEL`` / ``hf:PATH`` into ``(backend, target)``; InputError otherwise."""
+    backend, sep, target = spec.partition(":")
+    if not sep or backend not in ("openai", "hf") or not target:
+        raise InputError(f"--judge: expected openai:MODEL or hf:PATH, got {spec!r}")
+    return backend, target
+
+
+@dataclass(frozen=True)
+class JudgeRequest:
+    """One call: the label key, the behaviour and the chat messages."""
+
+    key: str
+    behavior: str
+    messages: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class JudgeResult:
+    """The outcome of one call: status, parsed answer, raw text, error and attempts made."""
+
+    status: str
+    answer: JudgeAnswer | None
+    raw: str
+    error: str = ""
+    attempts: int = 1
+
+
+ResultCallback = Callable[[JudgeRequest, JudgeResult], None]
