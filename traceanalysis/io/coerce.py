@@ -69,7 +69,9 @@ def to_id(value: Any) -> Any:
         return str(int(value))
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
-    raise BadValue(f"expected a string or integer id, got {type(value).__name__} {_describe(value)}")
+    raise BadValue(
+        f"expected a string or integer id, got {type(value).__name__} {_describe(value)}"
+    )
 
 
 def to_int(value: Any) -> Any:

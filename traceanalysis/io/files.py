@@ -65,8 +65,10 @@ def detect_records(records: list[dict]) -> ModuleType | None:
 
 
 def _head_records(frame: pd.DataFrame, n: int = 5) -> list[dict]:
-    return frame.head(n).drop(columns=["source_line", "source_file"], errors="ignore").to_dict(
-        "records"
+    return (
+        frame.head(n)
+        .drop(columns=["source_line", "source_file"], errors="ignore")
+        .to_dict("records")
     )
 
 
@@ -176,6 +178,12 @@ def read_file(path: Path, columns: dict[str, str] | None = None) -> FileRead:
             return _read_parquet(path, columns)
         if suffix == ".csv":
             return _read_csv(path, columns)
+        if suffix not in DATA_SUFFIXES and not sniff_jsonl(path):
+            raise InputError(
+                "unknown format: not JSON Lines, JSON, parquet, CSV, an inspect_ai .eval log "
+                "or a saved Hugging Face dataset",
+                file=str(path),
+            )
         return _read_jsonl_file(path, columns)
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})", file=str(path)) from None

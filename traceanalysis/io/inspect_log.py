@@ -61,7 +61,9 @@ def read_eval_zip(path: Path) -> tuple[dict, list[tuple[str, object]], list[Reje
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                     rejections.append(Rejection(f"{path}!{name}", None, f"not valid JSON ({exc})"))
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
-        raise InputError(f"not a readable inspect_ai .eval archive ({exc})", file=str(path)) from None
+        raise InputError(
+            f"not a readable inspect_ai .eval archive ({exc})", file=str(path)
+        ) from None
     return header, samples, rejections
 
 

@@ -83,9 +83,7 @@ def iter_jsonl(path: Path) -> tuple[list[tuple[int, dict]], list[Rejection]]:
                 continue
             if not isinstance(value, dict):
                 rejections.append(
-                    Rejection(
-                        name, line_no, f"expected a JSON object, got {type(value).__name__}"
-                    )
+                    Rejection(name, line_no, f"expected a JSON object, got {type(value).__name__}")
                 )
                 continue
             records.append((line_no, value))

@@ -33,7 +33,9 @@ def sniff(columns: set[str], first: dict) -> bool:
 def _gold(doc: Mapping) -> object:
     choices = as_list(doc.get("choices"))
     indexes = as_list(doc.get("gold_index"))
-    golds = [choices[int(i)] for i in indexes if isinstance(i, (int, float)) and int(i) < len(choices)]
+    golds = [
+        choices[int(i)] for i in indexes if isinstance(i, (int, float)) and int(i) < len(choices)
+    ]
     if not golds:
         return None
     return golds[0] if len(golds) == 1 else golds

@@ -158,9 +158,11 @@ def load_runs(
     if not inputs and not rejections:
         reasons = "; ".join(f"{p}: {why}" for p, why in skipped[:3])
         raise InputError(f"no samples files found ({reasons or 'empty'})", file=str(root))
-    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
-        len(p) for p in parts
-    ) else empty_samples()
+    table = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else empty_samples()
+    )
     table = _number_auto_samples(table)
     for name, info in runs.items():
         mask = table["run"] == name

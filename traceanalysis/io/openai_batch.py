@@ -69,7 +69,7 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
             rejections.append(Rejection(file, line, "response.body has no choices"))
             continue
         run, problem, sample = parse_custom_id(custom_id)
-        for i, choice in enumerate(choices):
+        for choice in choices:
             text = get_path(choice, "message.content")
             if text is None:
                 text = get_path(choice, "text")

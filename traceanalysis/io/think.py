@@ -17,9 +17,8 @@ def split_think(text: str) -> tuple[str | None, str, bool]:
     never closes — such a response was cut off and has no final part. A closing tag with
     no opening one (chat templates often put ``<think>`` in the prompt) splits there.
     """
-    close = None
-    for close in _CLOSE.finditer(text):
-        pass
+    closes = list(_CLOSE.finditer(text))
+    close = closes[-1] if closes else None
     open_ = _OPEN.search(text)
     if close is None:
         if open_ is None:
