@@ -1,0 +1,233 @@
+"""The whole analysis: load -> grade -> difficulty -> lexical -> behaviours (-> judge) ->
+audit -> tables -> findings, then figures and the report folder.
+
+Every stage is cached in the stage cache (:mod:`traceanalysis.report.stage_cache`) under
+a key of its version, its options and the keys of the stages it reads, so a rerun costs
+little and a changed option recomputes only the stages that depend on it. A stage whose
+module is not installed or fails to import is skipped with a note shown in the report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from traceanalysis.audit import AUDIT_VERSION, audit
+from traceanalysis.cache import content_hash
+from traceanalysis.errors import InputError
+from traceanalysis.report import assemble as asm
+from traceanalysis.report import feature_stages as fs
+from traceanalysis.report.findings import build_findings
+from traceanalysis.report.flexible import flexible_table
+from traceanalysis.report.manifest import write_manifest
+from traceanalysis.report.stage_cache import StageCache, file_fingerprint, stage_cache_dir
+from traceanalysis.report.tables import write_tables
+from traceanalysis.schema import Rejection, RunInfo
+
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class ReportOptions:
+    """Options of :func:`analyze` and :func:`build_report` (the ``report`` command's flags)."""
+
+    reference: str | None = None  # run whose success rates define difficulty bins
+    judge: str = "none"  # none | openai:MODEL | hf:PATH
+    lexicons: str | None = None  # folder of lexicon YAML files (default: shipped ones)
+    tokenizer: str | None = None  # reference tokenizer (default: tiktoken cl100k_base)
+    max_examples: int = 50  # responses per run in the HTML sample browser
+    cache: str | None = None  # SQLite cache file; the stage cache sits beside it
+    columns: dict[str, str] | None = None  # column mapping for unknown formats
+    title: str | None = None
+    quiet: bool = False
+    workers: int | None = None  # grading processes (default: CPU count)
+    grade_timeout: float = 5.0
+    n_boot: int = 1000  # bootstrap resamples for the audit's CIs
+    seed: int = 0
+    stage_cache: bool = True  # False: recompute every stage
+
+
+@dataclass
+class Analysis:
+    """What :func:`analyze` computed: the samples table, tables, findings and bookkeeping."""
+
+    samples: pd.DataFrame
+    runs: list[RunInfo]
+    reference: str | None
+    tables: dict[str, pd.DataFrame]
+    findings: dict[str, list[str]]
+    notes: dict[str, list[str]]
+    rejections: list[Rejection]
+    dropped: dict[str, object]
+    stages: dict[str, dict[str, object]] = field(
+        default_factory=dict
+    )  # name -> key, cached, seconds
+    keys: dict[str, str] = field(default_factory=dict)  # stage name -> full cache key
+
+
+class _Runner:
+    """Runs stages through the stage cache, timing each and ticking one progress bar."""
+
+    def __init__(self, options: ReportOptions, total: int) -> None:
+        self.cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
+        self.stages: dict[str, dict[str, object]] = {}
+        self.bar = tqdm(total=total, desc="report", unit="stage", disable=options.quiet)
+
+    def run(self, name: str, version: str, opts: dict[str, object], deps: list[str], compute):  # noqa: ANN001, ANN201
+        """Value of stage ``name`` (cached or computed) and its key."""
+        self.bar.set_postfix_str(name)
+        key = StageCache.key(name, version, opts, *deps)
+        start = time.perf_counter()
+        value = self.cache.cached(name, key, compute)
+        self.stages[name] = {
+            "version": version, "key": key[:16], "cached": self.cache.hits[name],
+            "seconds": round(time.perf_counter() - start, 3),
+        }  # fmt: skip
+        self.bar.update(1)
+        return value, key
+
+    def add_columns(
+        self,
+        name: str,
+        version: str,
+        opts: dict[str, object],
+        deps: list[str],
+        df: pd.DataFrame,
+        func,
+    ):  # noqa: ANN001
+        """Run a per-response stage ``func(df) -> df`` and cache only the columns it adds."""
+
+        def compute() -> tuple[pd.DataFrame, dict[str, object]]:
+            out = func(df)
+            if len(out) != len(df):
+                raise RuntimeError(f"stage {name} changed the number of rows")
+            new = [c for c in out.columns if c not in df.columns]
+            attrs = {k: v for k, v in out.attrs.items() if k not in df.attrs}
+            return out[new].reset_index(drop=True), attrs
+
+        (cols, attrs), key = self.run(name, version, opts, deps, compute)
+        merged = pd.concat([df.reset_index(drop=True), cols.set_axis(range(len(df)))], axis=1)
+        merged.attrs = {**df.attrs, **attrs}
+        return merged, key
+
+
+def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Analysis:
+    """Load, grade and analyse a runs folder: every table, finding and note; writes no files."""
+    options = options or ReportOptions()
+    runs_path = Path(runs_path)
+    if not runs_path.exists():
+        raise InputError("no such runs folder or file", file=str(runs_path))
+    notes: dict[str, list[str]] = {}
+    runner = _Runner(options, total=10)
+    try:
+        fingerprint = content_hash(file_fingerprint(runs_path))
+        df, load_key = runner.run(
+            "load", fs.LOAD_VERSION, {"columns": options.columns}, [fingerprint],
+            lambda: fs.load(runs_path, options.columns, progress=not options.quiet),
+        )  # fmt: skip
+        df, dropped = fs.align_problems(df)
+        notes.setdefault("data", []).extend(dropped.pop("notes"))
+        runs = fs.run_infos(df)
+        df, grade_key = fs.grade_stage(runner, df, load_key, options)
+        reference = fs.pick_reference(df, runs, options.reference)
+        df, diff_key = fs.difficulty_stage(runner, df, grade_key, reference, notes)
+        df, lex_key = fs.lexical_stage(runner, df, load_key, options, notes)
+        df, beh_key = fs.behavior_stage(runner, df, load_key, notes)
+        df, judge_key = fs.judge_stage(runner, df, load_key, options, notes)
+
+        tables: dict[str, pd.DataFrame] = {}
+        acc_deps = [grade_key, diff_key]
+        tables.update(asm.accuracy_tables(runner, df, runs, reference, acc_deps, notes))
+        lex_deps = [lex_key, grade_key, diff_key]
+        tables.update(asm.language_tables(runner, df, runs, reference, lex_deps, notes))
+        tables.update(asm.behavior_tables(runner, df, [beh_key, judge_key], notes))
+        audit_opts = {"n_boot": options.n_boot, "seed": options.seed}
+        feature_keys = [grade_key, diff_key, lex_key, beh_key, judge_key]
+        tables["audit"], audit_key = runner.run(
+            "audit", AUDIT_VERSION, audit_opts, feature_keys,
+            lambda: audit(df, n_boot=options.n_boot, seed=options.seed),
+        )  # fmt: skip
+        tables["flexible"] = flexible_table(df, tables["audit"])
+        rejections = list(df.attrs.get("rejections", []))
+        findings = build_findings(tables, df, runs, reference, n_rejected=len(rejections))
+        runner.bar.update(1)
+    finally:
+        runner.bar.close()
+    keys = {"load": load_key, "grade": grade_key, "difficulty": diff_key, "lexical": lex_key,
+            "behaviors": beh_key, "judge": judge_key, "audit": audit_key}  # fmt: skip
+    return Analysis(
+        df, runs, reference, tables, findings, notes, rejections, dropped, runner.stages, keys
+    )
+
+
+def write_report(analysis: Analysis, out: str | Path, options: ReportOptions | None = None) -> Path:
+    """Write the report folder for ``analysis``; returns the path of its ``index.html``.
+
+    Layout (DESIGN.md): index.html, report.md, figures/, tables/, samples.parquet,
+    manifest.json. Figures come from the stage cache when their inputs are unchanged.
+    """
+    options = options or ReportOptions()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    timer = _StepTimer(analysis.stages)
+    with timer("write_tables"):
+        write_tables(analysis.tables, out / "tables")
+    with timer("write_samples"):
+        asm.write_samples(analysis.samples, out / "samples.parquet")
+    with timer("figures"):
+        cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
+        figures = asm.figures_stage(
+            cache, list(analysis.keys.values()), analysis, out / "figures", analysis.notes
+        )
+    analysis.stages["figures"]["cached"] = cache.hits.get("figures", False)
+    with timer("render"):
+        ctx = asm.report_context(analysis, figures, options, title=options.title or out.name)
+        write_manifest(ctx.manifest, out / "manifest.json")
+        asm.render(ctx, out)
+    return out / "index.html"
+
+
+def build_report(
+    runs_path: str | Path, out: str | Path | None = None, options: ReportOptions | None = None
+) -> Path:
+    """Analyse ``runs_path`` and write the report folder ``out`` (default ``reports/<name>``).
+
+    Returns the path of ``index.html``; prints a one-line summary unless ``options.quiet``.
+    """
+    options = options or ReportOptions()
+    runs_path = Path(runs_path)
+    out = Path(out) if out is not None else Path("reports") / runs_path.resolve().name
+    start = time.perf_counter()
+    analysis = analyze(runs_path, options)
+    index = write_report(analysis, out, options)
+    total = time.perf_counter() - start
+    if not options.quiet:
+        print(
+            f"report: {index} ({len(analysis.samples):,} responses, {len(analysis.runs)} run(s), "
+            f"{total:.1f} s)"
+        )
+    return index
+
+
+class _StepTimer:
+    """``with timer(name):`` records the block's seconds in ``stages[name]``."""
+
+    def __init__(self, stages: dict[str, dict[str, object]]) -> None:
+        self.stages = stages
+        self.name = ""
+        self.start = 0.0
+
+    def __call__(self, name: str) -> _StepTimer:
+        self.name = name
+        return self
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        seconds = round(time.perf_counter() - self.start, 3)
+        self.stages.setdefault(self.name, {})["seconds"] = seconds

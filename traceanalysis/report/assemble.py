@@ -1,0 +1,241 @@
+"""Aggregate tables, figures and the report files, for the report pipeline.
+
+Each table group is cached under the keys of the per-response stages it reads; figures
+are cached with their files so a warm rerun only copies them. A table function that is
+not available is skipped with a note in the report instead of a crash.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from traceanalysis.report.context import ReportContext
+from traceanalysis.report.feature_stages import SKIPPED, optional, version_of
+from traceanalysis.report.findings import comparison_pairs
+from traceanalysis.report.manifest import build_manifest
+from traceanalysis.schema import RunInfo
+
+TABLES_VERSION = "1"
+FIGURES_VERSION = "1"
+
+
+def _note(notes: dict[str, list[str]], section: str, text: str) -> None:
+    notes.setdefault(section, []).append(text)
+
+
+def accuracy_tables(
+    runner: Any, df: pd.DataFrame, runs: list[RunInfo], reference: str | None,
+    deps: list[str], notes: dict[str, list[str]],
+) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """accuracy, passk, difficulty, transitions_<run>, entropy."""
+    metrics = {n: optional("traceanalysis.metrics", n) for n in
+               ("accuracy_table", "passk_table", "difficulty_table", "transition_table", "entropy_table")}  # fmt: skip
+    if df["correct"].notna().sum() == 0:
+        _note(
+            notes,
+            "accuracy",
+            "No response could be graded (no gold answers): accuracy tables are empty.",
+        )
+        return {}
+    missing = sorted(n for n, f in metrics.items() if f is None)
+    if missing:
+        _note(notes, "accuracy", f"Skipped (not available): {', '.join(missing)}.")
+    roles = {r.name: r.role for r in runs}
+
+    def compute() -> dict[str, pd.DataFrame]:
+        out: dict[str, pd.DataFrame] = {}
+        if metrics["accuracy_table"]:
+            out["accuracy"] = metrics["accuracy_table"](df)
+            if "role" not in out["accuracy"].columns:
+                out["accuracy"].insert(1, "role", out["accuracy"]["run"].map(roles))
+        if metrics["passk_table"]:
+            out["passk"] = metrics["passk_table"](df)
+        if reference is not None:
+            if metrics["difficulty_table"]:
+                out["difficulty"] = metrics["difficulty_table"](df, reference)
+            if metrics["entropy_table"]:
+                out["entropy"] = metrics["entropy_table"](df, reference)
+            if metrics["transition_table"]:
+                for r in runs:
+                    if r.name != reference and df.loc[df["run"] == r.name, "correct"].notna().any():
+                        out[f"transitions_{r.name}"] = metrics["transition_table"](
+                            df, reference, r.name
+                        )
+        return out
+
+    opts = {"reference": reference, "missing": missing}
+    value, _ = runner.run("tables_accuracy", TABLES_VERSION, opts, deps, compute)
+    return value
+
+
+def language_tables(
+    runner: Any, df: pd.DataFrame, runs: list[RunInfo], reference: str | None,
+    deps: list[str], notes: dict[str, list[str]],
+) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """lexical, word_freq_<run>, distinctive_<a>_vs_<b> for the compared pairs."""
+    if SKIPPED in deps[0] or "n_tokens" not in df.columns:
+        return {}
+    funcs = {
+        n: optional("traceanalysis.lexical", n)
+        for n in ("lexical_table", "word_frequencies", "distinctive_tokens")
+    }
+    missing = sorted(n for n, f in funcs.items() if f is None)
+    if missing:
+        _note(notes, "language", f"Skipped (not available): {', '.join(missing)}.")
+    pairs = comparison_pairs(runs, reference)
+
+    def compute() -> dict[str, pd.DataFrame]:
+        out: dict[str, pd.DataFrame] = {}
+        if funcs["lexical_table"]:
+            out["lexical"] = funcs["lexical_table"](df)
+        if funcs["word_frequencies"]:
+            for r in runs:
+                out[f"word_freq_{r.name}"] = funcs["word_frequencies"](df, r.name)
+        if funcs["distinctive_tokens"]:
+            for a, b in pairs:
+                out[f"distinctive_{a}_vs_{b}"] = funcs["distinctive_tokens"](df, a, b)
+        return out
+
+    value, _ = runner.run(
+        "tables_language", TABLES_VERSION, {"pairs": pairs, "missing": missing}, deps, compute
+    )
+    return value
+
+
+def behavior_tables(
+    runner: Any, df: pd.DataFrame, deps: list[str], notes: dict[str, list[str]]
+) -> dict[str, pd.DataFrame]:
+    """behaviors (rules, and judge agreement where judge labels exist)."""
+    func = optional("traceanalysis.behaviors", "behaviors_table")
+    if SKIPPED in deps[0] or not any(c.startswith("behavior_") for c in df.columns):
+        return {}
+    if func is None:
+        _note(notes, "behaviors", "Skipped (not available): behaviors_table.")
+        return {}
+    value, _ = runner.run(
+        "tables_behaviors",
+        version_of(func, TABLES_VERSION),
+        {},
+        deps,
+        lambda: {"behaviors": func(df)},
+    )
+    return value
+
+
+def figures_stage(
+    cache: Any, key_parts: list[str], analysis: Any, out_dir: Path, notes: dict[str, list[str]]
+) -> list[Any]:
+    """Draw the figures (report.figures.make_figures) or copy them from the stage cache."""
+    make = optional("traceanalysis.report.figures", "make_figures")
+    if make is None:
+        _note(notes, "data", "Figures skipped: traceanalysis.report.figures unavailable.")
+        return []
+    runs_key = [r.to_dict() for r in analysis.runs]
+    key = cache.key(
+        "figures",
+        version_of(make, FIGURES_VERSION),
+        {"runs": runs_key, "ref": analysis.reference},
+        *key_parts,
+    )
+    store = cache.root / f"figures-{key[:24]}"
+    records = cache.get("figures", key)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if records is not cache.MISSING and store.is_dir():
+        for f in store.iterdir():
+            shutil.copyfile(f, out_dir / f.name)
+        cache.hits["figures"] = True
+        return [_relocate(r, out_dir) for r in records]
+    cache.hits["figures"] = False
+    samples = analysis.samples[
+        [
+            c
+            for c in ("run", "n_tokens", "correct", "difficulty_bin")
+            if c in analysis.samples.columns
+        ]
+    ]
+    records = make(analysis.tables, samples, analysis.runs, analysis.reference, out_dir)
+    if cache.enabled:
+        store.mkdir(parents=True, exist_ok=True)
+        for r in records:
+            for path in r.files.values():
+                shutil.copyfile(path, store / Path(path).name)
+        cache.put("figures", key, records)
+    return records
+
+
+def _relocate(record: Any, out_dir: Path) -> Any:
+    from dataclasses import replace
+
+    return replace(record, files={k: out_dir / Path(p).name for k, p in record.files.items()})
+
+
+def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFrame:
+    """Up to ``per_run`` responses per run for the sample browser, seeded, interleaving
+    correct/incorrect/ungraded responses and difficulty bins so each stratum shows up."""
+    if per_run <= 0 or df.empty:
+        return df.iloc[0:0]
+    rng = np.random.default_rng(seed)
+    shuffled = df.iloc[rng.permutation(len(df))]
+    strata = [shuffled["run"], shuffled["correct"].astype("string").fillna("NA")]
+    if "difficulty_bin_coarse" in shuffled.columns:
+        strata.append(shuffled["difficulty_bin_coarse"].astype("string").fillna("NA"))
+    order = shuffled.groupby(strata, sort=False, observed=True).cumcount()
+    picked = shuffled.assign(_order=order.to_numpy()).sort_values(["run", "_order"], kind="stable")
+    picked = picked.groupby("run", sort=False).head(per_run).drop(columns="_order")
+    return picked.sort_values(["run", "problem_id", "sample_idx"]).reset_index(drop=True)
+
+
+def write_samples(df: pd.DataFrame, path: Path) -> Path:
+    """The per-response table with all features as Parquet (attrs left out)."""
+    table = df.copy()
+    table.attrs = {}
+    for col in table.columns:
+        if isinstance(table[col].dtype, pd.CategoricalDtype):
+            table[col] = table[col].astype("string")
+    table.to_parquet(path, index=False, compression="zstd")
+    return path
+
+
+def report_context(analysis: Any, figures: list[Any], options: Any, *, title: str) -> ReportContext:
+    """The :class:`ReportContext` handed to the renderers, manifest included."""
+    from dataclasses import asdict
+
+    manifest = build_manifest(
+        analysis.samples,
+        runs=analysis.runs,
+        reference=analysis.reference,
+        options={"command": "report"} | asdict(options),
+        rejections=analysis.rejections,
+        stages=analysis.stages,
+        dropped=analysis.dropped,
+        seeds={"bootstrap": options.seed, "examples": options.seed},
+    )
+    return ReportContext(
+        title=title,
+        runs=analysis.runs,
+        reference=analysis.reference,
+        tables=analysis.tables,
+        findings=analysis.findings,
+        figures=figures,
+        examples=select_examples(analysis.samples, options.max_examples, options.seed),
+        manifest=manifest,
+        rejections=analysis.rejections,
+        notes=analysis.notes,
+    )
+
+
+def render(ctx: ReportContext, out: Path) -> None:
+    """index.html and report.md by the renderers of traceanalysis.report.html / .markdown."""
+    for module, name, filename in (
+        ("traceanalysis.report.html", "write_html", "index.html"),
+        ("traceanalysis.report.markdown", "write_markdown", "report.md"),
+    ):
+        writer = optional(module, name)
+        if writer is None:
+            raise RuntimeError(f"{module}.{name} is not available: cannot write {filename}")
+        writer(ctx, out / filename)

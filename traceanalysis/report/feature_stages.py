@@ -1,0 +1,205 @@
+"""The per-response stages of the report pipeline, each run through the stage cache.
+
+Each function calls the stage owned by its package (io, grading, metrics, lexical,
+behaviors), caches only the columns that stage adds, and returns the widened table with
+the stage's cache key. A stage whose package cannot be imported is skipped with a note;
+the report then says what is missing instead of crashing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from traceanalysis.cache import content_hash
+from traceanalysis.errors import InputError
+from traceanalysis.schema import RunInfo
+
+LOAD_VERSION = "1"
+DIFFICULTY_VERSION = "1"
+SKIPPED = "skipped"
+
+
+def optional(module: str, name: str) -> Any:
+    """``module.name`` if the module imports and defines it, else None."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def version_of(func: Any, fallback: str = "0") -> str:
+    """The registered stage version of ``func`` (``@stage``), else ``fallback``."""
+    return str(getattr(func, "stage_version", fallback))
+
+
+def load(runs_path: Path, columns: dict[str, str] | None, *, progress: bool) -> pd.DataFrame:
+    """``io.load_runs`` on ``runs_path``; InputError when no response was found."""
+    from traceanalysis.io import load_runs
+
+    df = load_runs(runs_path, columns, progress=progress)
+    if len(df) == 0:
+        rejected = len(df.attrs.get("rejections", []))
+        raise InputError(f"no responses found ({rejected} rows rejected)", file=str(runs_path))
+    return df
+
+
+def run_infos(df: pd.DataFrame) -> list[RunInfo]:
+    """The runs in table order, from ``df.attrs["runs"]`` (a RunInfo guessed if absent)."""
+    known = df.attrs.get("runs", {})
+    names = [str(r) for r in pd.unique(df["run"])]
+    infos = [known.get(n) or RunInfo(name=n) for n in names]
+    return [RunInfo(**i) if isinstance(i, dict) else i for i in infos]
+
+
+def align_problems(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Keep only the problems every run has, so runs are compared on the same problems.
+
+    Returns the table and a record of what was dropped (per run: problems and responses)
+    with plain-words ``notes``. When the runs share no problem at all, nothing is dropped
+    and a note says cross-run comparisons use different problems.
+    """
+    per_run = {
+        str(run): set(part.dropna().astype(str))
+        for run, part in df.groupby("run", sort=False)["problem_id"]
+    }
+    if len(per_run) < 2:
+        return df, {"notes": []}
+    common = set.intersection(*per_run.values())
+    every = set.union(*per_run.values())
+    if not common:
+        note = "The runs share no problem: each run is analysed on its own problems."
+        return df, {"notes": [note], "problems_used": len(every), "by_run": {}}
+    if common == every:
+        return df, {"notes": [], "problems_used": len(common), "by_run": {}}
+    keep = df["problem_id"].isin(common)
+    by_run = {}
+    for run, problems in per_run.items():
+        extra = sorted(problems - common)
+        if extra:
+            rows = int((~keep & (df["run"] == run)).sum())
+            by_run[str(run)] = {"problems": len(extra), "responses": rows, "first": extra[:5]}
+    notes = [
+        f"Runs are compared on the {len(common):,} problems present in every run; "
+        f"{len(every) - len(common):,} problem(s) missing from some run were dropped."
+    ] + [
+        f"{run}: dropped {d['problems']} problem(s), {d['responses']} response(s) "
+        f"(e.g. {', '.join(map(str, d['first']))})."
+        for run, d in by_run.items()
+    ]
+    out = df.loc[keep].reset_index(drop=True)
+    out.attrs = dict(df.attrs)
+    return out, {"notes": notes, "problems_used": len(common), "by_run": by_run}
+
+
+def grade_stage(
+    runner: Any, df: pd.DataFrame, load_key: str, options: Any
+) -> tuple[pd.DataFrame, str]:
+    """Grade every response (math-verify, cached in the SQLite file)."""
+    from traceanalysis.grading import grade
+
+    opts = {"timeout": options.grade_timeout}
+    func = lambda d: grade(  # noqa: E731
+        d, workers=options.workers, timeout=options.grade_timeout,
+        cache_path=options.cache, progress=not options.quiet,
+    )  # fmt: skip
+    return runner.add_columns("grade", version_of(grade), opts, [load_key], df, func)
+
+
+def pick_reference(df: pd.DataFrame, runs: list[RunInfo], explicit: str | None) -> str | None:
+    """The reference run (metrics.choose_reference), or None when no run is graded."""
+    from traceanalysis.metrics.reference import choose_reference
+
+    name = choose_reference(runs, explicit)
+    graded = df.loc[df["correct"].notna(), "run"].unique()
+    if name not in set(graded):
+        if explicit is not None:
+            raise InputError(f"--reference {explicit!r} has no graded responses (no gold answers?)")
+        fallback = [r.name for r in runs if r.name in set(graded)]
+        return fallback[0] if fallback else None
+    return name
+
+
+def difficulty_stage(
+    runner: Any,
+    df: pd.DataFrame,
+    grade_key: str,
+    reference: str | None,
+    notes: dict[str, list[str]],
+) -> tuple[pd.DataFrame, str]:
+    """Difficulty bins from the reference run's success rates."""
+    assign = optional("traceanalysis.metrics", "assign_difficulty") or optional(
+        "traceanalysis.metrics.difficulty", "assign_difficulty"
+    )
+    if assign is None or reference is None:
+        why = "no graded run" if reference is None else "metrics.assign_difficulty unavailable"
+        notes.setdefault("difficulty", []).append(f"Difficulty bins skipped: {why}.")
+        return df, content_hash("difficulty", SKIPPED, why)
+    return runner.add_columns(
+        "difficulty", DIFFICULTY_VERSION, {"reference": reference}, [grade_key], df,
+        lambda d: assign(d, reference),
+    )  # fmt: skip
+
+
+def lexical_stage(
+    runner: Any, df: pd.DataFrame, load_key: str, options: Any, notes: dict[str, list[str]]
+) -> tuple[pd.DataFrame, str]:
+    """Tokens, words, characters and lexicon counts/rates per response."""
+    count = optional("traceanalysis.lexical", "count_lexicons")
+    if count is None:
+        notes.setdefault("language", []).append(
+            "Lexical analysis skipped: traceanalysis.lexical unavailable."
+        )
+        return df, content_hash("lexical", SKIPPED)
+    lex_dir = options.lexicons
+    opts = {
+        "tokenizer": options.tokenizer,
+        "lexicons": content_hash(_folder_hashes(Path(lex_dir))) if lex_dir else None,
+    }
+    kwargs = {"lexicons": lex_dir, "tokenizer": options.tokenizer}
+    return runner.add_columns(
+        "lexical", version_of(count), opts, [load_key], df, lambda d: count(d, **kwargs)
+    )
+
+
+def behavior_stage(
+    runner: Any, df: pd.DataFrame, load_key: str, notes: dict[str, list[str]]
+) -> tuple[pd.DataFrame, str]:
+    """Rule-tagged cognitive behaviours."""
+    tag = optional("traceanalysis.behaviors", "tag_behaviors")
+    if tag is None:
+        notes.setdefault("behaviors", []).append(
+            "Behaviour tagging skipped: traceanalysis.behaviors unavailable."
+        )
+        return df, content_hash("behaviors", SKIPPED)
+    return runner.add_columns("behaviors", version_of(tag), {}, [load_key], df, tag)
+
+
+def judge_stage(
+    runner: Any, df: pd.DataFrame, load_key: str, options: Any, notes: dict[str, list[str]]
+) -> tuple[pd.DataFrame, str]:
+    """LLM-judge labels when ``--judge`` names a judge (cached per call in SQLite too)."""
+    spec = (options.judge or "none").strip()
+    if spec == "none":
+        return df, content_hash("judge", "none")
+    judge = optional("traceanalysis.behaviors", "judge_behaviors")
+    if judge is None:
+        raise InputError(
+            f"--judge {spec}: the LLM judge (traceanalysis.behaviors.judge_behaviors) is not available"
+        )
+    return runner.add_columns(
+        "judge", version_of(judge), {"judge": spec}, [load_key], df,
+        lambda d: judge(d, judge=spec, cache_path=options.cache, progress=not options.quiet),
+    )  # fmt: skip
+
+
+def _folder_hashes(folder: Path) -> list[tuple[str, str]]:
+    if not folder.is_dir():
+        raise InputError("--lexicons: not a folder", file=str(folder))
+    return [
+        (p.name, content_hash(p.read_text(encoding="utf-8")))
+        for p in sorted(folder.rglob("*.y*ml"))
+    ]
