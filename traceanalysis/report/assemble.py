@@ -8,6 +8,7 @@ not available is skipped with a note in the report instead of a crash.
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -229,13 +230,21 @@ def report_context(analysis: Any, figures: list[Any], options: Any, *, title: st
     )
 
 
-def render(ctx: ReportContext, out: Path) -> None:
-    """index.html and report.md by the renderers of traceanalysis.report.html / .markdown."""
+def render(ctx: ReportContext, out: Path) -> list[str]:
+    """index.html and report.md by the renderers of traceanalysis.report.html / .markdown.
+
+    Returns the files that could not be written because their renderer is unavailable
+    (each also warned about), so the rest of the report folder still appears.
+    """
+    missing = []
     for module, name, filename in (
         ("traceanalysis.report.html", "write_html", "index.html"),
         ("traceanalysis.report.markdown", "write_markdown", "report.md"),
     ):
         writer = optional(module, name)
         if writer is None:
-            raise RuntimeError(f"{module}.{name} is not available: cannot write {filename}")
+            warnings.warn(f"{module}.{name} is not available: {filename} not written", stacklevel=2)
+            missing.append(filename)
+            continue
         writer(ctx, out / filename)
+    return missing

@@ -16,7 +16,7 @@ import pandas as pd
 
 from traceanalysis.cache import content_hash
 from traceanalysis.errors import InputError
-from traceanalysis.schema import RunInfo
+from traceanalysis.schema import ROLES, RunInfo
 
 LOAD_VERSION = "1"
 DIFFICULTY_VERSION = "1"
@@ -48,11 +48,12 @@ def load(runs_path: Path, columns: dict[str, str] | None, *, progress: bool) -> 
 
 
 def run_infos(df: pd.DataFrame) -> list[RunInfo]:
-    """The runs in table order, from ``df.attrs["runs"]`` (a RunInfo guessed if absent)."""
+    """The runs in display order (base, rl, distilled, other; stable within a role), from ``df.attrs["runs"]`` (a RunInfo guessed if absent)."""
     known = df.attrs.get("runs", {})
     names = [str(r) for r in pd.unique(df["run"])]
     infos = [known.get(n) or RunInfo(name=n) for n in names]
-    return [RunInfo(**i) if isinstance(i, dict) else i for i in infos]
+    infos = [RunInfo(**i) if isinstance(i, dict) else i for i in infos]
+    return sorted(infos, key=lambda i: ROLES.index(i.role) if i.role in ROLES else len(ROLES))
 
 
 def align_problems(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
@@ -192,7 +193,7 @@ def judge_stage(
         )
     return runner.add_columns(
         "judge", version_of(judge), {"judge": spec}, [load_key], df,
-        lambda d: judge(d, judge=spec, cache_path=options.cache, progress=not options.quiet),
+        lambda d: judge(d, spec, cache_path=options.cache, progress=not options.quiet),
     )  # fmt: skip
 
 

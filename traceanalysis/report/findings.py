@@ -193,9 +193,18 @@ def behavior_findings(beh: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[s
         if a in wide.columns and b in wide.columns:
             d = (wide[a] - wide[b]).dropna().sort_values()
             if len(d):
-                out.append(
-                    f"{a} vs {b}: biggest rise {d.index[-1].replace('_', ' ')} ({_pts(d.iloc[-1])}), biggest fall {d.index[0].replace('_', ' ')} ({_pts(d.iloc[0])})."
+                top, low = d.index[-1].replace("_", " "), d.index[0].replace("_", " ")
+                rise = (
+                    f"biggest rise {top} ({_pts(d.iloc[-1])})"
+                    if d.iloc[-1] > 0
+                    else "no behaviour rose"
                 )
+                fall = (
+                    f"biggest fall {low} ({_pts(d.iloc[0])})"
+                    if d.iloc[0] < 0
+                    else "no behaviour fell"
+                )
+                out.append(f"{a} vs {b}: {rise}, {fall}.")
     if "kappa" in beh.columns and beh["kappa"].notna().any():
         out.append(
             f"Judge vs rules agreement: Cohen's kappa from {beh['kappa'].min():.2f} to {beh['kappa'].max():.2f}."

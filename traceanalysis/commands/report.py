@@ -1,0 +1,84 @@
+"""``python -m traceanalysis report RUNS``: the comparative report folder, end to end."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from traceanalysis.commands._common import add_cache_argument, add_runs_arguments, parse_columns
+from traceanalysis.errors import InputError
+
+_JUDGE = re.compile(r"^(none|openai:.+|hf:.+)$")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand."""
+    parser = subparsers.add_parser(
+        "report",
+        help="grade, analyse and write the comparative report (HTML, Markdown, figures, tables)",
+        description="Load a runs folder, grade it, measure language and behaviours, audit "
+        "whether length and keywords predict correctness, and write reports/NAME/ with "
+        "index.html, report.md, figures/, tables/, samples.parquet and manifest.json.",
+    )
+    add_runs_arguments(parser)
+    parser.add_argument(
+        "--out", default=None, help="report folder (default: reports/<runs folder name>)"
+    )
+    parser.add_argument(
+        "--reference", default=None, help="run whose success rates define difficulty"
+    )
+    parser.add_argument(
+        "--judge",
+        default="none",
+        help="LLM judge for behaviours: none (default), openai:MODEL or hf:PATH",
+    )
+    parser.add_argument(
+        "--lexicons", default=None, help="folder of lexicon YAML files (default: shipped)"
+    )
+    parser.add_argument(
+        "--tokenizer", default=None, help="reference tokenizer (default: tiktoken cl100k_base)"
+    )
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=50,
+        help="responses per run in the HTML sample browser (default 50)",
+    )
+    parser.add_argument(
+        "--title", default=None, help="report title (default: the output folder name)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="grading processes (default: CPU count)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed for bootstrap CIs and example choice"
+    )
+    parser.add_argument("--no-stage-cache", action="store_true", help="recompute every stage")
+    add_cache_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the report; prints one summary line with the path of index.html."""
+    if not _JUDGE.match(args.judge):
+        raise InputError(f"--judge: expected none, openai:MODEL or hf:PATH, got {args.judge!r}")
+    if args.max_examples < 0:
+        raise InputError("--max-examples: must be 0 or more")
+    from traceanalysis.pipeline import ReportOptions, build_report
+
+    options = ReportOptions(
+        reference=args.reference,
+        judge=args.judge,
+        lexicons=args.lexicons,
+        tokenizer=args.tokenizer,
+        max_examples=args.max_examples,
+        cache=args.cache,
+        columns=parse_columns(args.columns),
+        title=args.title,
+        quiet=args.quiet,
+        workers=args.workers,
+        seed=args.seed,
+        stage_cache=not args.no_stage_cache,
+    )
+    build_report(args.runs, args.out, options)
+    return 0
