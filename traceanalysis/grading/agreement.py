@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-from sklearn.metrics import cohen_kappa_score
 
 _LISTED = [
     "run",
@@ -17,6 +17,15 @@ _LISTED = [
     "source_file",
     "source_line",
 ]
+
+
+def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
+    """Cohen's kappa of two boolean label vectors; 1.0 when both are constant and equal."""
+    observed = float((a == b).mean())
+    expected = float(a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean()))
+    if expected == 1.0:
+        return 1.0 if observed == 1.0 else 0.0
+    return (observed - expected) / (1.0 - expected)
 
 
 def _both(df: pd.DataFrame) -> pd.DataFrame:
@@ -37,7 +46,7 @@ def agreement_summary(df: pd.DataFrame) -> pd.DataFrame:
         ours = part["correct"].astype(bool).to_numpy()
         theirs = part["source_correct"].astype(bool).to_numpy()
         same = ours == theirs
-        kappa = cohen_kappa_score(theirs, ours) if len(set(ours) | set(theirs)) > 1 else 1.0
+        kappa = cohen_kappa(ours, theirs)
         rows.append(
             {
                 "run": run,

@@ -104,7 +104,9 @@ def grade(
     golds = df["gold"].tolist() if "gold" in df.columns else [None] * len(df)
     plans = [
         _plan_row(str(resp) if _clean(resp) else "", _clean(gold), trunc, strict_sets, jobs)
-        for resp, gold, trunc in zip(df["response"].tolist(), golds, _truncated_flags(df))
+        for resp, gold, trunc in zip(
+            df["response"].tolist(), golds, _truncated_flags(df), strict=True
+        )
     ]
     cache = GradeCache(cache_path)
     try:

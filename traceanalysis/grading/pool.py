@@ -43,8 +43,16 @@ class PoolStats:
 class VerifierPool:
     """Grade :class:`Job` objects in ``workers`` processes, each under a deadline."""
 
-    def __init__(self, workers: int, timeout: float, grace: float | None = None):
+    def __init__(
+        self,
+        workers: int,
+        timeout: float,
+        grace: float | None = None,
+        target: Callable[[Connection, float], None] = worker_main,
+    ):
+        """``target(conn, timeout)`` is the worker loop (tests swap in a misbehaving one)."""
         self.workers = max(1, workers)
+        self.target = target
         self.timeout = timeout
         self.hard_limit = timeout + (grace if grace is not None else max(1.0, 0.5 * timeout))
         self._ctx = mp.get_context("forkserver")
@@ -54,7 +62,7 @@ class VerifierPool:
     def _start_worker(self) -> _Worker:
         parent_conn, child_conn = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=worker_main, args=(child_conn, self.timeout), daemon=True
+            target=self.target, args=(child_conn, self.timeout), daemon=True
         )
         process.start()
         child_conn.close()

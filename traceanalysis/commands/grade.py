@@ -1,0 +1,138 @@
+"""``grade``: grade every response, cache the verdicts, print and write accuracy tables."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import TYPE_CHECKING
+
+from traceanalysis.commands._common import add_cache_argument, add_runs_arguments, parse_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``grade`` subcommand."""
+    parser = subparsers.add_parser(
+        "grade", help="grade responses with math-verify; print the accuracy table"
+    )
+    add_runs_arguments(parser)
+    add_cache_argument(parser)
+    parser.add_argument("--reference", default=None, help="reference run for difficulty bins")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: CPUs)"
+    )
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per answer (default 5)")
+    parser.add_argument(
+        "--strict-sets", action="store_true", help='"find all" answers must give the whole set'
+    )
+    parser.add_argument("--out", default="reports/grade", help="folder for the CSV tables")
+    parser.add_argument(
+        "--disagreements",
+        action="store_true",
+        help="list responses where our grade and the input's own label differ",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.set_defaults(func=run)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+def format_accuracy(table: pd.DataFrame) -> str:
+    """The accuracy table as text: one column per run, 'value [lo, hi]' per metric."""
+    import pandas as pd
+
+    metrics = [c for c in table.columns if re.fullmatch(r"(pass|maj)@\d+", c)]
+    metrics.sort(key=lambda c: (c.startswith("maj"), int(c.split("@")[1])))
+    shown: dict[str, list[str]] = {}
+    for _, row in table.iterrows():
+        col = []
+        for key in ("role", "n_problems", "n_samples"):
+            col.append(str(row[key]))
+        for m in metrics:
+            v = row.get(m)
+            col.append(
+                "" if pd.isna(v) else f"{v:.3f} [{row[m + '_lo']:.3f}, {row[m + '_hi']:.3f}]"
+            )
+        statuses = [c for c in table.columns if c.startswith("status_")]
+        col += [f"{row[s]:.3f}" for s in statuses]
+        shown[str(row["run"])] = col
+    index = (
+        ["role", "problems", "samples"]
+        + metrics
+        + [c for c in table.columns if c.startswith("status_")]
+    )
+    return pd.DataFrame(shown, index=index).to_string()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, grade, and write accuracy/passk/difficulty/transition tables into ``--out``."""
+    from pathlib import Path
+
+    from traceanalysis.grading import agreement_summary, disagreements, grade
+    from traceanalysis.io import load_runs
+    from traceanalysis.metrics import (
+        accuracy_table,
+        choose_reference,
+        difficulty_table,
+        entropy_table,
+        passk_table,
+        transition_table,
+    )
+    from traceanalysis.schema import RunInfo
+
+    say = (lambda *a: None) if args.quiet else print
+    df = load_runs(args.runs, parse_columns(args.columns), progress=not args.quiet)
+    runs = df.attrs.get("runs", {})
+    for rejection in df.attrs.get("rejections", []):
+        say(f"rejected {rejection}")
+    graded = grade(
+        df,
+        workers=args.workers,
+        timeout=args.timeout,
+        strict_sets=args.strict_sets,
+        cache_path=args.cache,
+        progress=not args.quiet,
+    )
+    info = graded.attrs["grading"]
+    say(
+        f"graded {info['n_responses']} responses: {info['n_unique']} unique answers, "
+        f"{info['n_cached']} from cache, {info['n_verified']} verified now"
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    accuracy = accuracy_table(graded, seed=args.seed)
+    accuracy.to_csv(out / "accuracy.csv", index=False)
+    passk_table(graded, seed=args.seed).to_csv(out / "passk.csv", index=False)
+    print(format_accuracy(accuracy))
+    if not runs:  # a loader that left no run records: every run counts, roles from the table
+        runs = {str(n): RunInfo(name=str(n)) for n in sorted(graded["run"].unique())}
+    names = list(runs)
+    reference = choose_reference(runs, args.reference)
+    if graded.loc[graded["run"] == reference, "correct"].notna().any():
+        difficulty_table(graded, reference).to_csv(out / "difficulty.csv", index=False)
+        entropy_table(graded, reference).to_csv(out / "entropy.csv", index=False)
+        for name in names:
+            if name != reference and graded.loc[graded["run"] == name, "correct"].notna().any():
+                transition_table(graded, reference, name).to_csv(
+                    out / f"transitions_{_safe(name)}.csv", index=False
+                )
+        say(f"reference run: {reference}")
+    else:
+        say(f"reference run {reference} has no graded response: no difficulty tables")
+    agreement = agreement_summary(graded)
+    if len(agreement):
+        agreement.to_csv(out / "agreement.csv", index=False)
+        say("agreement with the input's own correctness labels:")
+        say(agreement.to_string(index=False))
+    if args.disagreements:
+        listed = disagreements(graded)
+        listed.to_csv(out / "disagreements.csv", index=False)
+        print(f"{len(listed)} disagreeing responses")
+        if len(listed):
+            print(listed.to_string(index=False, max_colwidth=40))
+    say(f"tables written to {out}")
+    return 0
