@@ -30,6 +30,10 @@ def read_jsonl_fast(path: Path) -> pd.DataFrame | None:
     data = path.read_bytes()
     if not data.strip():
         return None
+    try:  # pyarrow lets invalid UTF-8 through; such lines must be rejected by number
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     try:
         table = pa_json.read_json(

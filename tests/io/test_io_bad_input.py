@@ -1,0 +1,119 @@
+"""Bad input never crashes and never disappears: each rejected row names file, line, reason."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from traceanalysis.io import load_runs
+
+
+def _record(i: int) -> dict:
+    return {"problem_id": f"p{i // 4}", "sample_idx": i % 4, "response": f"answer \\boxed{{{i}}}"}
+
+
+def _line(record: dict) -> bytes:
+    return json.dumps(record).encode() + b"\n"
+
+
+def test_each_kind_of_bad_line_is_reported(tmp_path: Path) -> None:
+    lines = [
+        _line(_record(0)),
+        _line(_record(1))[:-15] + b"\n",  # truncated JSON
+        _line({**_record(2), "sample_idx": "two"}),  # wrong type
+        _line({"problem_id": "p0", "sample_idx": 3}),  # missing response
+        _line({**_record(4), "response": "   "}),  # empty response
+        b'{"problem_id": "p1", "sample_idx": 1, "response": "caf\xe9"}\n',  # latin-1 byte
+        _line(_record(0)),  # duplicate of line 1
+        b"\n",  # blank line: not a record
+        _line([1, 2, 3]),  # not an object
+        _line({**_record(5), "problem_id": ["p", 1]}),  # wrong id type
+        _line(_record(6)),
+    ]
+    path = tmp_path / "run-a.jsonl"
+    path.write_bytes(b"".join(lines))
+    df = load_runs(path)
+    assert df["source_line"].tolist() == [1, 11]
+    got = {(r.line, r.reason.split(" (")[0]) for r in df.attrs["rejections"]}
+    assert got == {
+        (2, "not valid JSON"),
+        (3, "sample_idx: expected an integer, got str 'two'"),
+        (4, "missing required field 'response'"),
+        (5, "empty response"),
+        (6, "not valid UTF-8"),
+        (7, "duplicate"),
+        (9, "expected a JSON object, got list"),
+        (10, "problem_id: expected a string or integer id, got list ['p', 1]"),
+    }
+    assert all(r.file == str(path) and r.run == "run-a" for r in df.attrs["rejections"])
+
+
+def test_fifty_megabyte_line(tmp_path: Path) -> None:
+    huge = "wait " * (10 << 20)  # 50 MiB of text in one response
+    path = tmp_path / "big.jsonl"
+    with path.open("w") as handle:
+        handle.write(json.dumps(_record(0)) + "\n")
+        handle.write(json.dumps({**_record(1), "response": huge}) + "\n")
+        handle.write(json.dumps({**_record(2), "response": huge})[: 30 << 20] + "\n")
+    df = load_runs(path)
+    assert df["source_line"].tolist() == [1, 2]
+    assert len(df["response"].iloc[1]) == len(huge)
+    (rej,) = df.attrs["rejections"]
+    assert rej.line == 3 and rej.reason.startswith("not valid JSON")
+
+
+def test_mixed_formats_in_one_run_folder(fixtures_dir: Path, tmp_path: Path) -> None:
+    run = tmp_path / "mixed-run"
+    run.mkdir()
+    formats = fixtures_dir / "formats"
+    (run / "samples.jsonl").write_bytes((formats / "native.jsonl").read_bytes())
+    (run / "qwen.jsonl").write_bytes((formats / "qwen_math.jsonl").read_bytes())
+    (run / "run.json").write_text('{"role": "distilled", "model": "m"}')
+    df = load_runs(run)
+    info = df.attrs["runs"]["mixed-run"]
+    assert info.format == "native+qwen_math"
+    assert (info.role, info.role_guessed, info.model) == ("distilled", False, "m")
+    assert sorted(i["format"] for i in df.attrs["inputs"]) == ["native", "qwen_math"]
+    assert len(df) == 4 + 6
+
+
+MANGLES = ["truncate", "wrong_type", "missing", "empty", "non_utf8", "duplicate", "not_object"]
+
+
+def _mangle(kind: str, i: int) -> bytes:
+    record = _record(i)
+    if kind == "truncate":
+        return _line(record)[:-5] + b"\n"
+    if kind == "wrong_type":
+        return _line({**record, "sample_idx": {"n": i}})
+    if kind == "missing":
+        return _line({k: v for k, v in record.items() if k != "problem_id"})
+    if kind == "empty":
+        return _line({**record, "response": ""})
+    if kind == "non_utf8":
+        return _line(record).replace(b"answer", b"answ\xff\xfer")
+    if kind == "duplicate":
+        return _line(_record(0))  # record 0 is always valid and comes first
+    return b"42\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from([None, *MANGLES]), min_size=1, max_size=25),
+)
+def test_mangled_records_property(plan: list[str | None]) -> None:
+    plan = [None, *plan]  # line 1 stays valid: duplicates refer to it
+    lines = [_line(_record(i)) if kind is None else _mangle(kind, i) for i, kind in enumerate(plan)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "prop.jsonl"
+        path.write_bytes(b"".join(lines))
+        df = load_runs(path)
+    mangled = {i + 1 for i, kind in enumerate(plan) if kind is not None}
+    valid = [i + 1 for i, kind in enumerate(plan) if kind is None]
+    assert df["source_line"].tolist() == valid
+    assert sorted(r.line for r in df.attrs["rejections"]) == sorted(mangled)
+    assert len(df.attrs["rejections"]) == len(mangled)

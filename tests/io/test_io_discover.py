@@ -1,0 +1,130 @@
+"""Finding runs in a path, run.json, and the inspect command end to end."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from traceanalysis.cli import main
+from traceanalysis.errors import InputError
+from traceanalysis.io import load_runs
+
+FORMATS = Path(__file__).parents[1] / "fixtures" / "formats"
+
+
+@pytest.fixture
+def runs_folder(tmp_path: Path) -> Path:
+    root = tmp_path / "runs"
+    (root / "qwen-base").mkdir(parents=True)
+    (root / "qwen-zero-rl" / "logs").mkdir(parents=True)
+    shutil.copy(FORMATS / "native.jsonl", root / "qwen-base" / "samples.jsonl")
+    (root / "qwen-base" / "run.json").write_text(
+        '{"model": "Qwen/Qwen2.5-Math-1.5B", "role": "base", "benchmark": "math500", '
+        '"sampling": {"temperature": 0.9}, "notes": "seed 1"}'
+    )
+    shutil.copy(FORMATS / "qwen_math.jsonl", root / "qwen-zero-rl" / "logs" / "test.jsonl")
+    shutil.copy(FORMATS / "inspect_log.eval", root / "r1-distill.eval")
+    (root / "README.md").write_text("notes")
+    (root / "empty").mkdir()
+    return root
+
+
+def test_runs_folder_layout(runs_folder: Path) -> None:
+    df = load_runs(runs_folder)
+    runs = df.attrs["runs"]
+    assert list(runs) == ["qwen-base", "qwen-zero-rl", "r1-distill"]
+    base = runs["qwen-base"]
+    assert (base.model, base.role, base.role_guessed, base.benchmark) == (
+        "Qwen/Qwen2.5-Math-1.5B",
+        "base",
+        False,
+        "math500",
+    )
+    assert base.sampling == {"temperature": 0.9} and base.extra == {"notes": "seed 1"}
+    assert (runs["qwen-zero-rl"].role, runs["qwen-zero-rl"].role_guessed) == ("rl", True)
+    assert runs["r1-distill"].role == "distilled"
+    assert df.groupby("run").size().to_dict() == {
+        "qwen-base": 4,
+        "qwen-zero-rl": 6,
+        "r1-distill": 3,
+    }
+    assert (df.loc[df["run"] == "qwen-base", "model"] == "Qwen/Qwen2.5-Math-1.5B").all()
+    assert df.loc[df["run"] == "qwen-zero-rl", "role"].unique().tolist() == ["rl"]
+    skipped = {Path(p).name: why for p, why in df.attrs["skipped"]}
+    assert skipped == {"README.md": "not a data file", "empty": "folder without data files"}
+    inputs = df.attrs["inputs"]
+    assert [Path(i["file"]).name for i in inputs] == [
+        "samples.jsonl",
+        "test.jsonl",
+        "r1-distill.eval",
+    ]
+    assert all(len(i["sha256"]) == 64 for i in inputs)
+
+
+def test_single_run_folder_and_reruns_identical(runs_folder: Path) -> None:
+    one = load_runs(runs_folder / "qwen-base")
+    assert list(one.attrs["runs"]) == ["qwen-base"]
+    again = load_runs(runs_folder / "qwen-base")
+    assert one.equals(again)
+
+
+def test_folder_of_part_files_is_one_run(tmp_path: Path) -> None:
+    run = tmp_path / "grpo-run"
+    run.mkdir()
+    shutil.copy(FORMATS / "20.jsonl", run / "20.jsonl")
+    shutil.copy(FORMATS / "20.jsonl", run / "40.jsonl")
+    assert list(load_runs(run).attrs["runs"]) == ["grpo-run"]
+
+
+def test_unusable_inputs_raise_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        load_runs(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no runs found"):
+        load_runs(tmp_path / "empty")
+    bad = tmp_path / "bad" / "r"
+    bad.mkdir(parents=True)
+    shutil.copy(FORMATS / "native.jsonl", bad / "samples.jsonl")
+    (bad / "run.json").write_text('{"role": "teacher"}')
+    with pytest.raises(InputError, match="role 'teacher' is not one of"):
+        load_runs(bad)
+
+
+def test_inspect_cli_output(runs_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(runs_folder), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "run qwen-zero-rl\n  format      qwen_math\n  model       unknown\n" in out
+    assert "  role        rl (guessed from name)\n  problems    2\n" in out
+    assert "  samples     6 (3 / 3 / 3 per problem, min/median/max)" in out
+    assert "r1-distill.eval!samples/p2_epoch_2.json: sample failed" in out
+    assert out.strip().endswith("total: 3 run(s), 13 sample(s), 1 rejected row(s)")
+
+
+def test_inspect_exit_code_two(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "traceanalysis", "inspect", str(tmp_path / "nope"), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'nope'}: no such file or folder"
+    ]
+
+
+def test_inspect_unknown_format_and_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = str(FORMATS / "mapped.jsonl")
+    assert main(["inspect", src, "--quiet"]) == 2
+    assert "unknown format" in capsys.readouterr().err
+    cols = "problem_id=qid,sample_idx=rollout,response=out.text,gold=answer_gt"
+    assert main(["inspect", src, "--quiet", "--columns", cols]) == 0
+    assert "format      mapped" in capsys.readouterr().out
+    assert main(["inspect", src, "--quiet", "--columns", "answer=gt"]) == 2
+    assert "unknown target column(s) answer" in capsys.readouterr().err
