@@ -1,0 +1,150 @@
+"""The offline demo: bundled lab models -> runs (normal ``generate`` path) -> normal report.
+
+Also writes the lab's own table (pass@1 and pass@k per model and task level), which the
+report's difficulty bins (defined by the base model's success rate) do not show.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from traceanalysis.lab.tasks import held_out_problems
+
+MODELS_DIR = Path(__file__).parent / "models"
+# run name (= bundled model folder) -> role in run.json
+DEMO_RUNS: dict[str, str] = {
+    "base": "base",
+    "rlvr": "rl",
+    "distill-patterns": "distilled",
+    "distill-knowledge": "distilled",
+}
+
+
+@dataclass
+class DemoOptions:
+    """Size and sampling of the demo (defaults: the committed ``reports/demo``)."""
+
+    per_level: int = 40
+    n: int = 16
+    temperature: float = 0.9
+    top_k: int = 50
+    max_new_tokens: int = 512
+    batch_size: int = 256
+    seed: int = 0
+    models_dir: Path = MODELS_DIR
+    quiet: bool = False
+
+
+def write_benchmark(path: Path, per_level: int) -> Path:
+    """Held-out lab problems as a local benchmark JSONL (problem_id, prompt, gold, level)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    counters: dict[str, int] = {}
+    with open(path, "w") as fh:
+        for p in held_out_problems(per_level):
+            i = counters[p.level] = counters.get(p.level, -1) + 1
+            row = {
+                "problem_id": f"{p.level}-{i:03d}",
+                "prompt": p.prompt,
+                "gold": p.answer,
+                "level": p.level,
+            }
+            fh.write(json.dumps(row) + "\n")
+    return path
+
+
+def generate_runs(out: Path, options: DemoOptions) -> Path:
+    """Sample every bundled model on the demo benchmark; returns the runs folder."""
+    from traceanalysis.generate import GenerationSpec, generate_run
+
+    bench = write_benchmark(out / "benchmark.jsonl", options.per_level)
+    runs = out / "runs"
+    for name, role in DEMO_RUNS.items():
+        model = options.models_dir / name
+        if not (model / "config.json").is_file():
+            from traceanalysis.errors import InputError
+
+            raise InputError(
+                f"{model}: lab model missing (train it with `lab train --all --out {options.models_dir}`)"
+            )
+        spec = GenerationSpec(
+            model=str(model),
+            benchmark=str(bench),
+            n=options.n,
+            out=runs / name,
+            role=role,
+            template="chat",
+            temperature=options.temperature,
+            top_k=options.top_k,
+            max_new_tokens=options.max_new_tokens,
+            seed=options.seed,
+            batch_size=options.batch_size,
+            device="cpu",
+            name=name,
+            overwrite=True,
+        )
+        generate_run(spec, progress=not options.quiet)
+    return runs
+
+
+def level_table(samples: pd.DataFrame, ks: tuple[int, ...] = (1, 16)) -> pd.DataFrame:
+    """pass@k per run and task level (unbiased estimator, averaged over problems)."""
+    from traceanalysis.metrics.passk import pass_at_k
+
+    df = samples.loc[samples["correct"].notna(), ["run", "problem_id", "correct"]].copy()
+    df["level"] = df["problem_id"].astype(str).str.split("-").str[0]
+    counts = (
+        df.groupby(["run", "level", "problem_id"])
+        .agg(n=("correct", "size"), c=("correct", "sum"))
+        .reset_index()
+    )
+    rows = []
+    for (run, level), g in counts.groupby(["run", "level"], sort=False):
+        row = {"run": run, "level": level, "n_problems": len(g)}
+        for k in ks:
+            vals = [
+                pass_at_k(int(n), int(c), k) for n, c in zip(g["n"], g["c"], strict=True) if n >= k
+            ]
+            row[f"pass@{k}"] = round(sum(vals) / len(vals), 3) if vals else float("nan")
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    order = {name: i for i, name in enumerate(DEMO_RUNS)}
+    return table.sort_values(
+        ["run", "level"], key=lambda s: s.map(order) if s.name == "run" else s
+    ).reset_index(drop=True)
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A GitHub-style Markdown table of ``table`` (no index)."""
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def run_demo(out: Path, options: DemoOptions | None = None) -> Path:
+    """Generate the four runs and build the normal report into ``out``; returns index.html."""
+    from traceanalysis.pipeline import ReportOptions, build_report
+
+    options = options or DemoOptions()
+    out = Path(out)
+    runs = generate_runs(out, options)
+    index = build_report(
+        runs,
+        out,
+        ReportOptions(
+            reference="base",
+            title="traceanalysis demo: the bundled lab",
+            quiet=options.quiet,
+            seed=options.seed,
+        ),
+    )
+    analysis = build_report.last_analysis  # type: ignore[attr-defined]
+    table = level_table(analysis.samples, ks=(1, options.n))
+    table.to_csv(out / "lab_levels.csv", index=False)
+    (out / "lab_levels.md").write_text(markdown_table(table))
+    if not options.quiet:
+        print(table.to_string(index=False))
+    return index
