@@ -1,6 +1,6 @@
 """A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions API.
 
-Scriptable per request (in arrival order): ``("429", retry_after_s)``, ``("500",)``,
+Scriptable per request (in arrival order): ``("429", retry_after_s)``, ``("500",)``, ``("400",)``,
 ``("malformed_body",)`` (HTTP 200 with a body that is not JSON), ``("slow", seconds)``,
 ``("garbage",)`` (valid API body, unreadable answer), ``("tagged",)`` (answer as
 ``<count>N</count>`` free text) and ``("ok",)``; after the script the server answers
@@ -42,6 +42,8 @@ class FakeOpenAI:
         self.lock = threading.Lock()
         self.last_request = time.monotonic()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        # A client that timed out closes its socket; the late reply's broken pipe is expected.
+        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -84,6 +86,9 @@ class FakeOpenAI:
                 if kind == "429":
                     err = {"error": {"message": "rate limited", "type": "rate_limit"}}
                     self._send(429, json.dumps(err).encode(), {"Retry-After": str(action[1])})
+                    return
+                if kind == "400":
+                    self._send(400, b'{"error": {"message": "bad request", "type": "invalid"}}')
                     return
                 if kind == "500":
                     self._send(500, b'{"error": {"message": "boom", "type": "server_error"}}')
