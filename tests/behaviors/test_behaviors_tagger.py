@@ -68,8 +68,8 @@ GOLDEN = {
 def test_shipped_examples_are_golden(behavior):
     pos = tag_texts(list(behavior.positive_examples), [behavior])
     neg = tag_texts(list(behavior.negative_examples), [behavior])
-    assert all(pos), [t for t, s in zip(behavior.positive_examples, pos) if not s]
-    assert not any(neg), [t for t, s in zip(behavior.negative_examples, neg) if s]
+    assert all(pos), [t for t, s in zip(behavior.positive_examples, pos, strict=True) if not s]
+    assert not any(neg), [t for t, s in zip(behavior.negative_examples, neg, strict=True) if s]
 
 
 @pytest.mark.parametrize("name", BEHAVIORS)
