@@ -1,0 +1,135 @@
+"""vLLM backend: ``LLM.generate`` with one ``SamplingParams(n=K, seed=...)`` per problem.
+
+vLLM is an optional extra, imported only when this backend is used. Each problem's seed
+is derived from (seed, problem_id), so a problem's samples do not depend on which other
+problems share a ``generate`` call; vLLM does not promise bit-identical results across
+versions or GPUs. Bans go through a per-request logits processor (vLLM's V0 engine API;
+vLLM V1 rejects per-request logits processors: set ``VLLM_USE_V1=0`` for a token-ban run).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from traceanalysis.errors import InputError
+from traceanalysis.generate.backend_hf import Completion, DoneCallback, TokensCallback, WorkItem
+from traceanalysis.generate.ban import BannedSequencesProcessor
+from traceanalysis.generate.sampling import problem_seed
+
+PROBLEMS_PER_CALL = 64  # problems per LLM.generate call: results are written after each call
+
+
+def sampling_kwargs(
+    sampling: dict[str, Any],
+    *,
+    n: int,
+    seed: int,
+    stop: list[str],
+    stop_token_ids: list[int],
+    banned: list[list[int]] | None,
+) -> dict[str, Any]:
+    """Keyword arguments for ``vllm.SamplingParams`` from our sampling settings.
+
+    top_k 0 (disabled) becomes vLLM's -1; stop strings stay in the output, as with the
+    transformers backend; a ban list becomes a :class:`BannedSequencesProcessor`.
+    """
+    kwargs: dict[str, Any] = {
+        "n": n,
+        "seed": seed,
+        "temperature": float(sampling["temperature"]),
+        "top_p": float(sampling["top_p"]),
+        "top_k": int(sampling["top_k"]) if sampling["top_k"] > 0 else -1,
+        "max_tokens": int(sampling["max_new_tokens"]),
+        "repetition_penalty": float(sampling["repetition_penalty"]),
+        "stop": list(stop),
+        "stop_token_ids": list(stop_token_ids),
+        "include_stop_str_in_output": True,
+        "skip_special_tokens": True,
+    }
+    if banned:
+        kwargs["logits_processors"] = [BannedSequencesProcessor(banned)]
+    return kwargs
+
+
+class VllmBackend:
+    """Samples with vLLM's offline ``LLM`` engine."""
+
+    name = "vllm"
+
+    def __init__(
+        self,
+        model_id: str,
+        *,
+        sampling: dict[str, Any],
+        seed: int,
+        stop: list[str],
+        dtype: str = "auto",
+        banned_words: list[str] | None = None,
+    ) -> None:
+        try:
+            import vllm
+        except ImportError:
+            raise InputError(
+                "--backend vllm needs vLLM, which is not installed "
+                "(pip install 'traceanalysis[vllm]' on a GPU machine, or use --backend transformers)"
+            ) from None
+        self._vllm = vllm
+        self.llm = vllm.LLM(model=model_id, seed=seed, dtype=dtype)
+        self.tokenizer = self.llm.get_tokenizer()
+        self.sampling, self.seed = sampling, seed
+        special = set(self.tokenizer.all_special_ids)
+        self.stop, self.stop_token_ids = [], []
+        for s in stop:  # special-token stops are skipped in the text, so stop on their id
+            ids = self.tokenizer.encode(s, add_special_tokens=False)
+            if len(ids) == 1 and ids[0] in special:
+                self.stop_token_ids.append(ids[0])
+            else:
+                self.stop.append(s)
+        self.banned: list[list[int]] | None = None
+
+    def set_banned(self, sequences: list[list[int]] | None) -> None:
+        """Token-id sequences to ban (from :func:`traceanalysis.generate.ban.banned_sequences`)."""
+        self.banned = sequences or None
+
+    def describe(self) -> dict[str, object]:
+        """Backend facts for run.json."""
+        return {"device": "cuda", "stop_strings": self.stop, "stop_token_ids": self.stop_token_ids}
+
+    def run(
+        self,
+        items: list[WorkItem],
+        batch_size: int,
+        on_done: DoneCallback,
+        on_tokens: TokensCallback,
+    ) -> None:
+        """Generate every missing sample of ``items`` (``batch_size`` is left to vLLM's scheduler)."""
+        for start in range(0, len(items), PROBLEMS_PER_CALL):
+            chunk = items[start : start + PROBLEMS_PER_CALL]
+            params = [
+                self._vllm.SamplingParams(
+                    **sampling_kwargs(
+                        self.sampling,
+                        n=len(it.sample_indices),
+                        seed=problem_seed(self.seed, it.problem.problem_id),
+                        stop=self.stop,
+                        stop_token_ids=self.stop_token_ids,
+                        banned=self.banned,
+                    )
+                )
+                for it in chunk
+            ]
+            outputs = self.llm.generate([it.text for it in chunk], params, use_tqdm=False)
+            for item, out in zip(chunk, outputs, strict=True):
+                comps = [
+                    Completion(
+                        idx,
+                        o.text,
+                        o.finish_reason
+                        if o.finish_reason in ("stop", "length")
+                        else str(o.finish_reason),
+                        len(o.token_ids),
+                    )
+                    for idx, o in zip(item.sample_indices, out.outputs, strict=True)
+                ]
+                on_tokens(len(comps), sum(c.n_new_tokens for c in comps))
+                on_done(item, comps)

@@ -1,0 +1,336 @@
+"""Benchmarks: built-in hub datasets (via ``datasets``) and local files, as problems.
+
+Every benchmark becomes a list of :class:`Problem` (``problem_id``, ``prompt``, ``gold``).
+Built-in names map a hub dataset's columns; a local JSONL / JSON / parquet / CSV file or a
+``save_to_disk`` dataset folder needs no mapping when it has ``problem_id``, ``prompt`` and
+``gold`` columns (common aliases are recognised), else takes ``columns``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from traceanalysis.errors import InputError
+
+FIELDS = ("problem_id", "prompt", "gold")
+# Column names recognised without a mapping, in order of preference.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "problem_id": ("problem_id", "unique_id", "id", "idx", "ID", "problem_idx"),
+    "prompt": ("prompt", "problem", "question", "Problem", "Question", "input"),
+    "gold": ("gold", "answer", "gt", "target", "Answer", "final_answer"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One benchmark problem: its stable id, the question text and the reference answer."""
+
+    problem_id: str
+    prompt: str
+    gold: str | None
+
+
+@dataclass
+class Benchmark:
+    """A loaded benchmark: its name, where it came from, and its problems in order."""
+
+    name: str
+    problems: list[Problem]
+    source: dict[str, object] = field(default_factory=dict)
+
+
+def _gsm8k_gold(row: Mapping[str, Any]) -> str:
+    return str(row["answer"]).split("####")[-1].strip().replace(",", "")
+
+
+def _gpqa_row(row: Mapping[str, Any]) -> tuple[str, str]:
+    """GPQA: shuffle the four options with a seed from the record id; gold is the letter."""
+    options = [row["Correct Answer"]] + [row[f"Incorrect Answer {i}"] for i in (1, 2, 3)]
+    options = [str(o).strip() for o in options]
+    rng = random.Random(hashlib.sha256(str(row["Record ID"]).encode()).hexdigest())
+    order = list(range(4))
+    rng.shuffle(order)
+    letters = "ABCD"
+    lines = [f"{letters[i]}) {options[j]}" for i, j in enumerate(order)]
+    prompt = str(row["Question"]).strip() + "\n\n" + "\n".join(lines)
+    return prompt, letters[order.index(0)]
+
+
+@dataclass(frozen=True)
+class HubBenchmark:
+    """A built-in benchmark: a hub dataset and how its columns map to ours."""
+
+    name: str
+    path: str
+    config: str | None
+    split: str
+    id_column: str | None
+    prompt_column: str | None = None
+    gold_column: str | None = None
+    gold_fn: Callable[[Mapping[str, Any]], str] | None = None
+    row_fn: Callable[[Mapping[str, Any]], tuple[str, str]] | None = None
+
+
+BUILTIN: dict[str, HubBenchmark] = {
+    b.name: b
+    for b in (
+        HubBenchmark(
+            "math500", "HuggingFaceH4/MATH-500", None, "test", "unique_id", "problem", "answer"
+        ),
+        HubBenchmark(
+            "gsm8k", "openai/gsm8k", "main", "test", None, "question", gold_fn=_gsm8k_gold
+        ),
+        HubBenchmark(
+            "aime2024", "HuggingFaceH4/aime_2024", None, "train", "id", "problem", "answer"
+        ),
+        HubBenchmark("aime2025", "math-ai/aime25", None, "test", "id", "problem", "answer"),
+        HubBenchmark("amc2023", "math-ai/amc23", None, "test", "id", "question", "answer"),
+        HubBenchmark(
+            "gpqa-diamond",
+            "Idavidrein/gpqa",
+            "gpqa_diamond",
+            "train",
+            "Record ID",
+            row_fn=_gpqa_row,
+        ),
+    )
+}
+_ALIAS_KEYS = {
+    "aime24": "aime2024",
+    "aime25": "aime2025",
+    "amc23": "amc2023",
+    "gpqa": "gpqa-diamond",
+}
+
+
+def builtin_key(name: str) -> str | None:
+    """The built-in benchmark a user-typed name refers to (MATH-500, AIME 2024, ...), or None."""
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    for key in BUILTIN:
+        if re.sub(r"[^a-z0-9]", "", key) == squashed:
+            return key
+    return _ALIAS_KEYS.get(squashed)
+
+
+def _gold_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def is_offline() -> bool:
+    """True when HF_HUB_OFFLINE or HF_DATASETS_OFFLINE is set."""
+    return any(
+        os.environ.get(v, "").upper() in ("1", "ON", "YES", "TRUE")
+        for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
+
+
+def _load_hub(spec: HubBenchmark, split: str | None, limit: int | None) -> Benchmark:
+    import datasets
+
+    split = split or spec.split
+    hint = "pass a local JSONL/parquet file or a save_to_disk folder with --benchmark PATH"
+    try:
+        ds = datasets.load_dataset(spec.path, spec.config, split=split)
+    except Exception as exc:  # any failure to fetch becomes one clear user error
+        why = "offline (HF_HUB_OFFLINE/HF_DATASETS_OFFLINE set) and not in the local cache"
+        if not is_offline():
+            why = f"could not be loaded ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        raise InputError(
+            f"benchmark {spec.name!r} (hub dataset {spec.path}) is {why}; {hint}"
+        ) from None
+    problems = []
+    for i, row in enumerate(ds):
+        if limit is not None and i >= limit:
+            break
+        pid = str(row[spec.id_column]) if spec.id_column else str(i)
+        if spec.row_fn is not None:
+            prompt, gold = spec.row_fn(row)
+        else:
+            prompt = str(row[spec.prompt_column])
+            gold = spec.gold_fn(row) if spec.gold_fn else _gold_text(row[spec.gold_column])
+        problems.append(Problem(pid, prompt, gold))
+    source = {"kind": "hub", "path": spec.path, "config": spec.config, "split": split}
+    return Benchmark(spec.name, problems, source)
+
+
+def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"not valid JSON ({exc.msg})", file=str(path), line=line_no
+                ) from None
+            if not isinstance(obj, dict):
+                raise InputError("expected a JSON object per line", file=str(path), line=line_no)
+            yield line_no, obj
+
+
+def _read_rows(path: Path, split: str | None) -> tuple[list[tuple[int, dict[str, Any]]], str]:
+    """Rows of a local benchmark with their line (JSONL, 1-based) or row (tables, 0-based)."""
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        import datasets
+
+        try:
+            ds = datasets.load_from_disk(str(path))
+        except FileNotFoundError:
+            raise InputError(
+                "not a saved Hugging Face dataset (expected a save_to_disk folder)", file=str(path)
+            ) from None
+        if isinstance(ds, datasets.DatasetDict):
+            chosen = split or ("test" if "test" in ds else next(iter(ds)))
+            if chosen not in ds:
+                raise InputError(f"no split {chosen!r}; it has {', '.join(ds)}", file=str(path))
+            ds = ds[chosen]
+        return list(enumerate(ds)), "hf-dataset"
+    if suffix == ".jsonl" or (
+        suffix == ".json" and not path.read_text(encoding="utf-8").lstrip().startswith("[")
+    ):
+        return list(_read_jsonl(path)), "jsonl"
+    if suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not all(isinstance(r, dict) for r in data):
+            raise InputError("expected a JSON array of objects", file=str(path))
+        return list(enumerate(data)), "json"
+    if suffix in (".parquet", ".csv"):
+        import pandas as pd
+
+        df = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+        rows = df.astype(object).where(df.notna(), None).to_dict(orient="records")
+        return list(enumerate(rows)), suffix[1:]
+    raise InputError(
+        "unknown benchmark file type; expected .jsonl, .json, .parquet, .csv or a dataset folder",
+        file=str(path),
+    )
+
+
+def _resolve_columns(
+    columns: Mapping[str, str] | None, available: list[str], path: Path
+) -> dict[str, str | None]:
+    columns = dict(columns or {})
+    unknown = set(columns) - set(FIELDS)
+    if unknown:
+        raise InputError(
+            f"column mapping names unknown field(s) {sorted(unknown)}; expected {FIELDS}"
+        )
+    resolved: dict[str, str | None] = {}
+    for name in FIELDS:
+        if name in columns:
+            if columns[name] not in available:
+                raise InputError(
+                    f"mapped column {columns[name]!r} for {name} not found; columns are {available}",
+                    file=str(path),
+                )
+            resolved[name] = columns[name]
+        else:
+            resolved[name] = next((c for c in ALIASES[name] if c in available), None)
+    if resolved["prompt"] is None:
+        raise InputError(
+            f"no prompt column (looked for {', '.join(ALIASES['prompt'])}); columns are {available}; "
+            "map one with --columns prompt=NAME",
+            file=str(path),
+        )
+    return resolved
+
+
+def _load_local(
+    path: Path, columns: Mapping[str, str] | None, split: str | None, limit: int | None
+) -> Benchmark:
+    rows, fmt = _read_rows(path, split)
+    if not rows:
+        raise InputError("the benchmark has no rows", file=str(path))
+    available = list(dict.fromkeys(k for _, r in rows[:50] for k in r))
+    cols = _resolve_columns(columns, available, path)
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, (where, row) in enumerate(rows):
+        if limit is not None and index >= limit:
+            break
+        line = where if fmt == "jsonl" else None
+        prompt = row.get(cols["prompt"])  # type: ignore[arg-type]
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InputError(
+                f"empty or missing prompt in column {cols['prompt']!r} (row {where})",
+                file=str(path),
+                line=line,
+            )
+        pid = str(row.get(cols["problem_id"])) if cols["problem_id"] else str(index)
+        if cols["problem_id"] and row.get(cols["problem_id"]) is None:
+            raise InputError(
+                f"missing problem id in column {cols['problem_id']!r} (row {where})",
+                file=str(path),
+                line=line,
+            )
+        if pid in seen:
+            raise InputError(
+                f"duplicate problem_id {pid!r} (first at row {seen[pid]}, again at row {where})",
+                file=str(path),
+                line=line,
+            )
+        seen[pid] = where
+        gold = _gold_text(row.get(cols["gold"])) if cols["gold"] else None
+        problems.append(Problem(pid, prompt, gold))
+    digest = hashlib.sha256()
+    for p in sorted(path.rglob("*")) if path.is_dir() else [path]:
+        if p.is_file():
+            digest.update(p.read_bytes())
+    source = {
+        "kind": "local",
+        "path": str(path),
+        "format": fmt,
+        "sha256": digest.hexdigest(),
+        "columns": {
+            k: (v if v is not None else "<row index>" if k == "problem_id" else None)
+            for k, v in cols.items()
+        },
+    }
+    return Benchmark(path.stem if path.is_file() else path.name, problems, source)
+
+
+def load_benchmark(
+    name_or_path: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    split: str | None = None,
+    limit: int | None = None,
+) -> Benchmark:
+    """Load a benchmark by built-in name (MATH-500, GSM8K, AIME 2024, AIME 2025, AMC 2023,
+    GPQA-Diamond) or from a local file/folder, keeping the first ``limit`` problems.
+
+    ``columns`` maps our fields (problem_id, prompt, gold) to a local file's column names.
+    Raises InputError (naming file and line) for unreadable input, and at once when a hub
+    benchmark is requested offline and is not cached.
+    """
+    path = Path(name_or_path).expanduser()
+    if path.exists():
+        bench = _load_local(path, columns, split, limit)
+    else:
+        key = builtin_key(name_or_path)
+        if key is None:
+            raise InputError(
+                f"benchmark {name_or_path!r} is neither a file nor a built-in name; built-ins: "
+                f"{', '.join(BUILTIN)}"
+            )
+        if columns:
+            raise InputError("--columns applies to local benchmark files, not built-in benchmarks")
+        bench = _load_hub(BUILTIN[key], split, limit)
+    if not bench.problems:
+        raise InputError(f"benchmark {name_or_path!r} yielded no problems")
+    bench.source["n_problems"] = len(bench.problems)
+    return bench
