@@ -28,7 +28,7 @@ def read_jsonl_fast(path: Path) -> pd.DataFrame | None:
     come back as Python lists/dicts.
     """
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         return None
     try:  # pyarrow lets invalid UTF-8 through; such lines must be rejected by number
         data.decode("utf-8")
