@@ -81,10 +81,13 @@ class BehaviorClassifier:
 
     @classmethod
     def load(cls, path: str | Path) -> BehaviorClassifier:
-        """Read a saved classifier; InputError when the file is not one or has another version."""
+        """Read a saved classifier; InputError when the file is not one or has another version.
+
+        Like any pickle, load only files you trust.
+        """
         try:
             data = joblib.load(Path(path))
-        except (OSError, EOFError, ValueError) as exc:
+        except Exception as exc:  # unpickling garbage raises almost anything; reported
             raise InputError(f"cannot read classifier: {exc}", file=str(path)) from None
         if not isinstance(data, dict) or data.pop("format", None) != FORMAT:
             raise InputError("not a traceanalysis behaviour classifier", file=str(path))

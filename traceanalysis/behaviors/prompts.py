@@ -130,7 +130,7 @@ def _normalise(present: bool | None, count: int | None, why: str) -> JudgeAnswer
 def _from_object(obj: object) -> JudgeAnswer | None:
     if not isinstance(obj, dict):
         return None
-    lowered = {str(k).lower(): v for k, v in obj.items()}
+    lowered = {str(k).strip().lower(): v for k, v in obj.items()}
     present = _as_bool(lowered.get("present"))
     count = _as_count(lowered.get("count"))
     return _normalise(present, count, str(lowered.get("justification") or ""))
