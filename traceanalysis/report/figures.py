@@ -1,0 +1,115 @@
+"""The report's figures: draw each from its aggregate table, save PDF, SVG and PNG.
+
+:func:`make_figures` is the one entry point (CONTRACTS.md). Each figure reads an aggregate
+table (or, for lengths, three columns of the samples table) and is skipped when its input is
+absent or empty, so a report never shows an empty plot. Figures are drawn with
+``matplotlib.figure.Figure`` directly (no pyplot, no interactive backend, nothing left open).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import matplotlib as mpl
+import pandas as pd
+
+from traceanalysis.report.context import FigureRecord
+from traceanalysis.report.figures_accuracy import (
+    difficulty_figure,
+    passk_figure,
+    transition_figures,
+)
+from traceanalysis.report.figures_behaviors import audit_figure, behavior_figure, flexible_figure
+from traceanalysis.report.figures_common import FigureDraft
+from traceanalysis.report.figures_language import (
+    distinctive_figures,
+    length_figure,
+    lexicon_figure,
+)
+from traceanalysis.report.style import PNG_DPI, RC_PARAMS, run_styles
+from traceanalysis.schema import RunInfo
+
+FORMATS = ("pdf", "svg", "png")
+_SVG_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
+
+
+def _drafts(
+    tables: dict[str, pd.DataFrame],
+    samples: pd.DataFrame,
+    runs: list[RunInfo],
+    reference: str | None,
+) -> Iterator[FigureDraft]:
+    """Every figure the inputs allow, in report order."""
+    styles = run_styles(r.name for r in runs)
+    tokenizer = samples.attrs.get("tokenizer") if samples is not None else None
+    unit = "tokens"
+    if isinstance(tokenizer, dict) and tokenizer.get("name"):
+        unit = f"{tokenizer.get('unit') or 'tokens'}, {tokenizer['name']}"
+    yield from passk_figure(tables, styles)
+    yield from difficulty_figure(tables, styles, reference)
+    yield from transition_figures(tables, reference)
+    yield from length_figure(samples, styles, unit)
+    yield from lexicon_figure(tables, styles)
+    yield from distinctive_figures(tables, styles)
+    yield from behavior_figure(tables, styles)
+    yield from flexible_figure(tables, styles)
+    yield from audit_figure(tables, styles)
+
+
+def save_figure(draft: FigureDraft, out_dir: Path) -> FigureRecord:
+    """Write ``draft`` as out_dir/<name>.{pdf,svg,png} and return its record with the SVG text.
+
+    Metadata dates are left out and SVG ids are salted with the figure name, so reruns give
+    identical files and ids stay unique when several SVGs are inlined in one HTML page.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    metadata = {
+        "pdf": {"CreationDate": None, "ModDate": None},
+        "svg": {"Date": None},
+        "png": {},
+    }
+    with mpl.rc_context({"svg.hashsalt": draft.name}):
+        # Lay out once at the PNG resolution (text extents depend on it), then freeze: the
+        # three saves need not recompute constrained layout.
+        draft.figure.set_dpi(PNG_DPI)
+        draft.figure.draw_without_rendering()
+        draft.figure.set_layout_engine(None)  # None (not "none"): no placeholder engine, so
+        # savefig skips its extra layout draw; RC_PARAMS turns the rc layout defaults off.
+        for fmt in FORMATS:
+            path = out_dir / f"{draft.name}.{fmt}"
+            draft.figure.savefig(path, format=fmt, dpi=PNG_DPI, metadata=metadata[fmt])
+            files[fmt] = path
+    svg = _SVG_PROLOGUE.sub("", files["svg"].read_text(encoding="utf-8"), count=1)
+    return FigureRecord(
+        name=draft.name,
+        title=draft.title,
+        caption=draft.caption,
+        section=draft.section,
+        svg=svg,
+        files=files,
+    )
+
+
+def make_figures(
+    ctx_tables: dict[str, pd.DataFrame],
+    samples: pd.DataFrame,
+    runs: list[RunInfo],
+    reference: str | None,
+    out_dir: Path,
+) -> list[FigureRecord]:
+    """Draw every figure the tables allow and save each as PDF, SVG and PNG (300 dpi).
+
+    ``runs`` fixes the display order and therefore each run's colour and marker in every
+    figure. ``samples`` needs only ``run``, ``n_tokens`` and ``correct`` (for the length
+    figure). Returns the records in report order.
+    """
+    out_dir = Path(out_dir)
+    records: list[FigureRecord] = []
+    with mpl.rc_context(RC_PARAMS):
+        for draft in _drafts(ctx_tables, samples, runs, reference):
+            records.append(save_figure(draft, out_dir))
+            draft.figure.clear()
+    return records

@@ -1,0 +1,203 @@
+"""Accuracy and difficulty figures: pass@k curves, accuracy by bin, transition heatmaps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator, PercentFormatter
+
+from traceanalysis.report.figures_common import (
+    FigureDraft,
+    new_figure,
+    runs_in_order,
+    styles_for,
+    usable,
+)
+from traceanalysis.report.style import NEUTRAL, ONE_COLUMN, TWO_COLUMN, RunStyle, ordered_bins
+
+
+def passk_figure(
+    tables: dict[str, pd.DataFrame], styles: dict[str, RunStyle]
+) -> Iterator[FigureDraft]:
+    """pass@k against k (log-2 axis) per run, with the 95% bootstrap band from ``passk``."""
+    table = tables.get("passk")
+    if not usable(table, ("run", "k", "value")) or table["k"].max() < 2:
+        return
+    table = table.dropna(subset=["value"])
+    runs = runs_in_order(styles, table["run"])
+    styles = styles_for(styles, runs)
+    fig = new_figure(ONE_COLUMN, 2.6)
+    ax = fig.add_subplot()
+    for run in runs:
+        part = table[table["run"] == run].sort_values("k")
+        k = part["k"].to_numpy(dtype=float)
+        style = styles[run]
+        marks = [i for i, v in enumerate(k) if v >= 1 and (int(v) & (int(v) - 1)) == 0]
+        ax.plot(
+            k,
+            part["value"].to_numpy(dtype=float),
+            color=style.color,
+            marker=style.marker,
+            markevery=marks,
+            label=run,
+        )
+        if {"lo", "hi"} <= set(part.columns):
+            ax.fill_between(
+                k,
+                part["lo"].to_numpy(dtype=float),
+                part["hi"].to_numpy(dtype=float),
+                color=style.color,
+                alpha=0.18,
+                linewidth=0,
+            )
+    k_max = int(table["k"].max())
+    ax.set_xscale("log", base=2)
+    ticks = [2**i for i in range(int(np.log2(k_max)) + 1)]
+    if ticks[-1] != k_max:
+        ticks.append(k_max)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("k (samples per problem)")
+    ax.set_ylabel("pass@k")
+    ax.legend(loc="lower right")
+    yield FigureDraft(
+        name="passk",
+        title="pass@k: accuracy (k = 1) versus capability (large k)",
+        caption=(
+            "pass@k per run by the unbiased estimator of Chen et al. (2021), averaged over "
+            "problems, on a log-2 axis; bands are 95% bootstrap confidence intervals over "
+            "problems."
+        ),
+        section="accuracy",
+        figure=fig,
+    )
+
+
+def difficulty_figure(
+    tables: dict[str, pd.DataFrame], styles: dict[str, RunStyle], reference: str | None
+) -> Iterator[FigureDraft]:
+    """Accuracy per difficulty bin per run and, beside it, each run's delta vs the reference."""
+    table = tables.get("difficulty")
+    if not usable(table, ("bin", "run", "accuracy")):
+        return
+    bins = ordered_bins(table["bin"])
+    runs = runs_in_order(styles, table["run"])
+    styles = styles_for(styles, runs)
+    counts = table.groupby("bin")["n_problems"].max() if "n_problems" in table else None
+    labels = [f"{b}\n(n={int(counts[b])})" if counts is not None else b for b in bins]
+    x = np.arange(len(bins))
+    has_delta = "delta_vs_reference" in table and table["delta_vs_reference"].notna().any()
+    fig = new_figure(TWO_COLUMN if has_delta else ONE_COLUMN, 2.6)
+    axes = fig.subplots(1, 2 if has_delta else 1, squeeze=False)[0]
+    ax = axes[0]
+    for run in runs:
+        part = table[table["run"] == run].set_index("bin").reindex(bins)
+        ax.plot(
+            x,
+            part["accuracy"].to_numpy(dtype=float),
+            color=styles[run].color,
+            marker=styles[run].marker,
+            label=run,
+        )
+    ax.set_xticks(x, labels, fontsize=6)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("difficulty bin (reference correct of 256)")
+    ax.set_ylabel("accuracy (pass@1)")
+    ax.legend(loc="upper left")
+    if has_delta:
+        ax = axes[1]
+        others = [
+            r
+            for r in runs
+            if r != reference and table.loc[table["run"] == r, "delta_vs_reference"].notna().any()
+        ]
+        width = 0.8 / max(len(others), 1)
+        for i, run in enumerate(others):
+            part = table[table["run"] == run].set_index("bin").reindex(bins)
+            ax.bar(
+                x - 0.4 + width * (i + 0.5),
+                part["delta_vs_reference"].to_numpy(dtype=float),
+                width=width,
+                color=styles[run].color,
+                label=run,
+            )
+        ax.axhline(0, color=NEUTRAL, linewidth=0.8)
+        ax.set_xticks(x, labels, fontsize=6)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel("difficulty bin (reference correct of 256)")
+        ax.set_ylabel(f"accuracy − {reference or 'reference'}")
+        ax.legend(loc="best")
+    yield FigureDraft(
+        name="difficulty",
+        title="Accuracy by difficulty bin",
+        caption=(
+            "Accuracy per difficulty bin, bins set by the reference run's success rate "
+            f"({reference or 'reference'}; edges of 2505.14216 scaled to 256 samples); n is "
+            "the number of problems in the bin."
+            + (
+                " Right: each run's accuracy minus the reference's, in percentage points."
+                if has_delta
+                else ""
+            )
+        ),
+        section="difficulty",
+        figure=fig,
+    )
+
+
+def transition_figures(
+    tables: dict[str, pd.DataFrame], reference: str | None
+) -> Iterator[FigureDraft]:
+    """One heatmap per ``transitions_<run>`` table: reference bin (rows) to run bin (columns)."""
+    for name in sorted(n for n in tables if n.startswith("transitions_")):
+        table = tables[name]
+        if not usable(table, ("ref_bin", "run_bin", "count")) or table["count"].sum() == 0:
+            continue
+        run = name[len("transitions_") :]
+        bins = ordered_bins(list(table["ref_bin"]) + list(table["run_bin"]))
+        counts = table.pivot_table(
+            index="ref_bin",
+            columns="run_bin",
+            values="count",
+            aggfunc="sum",
+            fill_value=0,
+            observed=False,
+        ).reindex(index=bins, columns=bins, fill_value=0)
+        row_total = counts.sum(axis=1).replace(0, np.nan)
+        pct = counts.div(row_total, axis=0) * 100
+        fig = new_figure(ONE_COLUMN, 3.0)
+        ax = fig.add_subplot()
+        annot = counts.astype(int).astype(str).where(counts > 0, "")
+        sns.heatmap(
+            pct,
+            ax=ax,
+            cmap="Blues",
+            vmin=0,
+            vmax=100,
+            annot=annot.to_numpy(),
+            fmt="",
+            annot_kws={"fontsize": 5.5},
+            linewidths=0.3,
+            linecolor="white",
+            cbar_kws={"label": "% of row", "shrink": 0.8},
+        )
+        ax.set_xlabel(f"{run} bin")
+        ax.set_ylabel(f"{reference or 'reference'} bin")
+        ax.tick_params(axis="both", labelsize=6, length=0)
+        ax.grid(False)
+        yield FigureDraft(
+            name=name,
+            title=f"Difficulty transitions: {reference or 'reference'} → {run}",
+            caption=(
+                f"Problems by their {reference or 'reference'} bin (rows) and {run} bin "
+                "(columns); numbers are problem counts, colour is the share of the row. "
+                "Cells right of the diagonal are problems the run solves more often."
+            ),
+            section="difficulty",
+            figure=fig,
+        )

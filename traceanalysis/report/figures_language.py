@@ -1,0 +1,257 @@
+"""Language figures: response lengths, lexicon rates, distinctive tokens."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from traceanalysis.report.figures_common import (
+    FigureDraft,
+    as_correct_label,
+    new_figure,
+    pretty,
+    runs_in_order,
+    styles_for,
+    usable,
+)
+from traceanalysis.report.style import NEUTRAL, ONE_COLUMN, TWO_COLUMN, RunStyle, ordered_bins
+
+MAX_SCATTER_POINTS = 1500  # distinctive-token scatter: keeps the inline SVG small
+LABELLED_TOKENS = 6  # per side
+
+
+def _box_stats(values: np.ndarray, label: str) -> dict[str, object]:
+    """Box statistics for ``Axes.bxp``: quartiles, 5th/95th percentile whiskers, mean."""
+    q05, q25, q50, q75, q95 = np.percentile(values, [5, 25, 50, 75, 95])
+    return {
+        "med": q50,
+        "q1": q25,
+        "q3": q75,
+        "whislo": q05,
+        "whishi": q95,
+        "mean": float(values.mean()),
+        "fliers": [],
+        "label": label,
+    }
+
+
+def length_figure(
+    samples: pd.DataFrame, styles: dict[str, RunStyle], unit: str
+) -> Iterator[FigureDraft]:
+    """Response length distributions (box per run x correctness), aggregated before drawing."""
+    if not usable(samples, ("run", "n_tokens", "correct")):
+        return
+    data = samples[["run", "n_tokens", "correct"]].dropna()
+    if data.empty:
+        return
+    runs = runs_in_order(styles, data["run"])
+    styles = styles_for(styles, runs)
+    width = min(TWO_COLUMN, max(ONE_COLUMN, 0.8 * len(runs) + 1.2))
+    fig = new_figure(width, 2.6)
+    ax = fig.add_subplot()
+    lows, highs = [], []
+    for i, run in enumerate(runs):
+        part = data[data["run"] == run]
+        for offset, flag, hatch in ((-0.2, True, None), (0.2, False, "////")):
+            values = part.loc[part["correct"].astype(bool) == flag, "n_tokens"].to_numpy(
+                dtype=float
+            )
+            if values.size == 0:
+                continue
+            stats = _box_stats(values, run)
+            lows.append(stats["whislo"])
+            highs.append(stats["whishi"])
+            boxes = ax.bxp(
+                [stats],
+                positions=[i + offset],
+                widths=0.34,
+                showmeans=True,
+                patch_artist=True,
+                manage_ticks=False,
+                meanprops={
+                    "marker": "D",
+                    "markersize": 2.5,
+                    "markerfacecolor": "white",
+                    "markeredgecolor": "black",
+                },
+                medianprops={"color": "black", "linewidth": 0.9},
+            )
+            for box in boxes["boxes"]:
+                box.set_facecolor(styles[run].color if flag else "white")
+                box.set_edgecolor(styles[run].color if not flag else "black")
+                box.set_hatch(hatch)
+                box.set_linewidth(0.8)
+    ax.set_xticks(
+        range(len(runs)),
+        runs,
+        rotation=20 if len(runs) > 3 else 0,
+        ha="right" if len(runs) > 3 else "center",
+    )
+    if lows and min(lows) > 0 and max(highs) / min(lows) > 30:
+        ax.set_yscale("log")
+    ax.set_ylabel(f"response length ({unit})")
+    ax.legend(
+        handles=[
+            Patch(facecolor=NEUTRAL, edgecolor="black", label="correct"),
+            Patch(facecolor="white", edgecolor=NEUTRAL, hatch="////", label="incorrect"),
+        ],
+        loc="upper left",
+        ncols=2,
+    )
+    ax.grid(axis="x", visible=False)
+    yield FigureDraft(
+        name="lengths",
+        title="Response length by run and correctness",
+        caption=(
+            f"Response length in {unit} for correct (filled) and incorrect (hatched) "
+            "responses. Boxes span the quartiles, whiskers the 5th to 95th percentiles, "
+            "the line is the median and the diamond the mean. Ungraded responses are left "
+            "out."
+        ),
+        section="language",
+        figure=fig,
+    )
+
+
+def lexicon_figure(
+    tables: dict[str, pd.DataFrame], styles: dict[str, RunStyle]
+) -> Iterator[FigureDraft]:
+    """Lexicon rates per 1,000 tokens by bin, one panel per lexicon, run x correctness lines."""
+    table = tables.get("lexical")
+    if not usable(table, ("run", "correct", "difficulty_bin")):
+        return
+    lexicons = [c[: -len("_per_1k")] for c in table.columns if c.endswith("_per_1k")]
+    table = table.assign(
+        _correct=table["correct"].map(as_correct_label), _bin=table["difficulty_bin"].astype(str)
+    )
+    table = table[table["_correct"].isin(["true", "false"])]
+    if not lexicons or table.empty:
+        return
+    binned = table[table["_bin"] != "all"]
+    table = binned if not binned.empty else table
+    bins = ordered_bins(table["_bin"])
+    runs = runs_in_order(styles, table["run"])
+    styles = styles_for(styles, runs)
+    ncols = min(3, len(lexicons))
+    nrows = math.ceil(len(lexicons) / ncols)
+    fig = new_figure(TWO_COLUMN if ncols > 1 else ONE_COLUMN, 1.9 * nrows + 0.5)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    x = np.arange(len(bins))
+    for ax, lexicon in zip(axes, lexicons, strict=False):
+        for run in runs:
+            for flag, dash in (("true", "-"), ("false", "--")):
+                part = table[(table["run"] == run) & (table["_correct"] == flag)]
+                y = part.set_index("_bin")[f"{lexicon}_per_1k"].reindex(bins).to_numpy(dtype=float)
+                ax.plot(
+                    x,
+                    y,
+                    linestyle=dash,
+                    color=styles[run].color,
+                    marker=styles[run].marker,
+                    markerfacecolor=styles[run].color if flag == "true" else "white",
+                )
+        ax.set_title(pretty(lexicon))
+        ax.set_xticks(x, bins, fontsize=5.5, rotation=45 if len(bins) > 4 else 0)
+        ax.set_ylabel("per 1k tokens")
+    for ax in axes[len(lexicons) :]:
+        ax.set_visible(False)
+    handles = [
+        Line2D([], [], color=styles[r].color, marker=styles[r].marker, label=r) for r in runs
+    ]
+    handles += [
+        Line2D([], [], color=NEUTRAL, linestyle="-", label="correct"),
+        Line2D([], [], color=NEUTRAL, linestyle="--", markerfacecolor="white", label="incorrect"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6))
+    yield FigureDraft(
+        name="lexicon_rates",
+        title="Lexicon rates by run, correctness and difficulty",
+        caption=(
+            "Matches per 1,000 reference tokens for each lexicon (whole words and phrases, "
+            "case-insensitive), by difficulty bin; solid lines and filled markers are "
+            "correct responses, dashed lines and open markers incorrect ones."
+        ),
+        section="language",
+        figure=fig,
+    )
+
+
+def _split_pair(name: str, known: list[str]) -> tuple[str, str]:
+    """``distinctive_<a>_vs_<b>`` -> (a, b), preferring a split into two known run names."""
+    rest = name[len("distinctive_") :]
+    parts = rest.split("_vs_")
+    for i in range(1, len(parts)):
+        a, b = "_vs_".join(parts[:i]), "_vs_".join(parts[i:])
+        if a in known and b in known:
+            return a, b
+    return parts[0], "_vs_".join(parts[1:])
+
+
+def _thin(table: pd.DataFrame) -> pd.DataFrame:
+    """At most MAX_SCATTER_POINTS rows: the most extreme |z| half plus an even spread of the rest."""
+    if len(table) <= MAX_SCATTER_POINTS:
+        return table
+    ranked = table.assign(_absz=table["z"].abs()).sort_values("_absz", ascending=False)
+    top = ranked.iloc[: MAX_SCATTER_POINTS // 2]
+    rest = ranked.iloc[MAX_SCATTER_POINTS // 2 :].sort_values("_total")
+    step = max(1, len(rest) // (MAX_SCATTER_POINTS - len(top)))
+    return pd.concat([top, rest.iloc[::step]]).drop(columns="_absz")
+
+
+def distinctive_figures(
+    tables: dict[str, pd.DataFrame], styles: dict[str, RunStyle]
+) -> Iterator[FigureDraft]:
+    """Log-odds z (Monroe et al. 2008) against token frequency for each run pair table."""
+    for name in sorted(n for n in tables if n.startswith("distinctive_")):
+        table = tables[name]
+        if not usable(table, ("token", "count_a", "count_b", "z")):
+            continue
+        a, b = _split_pair(name, list(styles))
+        styles = styles_for(styles, [a, b])
+        table = table.dropna(subset=["z"]).assign(_total=table["count_a"] + table["count_b"])
+        table = table[table["_total"] > 0]
+        if table.empty:
+            continue
+        shown = _thin(table)
+        z = shown["z"].to_numpy(dtype=float)
+        colors = np.where(z > 1.96, styles[a].color, np.where(z < -1.96, styles[b].color, NEUTRAL))
+        fig = new_figure(ONE_COLUMN, 2.8)
+        ax = fig.add_subplot()
+        ax.scatter(shown["_total"], z, s=5, c=colors, linewidths=0, alpha=0.75)
+        ax.set_xscale("log")
+        ax.axhline(1.96, color=NEUTRAL, linestyle=":", linewidth=0.7)
+        ax.axhline(-1.96, color=NEUTRAL, linestyle=":", linewidth=0.7)
+        top_a = table.nlargest(LABELLED_TOKENS, "z")
+        top_b = table.nsmallest(LABELLED_TOKENS, "z")
+        for side, rows in ((1, top_a[top_a["z"] > 1.96]), (-1, top_b[top_b["z"] < -1.96])):
+            for _, row in rows.iterrows():
+                ax.annotate(
+                    str(row["token"]).strip() or repr(row["token"]),
+                    (row["_total"], row["z"]),
+                    xytext=(3, 2 * side),
+                    textcoords="offset points",
+                    fontsize=5.5,
+                )
+        ax.set_xlabel("token count in both runs (log)")
+        ax.set_ylabel(f"log-odds z ({a} + / {b} −)")
+        note = (
+            f" {len(shown)} of {len(table)} tokens drawn (all the most distinctive ones)."
+            if len(shown) < len(table)
+            else ""
+        )
+        yield FigureDraft(
+            name=name,
+            title=f"Distinctive tokens: {a} vs {b}",
+            caption=(
+                f"Weighted log-odds ratio with an informative Dirichlet prior (Monroe et al. "
+                f"2008), as a z-score, against token frequency. Positive z: used more by "
+                f"{a}; negative: more by {b}; dotted lines at |z| = 1.96." + note
+            ),
+            section="language",
+            figure=fig,
+        )
