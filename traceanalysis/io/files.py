@@ -162,6 +162,8 @@ def read_file(path: Path, columns: dict[str, str] | None = None) -> FileRead:
     """Read one input file or dataset folder; raise InputError when it is unusable."""
     suffix = path.suffix.lower()
     try:
+        if path.is_file() and path.stat().st_size == 0:
+            return FileRead(path, None, skipped="empty file")
         if hf_dataset.is_dataset_dir(path) or suffix == ".arrow":
             read = _expand_table(path, hf_dataset.read_dataset(path), columns, [])
             read.format = f"{hf_dataset.NAME}:{read.format}"

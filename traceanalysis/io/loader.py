@@ -126,6 +126,7 @@ def load_runs(
         except ValueError as exc:
             raise InputError(str(exc)) from None
         reads: list[FileRead] = []
+        source_rejections: list[Rejection] = []
         for file in source.files:
             bar.set_postfix_str(file.name, refresh=False)
             read = read_file(file, columns)
@@ -134,7 +135,7 @@ def load_runs(
                 skipped.append((str(file), read.skipped))
                 continue
             reads.append(read)
-            rejections.extend(dataclasses.replace(r, run=source.name) for r in read.rejections)
+            source_rejections.extend(read.rejections)
             inputs.append(
                 {
                     "run": source.name,
@@ -147,7 +148,10 @@ def load_runs(
             )
         frame = _run_frame(source, reads, base_info)
         formats = [r.format for r in reads if r.format]
-        for name in frame["run"].dropna().unique().tolist() or [source.name]:
+        names = frame["run"].dropna().unique().tolist() or [source.name]
+        owner = names[0] if len(names) == 1 else source.name  # who the bad rows belong to
+        rejections.extend(dataclasses.replace(r, run=owner) for r in source_rejections)
+        for name in names:
             info = dataclasses.replace(base_info, name=name, files=[str(f) for f in source.files])
             if name != source.name:
                 info = dataclasses.replace(info, role=read_run_info(None, name).role)
