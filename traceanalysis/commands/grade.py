@@ -87,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda *a: None) if args.quiet else print
     df = load_runs(args.runs, parse_columns(args.columns), progress=not args.quiet)
     runs = df.attrs.get("runs", {})
+    if not runs:  # a loader that left no run records: every run counts, roles from the table
+        runs = {str(n): RunInfo(name=str(n)) for n in sorted(df["run"].unique())}
+    names = list(runs)
+    reference = choose_reference(runs, args.reference)  # fails fast on a bad --reference
     for rejection in df.attrs.get("rejections", []):
         say(f"rejected {rejection}")
     graded = grade(
@@ -108,10 +112,6 @@ def run(args: argparse.Namespace) -> int:
     accuracy.to_csv(out / "accuracy.csv", index=False)
     passk_table(graded, seed=args.seed).to_csv(out / "passk.csv", index=False)
     print(format_accuracy(accuracy))
-    if not runs:  # a loader that left no run records: every run counts, roles from the table
-        runs = {str(n): RunInfo(name=str(n)) for n in sorted(graded["run"].unique())}
-    names = list(runs)
-    reference = choose_reference(runs, args.reference)
     if graded.loc[graded["run"] == reference, "correct"].notna().any():
         difficulty_table(graded, reference).to_csv(out / "difficulty.csv", index=False)
         entropy_table(graded, reference).to_csv(out / "entropy.csv", index=False)
