@@ -76,9 +76,7 @@ def pooled_auroc(y: np.ndarray, x: np.ndarray) -> float:
 def within_problem_auroc(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> pd.Series:
     """AUROC of ``x`` for ``y`` inside each group that has both classes (index: group).
 
-    Vectorised: one sort by (group, x), average ranks over ties within a group, then the
-    Mann-Whitney rank-sum formula per group.
-    """
+    One sort by (group, x), tie-averaged ranks per group, then the rank-sum formula."""
     y = np.asarray(y, dtype=bool)
     x = np.asarray(x, dtype=float)
     codes, names = pd.factorize(np.asarray(groups), sort=True)
