@@ -1,0 +1,148 @@
+"""``judge RUNS --judge openai:MODEL|hf:PATH``: run or resume the LLM judge of behaviours."""
+
+from __future__ import annotations
+
+import argparse
+
+from traceanalysis.commands._common import add_cache_argument, add_runs_arguments, parse_columns
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``judge`` subcommand."""
+    parser = subparsers.add_parser(
+        "judge",
+        help="label cognitive behaviours with an LLM judge (cached, resumable)",
+        description="Ask an LLM judge, per response and behaviour, whether the behaviour "
+        "occurs and how often. Answers are cached in the SQLite cache as they arrive: a "
+        "killed run resumes where it stopped and a rerun makes only the missing calls.",
+    )
+    add_runs_arguments(parser)
+    add_cache_argument(parser)
+    parser.add_argument("--judge", required=True, help="openai:MODEL or hf:PATH")
+    parser.add_argument("--judge-base-url", default=None, help="OpenAI-compatible base URL")
+    parser.add_argument(
+        "--judge-concurrency", type=int, default=8, help="parallel calls (default 8)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print calls and tokens needed; call nothing"
+    )
+    parser.add_argument(
+        "--max-calls", type=int, default=None, help="make at most this many new calls"
+    )
+    parser.add_argument(
+        "--sample", type=int, default=None, help="judge a stratified sample of N responses"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of --sample and of the judge (default 0)"
+    )
+    parser.add_argument("--behaviors", default=None, help="comma-separated subset of behaviours")
+    parser.add_argument("--prompt", default="judge_v1", help="prompt version or YAML file")
+    parser.add_argument("--max-tokens", type=int, default=300, help="answer tokens per call")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
+    parser.add_argument("--max-attempts", type=int, default=6, help="attempts per call (default 6)")
+    parser.add_argument("--no-structured", action="store_true", help="do not send a JSON schema")
+    parser.add_argument("--batch-size", type=int, default=8, help="hf: generation batch size")
+    parser.add_argument(
+        "--train-classifier",
+        action="store_true",
+        help="train, save and apply the TF-IDF classifier",
+    )
+    parser.add_argument(
+        "--out", default="reports/judge", help="output folder (default reports/judge)"
+    )
+    parser.set_defaults(func=run)
+
+
+def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from traceanalysis.behaviors import JudgeConfig
+
+    return JudgeConfig(
+        judge=args.judge,
+        base_url=args.judge_base_url,
+        concurrency=args.judge_concurrency,
+        seed=args.seed,
+        max_tokens=args.max_tokens,
+        timeout=args.timeout,
+        max_attempts=args.max_attempts,
+        structured=not args.no_structured,
+        prompt=args.prompt,
+        behaviors=tuple(args.behaviors.split(",")) if args.behaviors else None,
+        sample=args.sample,
+        sample_seed=args.seed,
+        max_calls=args.max_calls,
+        cache_path=args.cache,
+        batch_size=args.batch_size,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan (``--dry-run``) or judge, then write labels, tables and the judge manifest."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from traceanalysis.behaviors import (
+        agreement_table,
+        behaviors_table,
+        judge_behaviors,
+        plan_judge,
+        tag_behaviors,
+    )
+    from traceanalysis.io import load_runs
+
+    df = load_runs(args.runs, parse_columns(args.columns), progress=not args.quiet)
+    config = _config(args)
+    if args.dry_run:
+        plan = plan_judge(df, config)
+        print(f"judge            {plan.judge_id}")
+        print(f"responses        {plan.n_selected} of {plan.n_responses}")
+        print(f"labels           {plan.n_labels} ({plan.n_cached} cached)")
+        print(
+            f"calls to make    {plan.n_calls}"
+            + (f" ({plan.n_capped} more over --max-calls)" if plan.n_capped else "")
+        )
+        print(f"prompt tokens    ~{plan.approx_prompt_tokens} (4 characters per token)")
+        print(f"output tokens    <= {plan.max_output_tokens} ({config.max_tokens} per call)")
+        return 0
+    out = judge_behaviors(tag_behaviors(df), config, progress=not args.quiet)
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = dict(out.attrs["judge"])
+    if args.train_classifier:
+        from traceanalysis.behaviors import train_classifier
+
+        clf = train_classifier(out, seed=args.seed)
+        clf.save(folder / "classifier.joblib")
+        scores = clf.scores()
+        scores.to_csv(folder / "classifier_scores.csv", index=False)
+        out = clf.predict(out)
+        meta["classifier"] = {"file": str(folder / "classifier.joblib"), "cv_f1": clf.cv_f1}
+        if not args.quiet:
+            print(scores.to_string(index=False), end="\n\n")
+    keep = [c for c in ("run", "problem_id", "sample_idx") if c in out.columns]
+    labels = [c for c in out.columns if c.startswith(("judge_", "behavior_", "learned_"))]
+    rows = out[keep + labels].copy()
+    rows.attrs = {}  # RunInfo objects are not JSON; the manifest carries them
+    rows.to_parquet(folder / "judge_labels.parquet", index=False)
+    table, agreement = behaviors_table(out), agreement_table(out)
+    table.to_csv(folder / "behaviors.csv", index=False)
+    agreement.to_csv(folder / "agreement.csv", index=False)
+    (folder / "judge.json").write_text(
+        json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    if not args.quiet:
+        print(
+            f"judge {meta['judge_id']}: {meta['n_calls']} calls ({meta['n_requests']} requests), {meta['n_cached']} cached"
+        )
+        print("label status: " + ", ".join(f"{k} {v}" for k, v in meta["label_status"].items()))
+        if not agreement.empty:
+            print(agreement.round(3).to_string(index=False))
+        print(f"wrote {folder}/judge_labels.parquet, behaviors.csv, agreement.csv, judge.json")
+    failed = meta["label_status"].get("failed", 0)
+    if failed:
+        print(
+            f"error: {failed} label(s) failed ({meta['errors'][0]}); rerun to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
