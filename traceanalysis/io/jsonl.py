@@ -79,7 +79,7 @@ def iter_jsonl(path: Path) -> tuple[list[tuple[int, dict]], list[Rejection]]:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
                 rejections.append(
-                    Rejection(name, line_no, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                    Rejection(name, line_no, f"not valid JSON ({exc.msg}: column {exc.colno})")
                 )
                 continue
             except RecursionError:

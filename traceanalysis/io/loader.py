@@ -60,6 +60,10 @@ def apply_think(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _rejection_order(rejection: Rejection) -> tuple[str, int]:
+    return rejection.file, -1 if rejection.line is None else rejection.line
+
+
 def _number_auto_samples(df: pd.DataFrame) -> pd.DataFrame:
     """Give rows without a sample index their order within (run, problem_id)."""
     if "_auto_idx" not in df.columns:
@@ -177,7 +181,7 @@ def load_runs(
     valid = apply_think(valid)[list(CORE_COLUMNS)]
     valid.attrs = {
         "runs": runs,
-        "rejections": rejections + invalid,
+        "rejections": sorted(rejections + invalid, key=_rejection_order),
         "inputs": inputs,
         "skipped": skipped,
     }
