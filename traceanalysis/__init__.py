@@ -29,6 +29,8 @@ _EXPORTS = {
     "pass_at_k": "traceanalysis.metrics",
     "accuracy_table": "traceanalysis.metrics",
     "difficulty_table": "traceanalysis.metrics",
+    "assign_difficulty": "traceanalysis.metrics",
+    "choose_reference": "traceanalysis.metrics",
     "count_lexicons": "traceanalysis.lexical",
     "load_lexicons": "traceanalysis.lexical",
     "tag_behaviors": "traceanalysis.behaviors",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.metadata import version
 
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
@@ -51,16 +52,17 @@ class Outcome:
     correct: bool | None
 
 
-def _parse_gold(gold: str) -> list[object]:
+@lru_cache(maxsize=512)  # jobs arrive grouped by problem: one gold parse serves many answers
+def _parse_gold(gold: str) -> tuple[object, ...]:
     wrapped = gold if "\\boxed" in gold else "\\boxed{" + gold + "}"
     parsed = parse(wrapped, extraction_config=_PLAIN_TEXT, parsing_timeout=None)
-    return parsed or parse(gold, extraction_config=_PLAIN_TEXT, parsing_timeout=None)
+    return tuple(parsed or parse(gold, extraction_config=_PLAIN_TEXT, parsing_timeout=None))
 
 
-def _gold_candidates(parsed_gold: list[object], strict_sets: bool) -> list[object]:
+def _gold_candidates(parsed_gold: tuple[object, ...], strict_sets: bool) -> list[object]:
     """Without strict sets, each element of a "find all" gold set also counts as a match."""
     if strict_sets:
-        return parsed_gold
+        return list(parsed_gold)
     extra = [
         element
         for g in parsed_gold

@@ -1,0 +1,186 @@
+"""Benchmark: grading 32,000 responses cold and warm vs serial math-verify per response.
+
+The corpus imitates a real sampling run: 500 problems x 64 samples; each problem has a
+success rate drawn from Beta(0.7, 0.7); a correct sample writes the gold in one of a few
+equivalent surface forms, a wrong one picks from a handful of Zipf-weighted distractors;
+~3% answer in plain text without a box, ~2% are cut off by the length limit. Responses
+carry ~1,500 characters of reasoning text before the answer.
+
+The baseline calls math-verify serially for every response in this process (the same
+extraction, then ``verify(parse(gold), parse(answer))``, math-verify's own signal timeout);
+on the full corpus it would take many minutes, so it runs on the first whole problems
+(2,048 responses by default) and is
+extrapolated linearly (printed as such). ``grade`` runs cold (empty cache file) and warm
+(the same call again). Run: ``python benchmarks/bench_grade.py [--problems 500 --samples 64]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+FILLER = (
+    "Let me think about this step by step. We set up the equation and simplify both sides. "
+    "Wait, we should double-check the arithmetic before moving on. "
+)
+
+
+def _gold_forms(rng: random.Random) -> tuple[str, list[str], list[str]]:
+    """A gold answer, equivalent surface forms of it, and wrong answers."""
+    kind = rng.choice(["int", "frac", "sqrt", "interval", "expr"])
+    a, b = rng.randint(2, 40), rng.randint(2, 9)
+    if kind == "int":
+        gold, forms = str(a * b), [str(a * b), f"{a * b}.0", f"{a * b}"]
+        wrong = [str(a * b + d) for d in (1, -1, 2, 10, -3, b)]
+    elif kind == "frac":
+        gold = f"\\frac{{{a}}}{{{a + b}}}"
+        forms = [gold, f"\\dfrac{{{a}}}{{{a + b}}}", f"{a}/{a + b}"]
+        wrong = [f"\\frac{{{a + d}}}{{{a + b}}}" for d in (1, 2, 3, -1)] + [str(a), f"{a + b}"]
+    elif kind == "sqrt":
+        gold = f"{b}\\sqrt{{{a}}}"
+        forms = [gold, f"{b} \\sqrt{{{a}}}", f"\\sqrt{{{a}}} \\cdot {b}"]
+        wrong = [f"{b + d}\\sqrt{{{a}}}" for d in (1, 2, -1)] + [str(b), f"\\sqrt{{{a * b}}}", "0"]
+    elif kind == "interval":
+        gold = f"(-{a}, {b}]"
+        forms = [gold, f"\\left(-{a},{b}\\right]", f"(-{a},{b}]"]
+        wrong = [
+            f"[-{a}, {b}]",
+            f"(-{a}, {b})",
+            f"(-{a + 1}, {b}]",
+            f"({a}, {b}]",
+            "\\emptyset",
+            f"(-\\infty, {b}]",
+        ]
+    else:
+        gold = f"{b}x^2 + {a}"
+        forms = [gold, f"{a} + {b}x^2", f"{b} x^{{2}}+{a}"]
+        wrong = [
+            f"{b}x^2 - {a}",
+            f"{b}x + {a}",
+            f"{b + 1}x^2 + {a}",
+            f"x^2 + {a}",
+            f"{b}x^2",
+            f"{a}x^2 + {b}",
+        ]
+    return gold, forms, wrong
+
+
+def make_corpus(problems: int, samples: int, seed: int = 0) -> list[dict]:
+    """Rows of a synthetic samples table with realistic answer repetition."""
+    rng = random.Random(seed)
+    rows = []
+    for p in range(problems):
+        gold, forms, wrong = _gold_forms(rng)
+        rate = rng.betavariate(0.7, 0.7)
+        weights = [1 / (i + 1) ** 1.2 for i in range(len(wrong))]
+        for s in range(samples):
+            answer = rng.choice(forms) if rng.random() < rate else rng.choices(wrong, weights)[0]
+            body = FILLER * rng.randint(8, 14)
+            roll = rng.random()
+            finish = "stop"
+            if roll < 0.03:
+                text = f"{body}So the final answer is ${answer}$."
+            elif roll < 0.05:
+                text, finish = body + "and then we", "length"
+            else:
+                text = f"{body}Therefore the answer is $\\boxed{{{answer}}}$."
+            rows.append(
+                {
+                    "run": "bench",
+                    "problem_id": f"p{p}",
+                    "sample_idx": s,
+                    "response": text,
+                    "gold": gold,
+                    "finish_reason": finish,
+                }
+            )
+    return rows
+
+
+def serial_baseline(rows: list[dict]) -> tuple[float, list[bool | None]]:
+    """math-verify once per response, serially, in this process: seconds and verdicts."""
+    from math_verify import parse, verify
+
+    from traceanalysis.grading.extract import final_part, last_boxed
+
+    verdicts: list[bool | None] = []
+    start = time.perf_counter()
+    for row in rows:
+        if row["finish_reason"] == "length":
+            verdicts.append(False)
+            continue
+        final, _ = final_part(row["response"])
+        box = last_boxed(final)
+        pred = parse("\\boxed{" + box + "}") if box is not None else parse(final)
+        gold = parse("\\boxed{" + row["gold"] + "}")
+        verdicts.append(bool(verify(gold, pred)))
+    return time.perf_counter() - start, verdicts
+
+
+def main() -> None:
+    """Build the corpus, time the baseline on a subset, then grade cold and warm."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", type=int, default=500)
+    parser.add_argument("--samples", type=int, default=64)
+    parser.add_argument(
+        "--baseline-subset",
+        type=int,
+        default=2000,
+        help="responses the serial baseline grades (extrapolated to all)",
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    import pandas as pd
+
+    from traceanalysis.grading import grade
+    from traceanalysis.schema import coerce_core_dtypes
+
+    rows = make_corpus(args.problems, args.samples, args.seed)
+    df = coerce_core_dtypes(pd.DataFrame(rows))
+    subset_idx = sorted(
+        random.Random(args.seed + 1).sample(range(len(rows)), min(args.baseline_subset, len(rows)))
+    )
+    base_s, base_verdicts = serial_baseline([rows[i] for i in subset_idx])
+    baseline_full = base_s * len(rows) / len(subset_idx)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "bench.sqlite"
+        start = time.perf_counter()
+        cold = grade(df, workers=args.workers, timeout=args.timeout, cache_path=cache)
+        cold_s = time.perf_counter() - start
+        start = time.perf_counter()
+        warm = grade(df, workers=args.workers, timeout=args.timeout, cache_path=cache)
+        warm_s = time.perf_counter() - start
+
+    ours = cold["correct"].iloc[subset_idx].tolist()
+    agree = sum(
+        bool(a) == bool(b) for a, b in zip(ours, base_verdicts, strict=True) if a is not pd.NA
+    ) / len(subset_idx)
+    info = cold.attrs["grading"]
+    print(f"responses                {len(rows):>10,}")
+    print(f"unique (answer, gold)    {info['n_unique']:>10,}")
+    print(
+        f"serial baseline          {baseline_full:>10.1f} s  (measured {base_s:.1f} s on "
+        f"{len(subset_idx):,} responses, extrapolated)"
+    )
+    print(
+        f"grade cold ({args.workers} workers)    {cold_s:>10.1f} s  "
+        f"-> {baseline_full / cold_s:.1f}x faster than serial"
+    )
+    print(
+        f"grade warm (cache)       {warm_s:>10.2f} s  "
+        f"-> {baseline_full / warm_s:.0f}x faster than serial; "
+        f"re-verified {warm.attrs['grading']['n_verified']}"
+    )
+    print(f"verdicts equal to baseline on the subset: {agree:.4f}")
+    print(f"statuses: {cold['grade_status'].value_counts().to_dict()}")
+
+
+if __name__ == "__main__":
+    main()
