@@ -170,19 +170,17 @@ class TransformersBackend:
         """(response, finish_reason, n_new_tokens) for one row's generated ids."""
         eos = set(self.eos_ids)
         end = next((i for i, t in enumerate(ids) if t in eos), None)
-        if end is not None:
-            body, n_tokens, reason = ids[:end], end + 1, "stop"
-        else:
-            body, reason = ids, "length"
-            pad = self.tokenizer.pad_token_id
-            while body and body[-1] == pad:
-                body = body[:-1]
-            n_tokens = len(body)
+        body = ids[:end] if end is not None else ids
+        n_tokens, reason = (end + 1, "stop") if end is not None else (len(ids), "length")
         text = self.tokenizer.decode(body, skip_special_tokens=True)
         hits = [(text.find(s), s) for s in self.all_stop if s and text.find(s) >= 0]
         if hits:
             pos, s = min(hits)
             text, reason = text[: pos + len(s)], "stop"
+            if end is None:  # a row stopped by a stop string is padded after it
+                pad = self.tokenizer.pad_token_id
+                while n_tokens and ids[n_tokens - 1] == pad:
+                    n_tokens -= 1
         return text, reason, n_tokens
 
     def _generate(self, group: list[tuple[WorkItem, list[int]]]) -> list[list[Completion]]:

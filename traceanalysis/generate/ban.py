@@ -53,10 +53,11 @@ def banned_sequences(words: Iterable[str], tokenizer: Any) -> list[list[int]]:
     """Token-id sequences for every casing / leading-space variant of ``words`` (sorted, unique)."""
     words = [w.strip() for w in words if w.strip()]
     seqs: set[tuple[int, ...]] = set()
+    unk = getattr(tokenizer, "unk_token_id", None)
     for word in words:
         for variant in casing_variants(word):
             ids = tokenizer.encode(variant, add_special_tokens=False)
-            if ids:
+            if ids and unk not in ids:  # a variant the vocabulary cannot spell is skipped
                 seqs.add(tuple(ids))
     targets = {w.lower() for w in words}
     special = set(getattr(tokenizer, "all_special_ids", []) or [])
