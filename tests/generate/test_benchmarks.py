@@ -10,13 +10,8 @@ import pandas as pd
 import pytest
 
 from traceanalysis.errors import InputError
-from traceanalysis.generate.benchmarks import (
-    BUILTIN,
-    _gpqa_row,
-    _gsm8k_gold,
-    builtin_key,
-    load_benchmark,
-)
+from traceanalysis.generate.benchmarks import BUILTIN, builtin_key, load_benchmark
+from traceanalysis.generate.hub import _gpqa_row, _gsm8k_gold
 
 
 def test_native_jsonl_needs_no_mapping(gen_fixtures: Path) -> None:

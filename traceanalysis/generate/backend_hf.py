@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from traceanalysis.errors import InputError
-from traceanalysis.generate.benchmarks import Problem, is_offline
+from traceanalysis.generate.problems import Problem, is_offline
 
 
 @dataclass
@@ -66,6 +66,14 @@ def plan_calls(
             if (len(group) + 1) * m > batch_size:
                 yield pending.pop(m)
     yield from pending.values()
+
+
+def special_token_id(tokenizer: Any, text: str) -> int | None:
+    """The id of ``text`` when it is exactly one special token (dropped from decoded text)."""
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    if len(ids) != 1 or tokenizer.convert_ids_to_tokens(ids[0]) != text:
+        return None
+    return ids[0] if ids[0] in set(tokenizer.all_special_ids) else None
 
 
 def load_model_and_tokenizer(
@@ -142,12 +150,11 @@ class TransformersBackend:
         eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
         if tokenizer.eos_token_id is not None:
             eos_ids.add(tokenizer.eos_token_id)
-        special = set(tokenizer.all_special_ids)
         self.stop_strings: list[str] = []
         for s in stop:  # a stop string that is one special token acts as an extra EOS
-            ids = tokenizer.encode(s, add_special_tokens=False)
-            if len(ids) == 1 and (ids[0] in special or s in tokenizer.get_added_vocab()):
-                eos_ids.add(ids[0])
+            special_id = special_token_id(tokenizer, s)
+            if special_id is not None:
+                eos_ids.add(special_id)
             else:
                 self.stop_strings.append(s)
         self.eos_ids = sorted(eos_ids)

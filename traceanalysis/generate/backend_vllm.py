@@ -12,7 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from traceanalysis.errors import InputError
-from traceanalysis.generate.backend_hf import Completion, DoneCallback, TokensCallback, WorkItem
+from traceanalysis.generate.backend_hf import (
+    Completion,
+    DoneCallback,
+    TokensCallback,
+    WorkItem,
+    special_token_id,
+)
 from traceanalysis.generate.ban import BannedSequencesProcessor
 from traceanalysis.generate.sampling import problem_seed
 
@@ -64,7 +70,7 @@ class VllmBackend:
         seed: int,
         stop: list[str],
         dtype: str = "auto",
-        banned_words: list[str] | None = None,
+        add_special_tokens: bool = True,
     ) -> None:
         try:
             import vllm
@@ -77,15 +83,15 @@ class VllmBackend:
         self.llm = vllm.LLM(model=model_id, seed=seed, dtype=dtype)
         self.tokenizer = self.llm.get_tokenizer()
         self.sampling, self.seed = sampling, seed
-        special = set(self.tokenizer.all_special_ids)
         self.stop, self.stop_token_ids = [], []
         for s in stop:  # special-token stops are skipped in the text, so stop on their id
-            ids = self.tokenizer.encode(s, add_special_tokens=False)
-            if len(ids) == 1 and ids[0] in special:
-                self.stop_token_ids.append(ids[0])
+            special_id = special_token_id(self.tokenizer, s)
+            if special_id is not None:
+                self.stop_token_ids.append(special_id)
             else:
                 self.stop.append(s)
         self.banned: list[list[int]] | None = None
+        self.add_special_tokens = add_special_tokens
 
     def set_banned(self, sequences: list[list[int]] | None) -> None:
         """Token-id sequences to ban (from :func:`traceanalysis.generate.ban.banned_sequences`)."""
@@ -110,7 +116,7 @@ class VllmBackend:
                     **sampling_kwargs(
                         self.sampling,
                         n=len(it.sample_indices),
-                        seed=problem_seed(self.seed, it.problem.problem_id),
+                        seed=problem_seed(self.seed, it.problem.problem_id, it.sample_indices[0]),
                         stop=self.stop,
                         stop_token_ids=self.stop_token_ids,
                         banned=self.banned,
@@ -118,7 +124,16 @@ class VllmBackend:
                 )
                 for it in chunk
             ]
-            outputs = self.llm.generate([it.text for it in chunk], params, use_tqdm=False)
+            # token ids, tokenized as the transformers backend does (no second BOS after a chat template)
+            prompts = [
+                {
+                    "prompt_token_ids": self.tokenizer.encode(
+                        it.text, add_special_tokens=self.add_special_tokens
+                    )
+                }
+                for it in chunk
+            ]
+            outputs = self.llm.generate(prompts, params, use_tqdm=False)
             for item, out in zip(chunk, outputs, strict=True):
                 comps = [
                     Completion(

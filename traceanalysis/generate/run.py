@@ -82,7 +82,12 @@ def _load_backend(
         from traceanalysis.generate.backend_vllm import VllmBackend
 
         return VllmBackend(
-            spec.model, sampling=sampling, seed=spec.seed, stop=stop, dtype=spec.dtype
+            spec.model,
+            sampling=sampling,
+            seed=spec.seed,
+            stop=stop,
+            dtype=spec.dtype,
+            add_special_tokens=not template_chat,
         )
     from traceanalysis.generate.backend_hf import TransformersBackend, load_model_and_tokenizer
 

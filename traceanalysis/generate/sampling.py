@@ -35,9 +35,10 @@ def sample_key(seed: int, problem_id: str, sample_idx: int) -> int:
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
 
 
-def problem_seed(seed: int, problem_id: str) -> int:
-    """A 31-bit per-problem seed (for backends that take one seed per request, e.g. vLLM)."""
-    return sample_key(seed, problem_id, -1) & 0x7FFFFFFF
+def problem_seed(seed: int, problem_id: str, first_sample: int = 0) -> int:
+    """A 31-bit seed for one request of a problem's samples starting at ``first_sample``
+    (for backends that take one seed per request, e.g. vLLM)."""
+    return sample_key(seed, f"request:{problem_id}", first_sample) & 0x7FFFFFFF
 
 
 def keyed_uniforms(keys: np.ndarray, step: int) -> np.ndarray:
