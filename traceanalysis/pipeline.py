@@ -176,10 +176,12 @@ def write_report(analysis: Analysis, out: str | Path, options: ReportOptions | N
     timer = _StepTimer(analysis.stages)
     with timer("write_tables"):
         write_tables(analysis.tables, out / "tables")
+    cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
     with timer("write_samples"):
-        asm.write_samples(analysis.samples, out / "samples.parquet")
+        asm.write_samples(
+            analysis.samples, out / "samples.parquet", cache, list(analysis.keys.values())
+        )
     with timer("figures"):
-        cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
         figures = asm.figures_stage(
             cache, list(analysis.keys.values()), analysis, out / "figures", analysis.notes
         )

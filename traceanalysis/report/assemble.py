@@ -7,6 +7,7 @@ not available is skipped with a note in the report instead of a crash.
 
 from __future__ import annotations
 
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -191,14 +192,31 @@ def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFra
     return picked.sort_values(["run", "problem_id", "sample_idx"]).reset_index(drop=True)
 
 
-def write_samples(df: pd.DataFrame, path: Path) -> Path:
-    """The per-response table with all features as Parquet (attrs left out)."""
+def write_samples(
+    df: pd.DataFrame, path: Path, cache: Any = None, keys: list[str] | None = None
+) -> Path:
+    """The per-response table with all features as Parquet (attrs left out).
+
+    With a stage ``cache`` and the analysis ``keys``, an unchanged table is copied from
+    the cache instead of being encoded again.
+    """
+    stored = None
+    if cache is not None and cache.enabled and keys:
+        stored = cache.root / f"samples-{cache.key('samples', '1', {}, *keys)[:24]}.parquet"
+        if stored.is_file():
+            shutil.copyfile(stored, path)
+            return path
     table = df.copy()
     table.attrs = {}
     for col in table.columns:
         if isinstance(table[col].dtype, pd.CategoricalDtype):
             table[col] = table[col].astype("string")
     table.to_parquet(path, index=False, compression="zstd")
+    if stored is not None:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stored.with_suffix(f".tmp{os.getpid()}")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, stored)
     return path
 
 
