@@ -25,10 +25,10 @@ CHAT_TEMPLATE = (
 class ModelSize:
     """Shape of a lab model."""
 
-    hidden: int = 128
-    layers: int = 4
+    hidden: int = 96
+    layers: int = 3
     heads: int = 4
-    intermediate: int = 384
+    intermediate: int = 288
     max_positions: int = 512
 
 

@@ -14,27 +14,27 @@ class Recipe:
     seed: int = 0
     size: ModelSize = field(default_factory=ModelSize)
     # pretraining (base)
-    pretrain_steps: int = 900
-    pretrain_batch: int = 64
-    pretrain_lr: float = 2e-3
+    pretrain_steps: int = 500
+    pretrain_batch: int = 48
+    pretrain_lr: float = 3e-3
     pretrain_max_ops: int = 5
     pretrain_error_rate: float = 0.1
     # GRPO (rlvr)
-    grpo_steps: int = 150
+    grpo_steps: int = 100
     grpo_prompts: int = 16
     grpo_group: int = 8
-    grpo_lr: float = 7e-5
+    grpo_lr: float = 1e-4
     grpo_max_new: int = 100
     # distillation (SFT from base on teacher traces)
-    filter_pool: int = 1024
+    filter_pool: int = 512
     sft_steps: int = 200
     knowledge_sft_steps: int = 300
-    sft_batch: int = 32
+    sft_batch: int = 24
     sft_lr: float = 3e-4
     knowledge_share: float = 0.5
     knowledge_max_ops: int = 7
     # evaluation logged after each stage (greedy, fresh problems)
-    eval_per_level: int = 30
+    eval_per_level: int = 20
     eval_max_new: int = 480
     max_len: int = 512
 
