@@ -117,3 +117,28 @@ def test_mangled_records_property(plan: list[str | None]) -> None:
     assert df["source_line"].tolist() == valid
     assert sorted(r.line for r in df.attrs["rejections"]) == sorted(mangled)
     assert len(df.attrs["rejections"]) == len(mangled)
+
+
+def test_bisection_locates_bad_lines_in_a_big_file(tmp_path: Path) -> None:
+    from traceanalysis.io.jsonl import read_jsonl_located
+
+    bad_at = {7, 500, 999}
+    lines = [
+        _line(_record(i))[:-9] + b"\n" if i + 1 in bad_at else _line(_record(i))
+        for i in range(1000)
+    ]
+    lines.insert(300, b"\n")  # a blank line shifts every later line number by one
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"".join(lines))
+    located = read_jsonl_located(path)
+    assert located is not None  # stayed on the columnar path
+    frame, rejections = located
+    expected_bad = {n if n <= 300 else n + 1 for n in bad_at}
+    assert {r.line for r in rejections} == expected_bad
+    assert len(frame) == 997 and frame["source_line"].is_monotonic_increasing
+    df = load_runs(path)
+    assert len(df) == 997
+    assert not set(df["source_line"]) & expected_bad
+    assert df.loc[df["source_line"] == 302, "sample_idx"].tolist() == [
+        300 % 4
+    ]  # record 300 sits on line 302

@@ -1,9 +1,13 @@
-"""Reading JSON Lines files: a fast columnar path and a line-by-line path that names bad lines.
+"""Reading JSON Lines files: columnar fast paths, and a line-by-line path that names bad lines.
 
-The fast path hands the whole file to ``pyarrow.json``; it is taken only when every line
-parsed and line numbers are recoverable (no blank lines). Anything else — a truncated
-line, non-UTF-8 bytes, mixed types, a line longer than pyarrow's block — falls back to
-parsing line by line, so that each bad line becomes a :class:`Rejection` with its number.
+1. The whole file goes to ``pyarrow.json`` in one call; taken when every line parsed and
+   line numbers are recoverable (no blank lines).
+2. Otherwise bad lines are *located* by bisection: blocks of lines are parsed with pyarrow
+   and a block that fails is split in two until blocks are small; lines of a small block
+   are checked one by one with ``json.loads`` (which names the reason). The good blocks are
+   concatenated. This keeps a big file with a few broken lines near the fast path.
+3. When the good lines disagree on types (a wrong-typed value), everything is parsed line
+   by line with ``json.loads`` so the type check can reject exactly that row.
 """
 
 from __future__ import annotations
@@ -55,6 +59,85 @@ def _string_mapper(arrow_type: pa.DataType) -> object:
     return None
 
 
+_SMALL_BLOCK = 64  # lines; below this, lines are checked one by one
+
+
+class _TypeConflict(Exception):
+    """Valid lines whose values disagree on types: the line-by-line path must decide."""
+
+
+def _parse_block(data: bytes, block_size: int) -> pa.Table | None:
+    try:
+        data.decode("utf-8")
+        return pa_json.read_json(
+            pa.BufferReader(data), read_options=pa_json.ReadOptions(block_size=block_size)
+        )
+    except (UnicodeDecodeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+
+
+def parse_line(raw: bytes) -> tuple[dict | None, str | None]:
+    """``(record, None)`` for a JSON-object line, else ``(None, why not)``."""
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, f"not valid UTF-8 (byte {exc.start}: {exc.reason})"
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg}: column {exc.colno})"
+    except RecursionError:
+        return None, "JSON nested too deeply"
+    if not isinstance(value, dict):
+        return None, f"expected a JSON object, got {type(value).__name__}"
+    return value, None
+
+
+def read_jsonl_located(path: Path) -> tuple[pd.DataFrame, list[Rejection]] | None:
+    """Parse with pyarrow, locating bad lines by bisection; None on a type conflict."""
+    lines = path.read_bytes().split(b"\n")
+    numbered = [(n, raw) for n, raw in enumerate(lines, start=1) if raw.strip()]
+    block_size = max(_BLOCK_SIZE, max((len(r) for _, r in numbered), default=0) + 2)
+    pieces: list[pa.Table] = []
+    numbers: list[int] = []
+    rejections: list[Rejection] = []
+
+    def visit(lo: int, hi: int) -> None:
+        chunk = numbered[lo:hi]
+        if hi - lo > _SMALL_BLOCK:
+            table = _parse_block(b"\n".join(r for _, r in chunk), block_size)
+            if table is not None and table.num_rows == len(chunk):
+                pieces.append(table)
+                numbers.extend(n for n, _ in chunk)
+                return
+            mid = (lo + hi) // 2
+            visit(lo, mid)
+            visit(mid, hi)
+            return
+        good = []
+        for n, raw in chunk:
+            _, problem = parse_line(raw)
+            if problem is None:
+                good.append((n, raw))
+            else:
+                rejections.append(Rejection(str(path), n, problem))
+        if good:
+            table = _parse_block(b"\n".join(r for _, r in good), block_size)
+            if table is None or table.num_rows != len(good):
+                raise _TypeConflict
+            pieces.append(table)
+            numbers.extend(n for n, _ in good)
+
+    try:
+        visit(0, len(numbered))
+        table = pa.concat_tables(pieces, promote_options="permissive") if pieces else None
+    except (_TypeConflict, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if table is None:
+        return records_frame([]), rejections
+    frame = table.to_pandas(types_mapper=_string_mapper)
+    frame["source_line"] = numbers
+    return frame, rejections
+
+
 def iter_jsonl(path: Path) -> tuple[list[tuple[int, dict]], list[Rejection]]:
     """Parse ``path`` line by line: ``([(line_no, record), ...], rejections)``.
 
@@ -68,27 +151,9 @@ def iter_jsonl(path: Path) -> tuple[list[tuple[int, dict]], list[Rejection]]:
         for line_no, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                rejections.append(
-                    Rejection(name, line_no, f"not valid UTF-8 (byte {exc.start}: {exc.reason})")
-                )
-                continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                rejections.append(
-                    Rejection(name, line_no, f"not valid JSON ({exc.msg}: column {exc.colno})")
-                )
-                continue
-            except RecursionError:
-                rejections.append(Rejection(name, line_no, "JSON nested too deeply"))
-                continue
-            if not isinstance(value, dict):
-                rejections.append(
-                    Rejection(name, line_no, f"expected a JSON object, got {type(value).__name__}")
-                )
+            value, problem = parse_line(raw)
+            if value is None:
+                rejections.append(Rejection(name, line_no, str(problem)))
                 continue
             records.append((line_no, value))
     return records, rejections
@@ -108,6 +173,9 @@ def read_jsonl(path: Path) -> tuple[pd.DataFrame, list[Rejection]]:
     fast = read_jsonl_fast(path)
     if fast is not None:
         return fast, []
+    located = read_jsonl_located(path)
+    if located is not None:
+        return located
     records, rejections = iter_jsonl(path)
     return records_frame(records), rejections
 
