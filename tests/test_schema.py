@@ -83,3 +83,12 @@ def test_run_info_from_file_and_guess(tmp_path: Path) -> None:
     (tmp_path / "run.json").write_text("{oops")
     with pytest.raises(ValueError, match="not valid JSON"):
         read_run_info(tmp_path, "x")
+
+
+def test_rejected_row_does_not_shadow_a_later_valid_duplicate() -> None:
+    df = pd.DataFrame(
+        {"run": ["r", "r"], "problem_id": ["a", "a"], "sample_idx": [0, 0], "response": ["", "ok"]}
+    )
+    valid, rejections = validate_samples(df)
+    assert valid["response"].tolist() == ["ok"]
+    assert [r.reason for r in rejections] == ["empty response"]

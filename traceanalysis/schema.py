@@ -147,7 +147,8 @@ def validate_samples(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
     """Split ``df`` into valid rows and rejections.
 
     A row is rejected when a required column is null, the response is empty or blank,
-    ``sample_idx`` is negative, or it repeats an earlier (run, problem_id, sample_idx).
+    ``sample_idx`` is negative, or it repeats the (run, problem_id, sample_idx) of an
+    earlier valid row (the first valid one is kept).
     Each rejection names ``source_file`` and ``source_line`` when the row carries them.
     """
     df = coerce_core_dtypes(df)
@@ -158,19 +159,27 @@ def validate_samples(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
     reasons = reasons.mask(reasons.isna() & blank, "empty response")
     negative = df["sample_idx"].fillna(0) < 0
     reasons = reasons.mask(reasons.isna() & negative, "negative sample_idx")
-    dup = df.duplicated(["run", "problem_id", "sample_idx"], keep="first")
-    reasons = reasons.mask(
-        reasons.isna() & dup & df["sample_idx"].notna(),
-        "duplicate (run, problem_id, sample_idx)",
-    )
+    # Duplicates among rows still valid: a rejected row does not shadow a later good one.
+    still = reasons.isna()
+    dup = df.loc[still].duplicated(["run", "problem_id", "sample_idx"], keep="first")
+    dup = dup.reindex(df.index, fill_value=False)
+    reasons = reasons.mask(still & dup, "duplicate (run, problem_id, sample_idx)")
     bad = reasons.notna()
+    rows = df.loc[bad, ["source_file", "source_line", "run"]]
     rejections = [
         Rejection(
-            file=str(r.source_file) if pd.notna(r.source_file) else "<table>",
-            line=int(r.source_line) if pd.notna(r.source_line) else int(i),
-            reason=str(reasons.at[i]),
-            run=str(r.run) if pd.notna(r.run) else None,
+            file=str(file) if pd.notna(file) else "<table>",
+            line=int(line) if pd.notna(line) else int(i),
+            reason=str(reason),
+            run=str(run) if pd.notna(run) else None,
         )
-        for i, r in df.loc[bad].iterrows()
+        for i, file, line, run, reason in zip(
+            rows.index,
+            rows["source_file"],
+            rows["source_line"],
+            rows["run"],
+            reasons[bad],
+            strict=True,
+        )
     ]
     return df.loc[~bad].reset_index(drop=True), rejections
