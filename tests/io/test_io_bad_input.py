@@ -142,3 +142,12 @@ def test_bisection_locates_bad_lines_in_a_big_file(tmp_path: Path) -> None:
     assert df.loc[df["source_line"] == 302, "sample_idx"].tolist() == [
         300 % 4
     ]  # record 300 sits on line 302
+
+
+def test_rejections_are_shared_not_deep_copied(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(_line(_record(0)) + b"oops\n" + _line(_record(1)))
+    df = load_runs(path)
+    subset = df[df["sample_idx"] == 1]
+    assert subset.attrs["rejections"] is df.attrs["rejections"]
+    assert [r.line for r in subset.attrs["rejections"]] == [2]

@@ -26,6 +26,18 @@ from traceanalysis.schema import (
 _THINK_TAG = r"(?i)</?think>"
 
 
+class SharedList(list):
+    """A list that pandas shares instead of deep-copying when ``attrs`` propagate.
+
+    pandas deep-copies ``df.attrs`` on nearly every operation; with many rejections that
+    would cost more than the operation. The items (frozen Rejections, small dicts) are
+    not meant to be changed after loading.
+    """
+
+    def __deepcopy__(self, memo: dict) -> SharedList:
+        return self
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file, or of every file under a folder (names and bytes, in order)."""
     digest = hashlib.sha256()
@@ -181,8 +193,8 @@ def load_runs(
     valid = apply_think(valid)[list(CORE_COLUMNS)]
     valid.attrs = {
         "runs": runs,
-        "rejections": sorted(rejections + invalid, key=_rejection_order),
-        "inputs": inputs,
-        "skipped": skipped,
+        "rejections": SharedList(sorted(rejections + invalid, key=_rejection_order)),
+        "inputs": SharedList(inputs),
+        "skipped": SharedList(skipped),
     }
     return valid
