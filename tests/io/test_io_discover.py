@@ -128,3 +128,10 @@ def test_inspect_unknown_format_and_columns(
     assert "format      mapped" in capsys.readouterr().out
     assert main(["inspect", src, "--quiet", "--columns", "answer=gt"]) == 2
     assert "unknown target column(s) answer" in capsys.readouterr().err
+
+
+def test_progress_bar_goes_to_stderr(runs_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    df = load_runs(runs_folder, progress=True)
+    captured = capsys.readouterr()
+    assert "reading: 100%" in captured.err and captured.out == ""
+    assert len(df) == 13

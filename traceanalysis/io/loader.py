@@ -72,6 +72,12 @@ def apply_think(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
 def _rejection_order(rejection: Rejection) -> tuple[str, int]:
     return rejection.file, -1 if rejection.line is None else rejection.line
 
@@ -129,8 +135,15 @@ def load_runs(
     found = discover_runs(root)
     if not found.runs:
         raise InputError("no runs found (expected run folders or data files)", file=str(root))
-    total = sum(len(r.files) for r in found.runs)
-    bar = tqdm(total=total, disable=not progress, desc="reading", unit="file")
+    sizes = {f: _size(f) for r in found.runs for f in r.files}
+    bar = tqdm(
+        total=sum(sizes.values()),
+        disable=not progress,
+        desc="reading",
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+    )
     runs: dict[str, RunInfo] = {}
     rejections: list[Rejection] = []
     inputs: list[dict[str, object]] = []
@@ -146,7 +159,7 @@ def load_runs(
         for file in source.files:
             bar.set_postfix_str(file.name, refresh=False)
             read = read_file(file, columns)
-            bar.update(1)
+            bar.update(sizes[file])
             if read.skipped:
                 skipped.append((str(file), read.skipped))
                 continue
