@@ -190,7 +190,7 @@ def test_changed_parameter_refused_unless_overwrite(
 
 def test_banned_words_never_appear(tiny_model: Path, gen_fixtures: Path, tmp_path: Path) -> None:
     pattern = re.compile(r"\b(?:wait|hmm)\b", re.IGNORECASE)
-    common = dict(n=12, max_new_tokens=24, temperature=1.5, top_k=0, batch_size=16)
+    common = dict(n=8, max_new_tokens=16, temperature=1.5, top_k=0, batch_size=32)
     free = generate_run(
         _spec(tiny_model, gen_fixtures, tmp_path / "free", **common), progress=False
     )

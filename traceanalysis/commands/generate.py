@@ -61,6 +61,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)"
     )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads for torch (default: 1 for models under 50M parameters)",
+    )
     p.add_argument("--overwrite", action="store_true", help="discard an existing run in OUT")
     p.add_argument("--quiet", action="store_true", help="no progress bars or chatter")
     p.set_defaults(func=run)
@@ -94,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         dtype=args.dtype,
         device=args.device,
+        threads=args.threads,
     )
     out = generate_run(spec, progress=not args.quiet)
     if not args.quiet:

@@ -43,6 +43,7 @@ class _Pending:
     done: list[Completion] = field(default_factory=list)
 
 
+SMALL_MODEL_PARAMS = 50_000_000  # below this, CPU generation defaults to one thread
 DoneCallback = Callable[[WorkItem, list[Completion]], None]
 TokensCallback = Callable[[int, int], None]  # (samples finished, new tokens)
 
@@ -142,8 +143,19 @@ class TransformersBackend:
         stop: list[str],
         banned: list[list[int]] | None = None,
         add_special_tokens: bool = True,
+        threads: int | None = None,
     ) -> None:
+        import torch
+
         self.model, self.tokenizer, self.device = model, tokenizer, device
+        # On CPU a small model gains nothing from intra-op threads (its matrices are too
+        # small) and loses a lot when the cores are shared: default to one thread there.
+        self.cpu_threads: int | None = None
+        if device == "cpu":
+            n_params = sum(p.numel() for p in model.parameters())
+            self.cpu_threads = threads or (
+                1 if n_params < SMALL_MODEL_PARAMS else torch.get_num_threads()
+            )
         self.sampling, self.seed, self.banned = sampling, seed, banned or None
         self.add_special_tokens = add_special_tokens
         eos = getattr(model.generation_config, "eos_token_id", None)
@@ -168,6 +180,7 @@ class TransformersBackend:
         """Backend facts for run.json."""
         return {
             "device": self.device,
+            "cpu_threads": self.cpu_threads,
             "dtype": str(next(self.model.parameters()).dtype).replace("torch.", ""),
             "eos_token_ids": self.eos_ids,
             "stop_strings": self.stop_strings,
@@ -266,13 +279,22 @@ class TransformersBackend:
         on_tokens: TokensCallback,
     ) -> None:
         """Generate every missing sample of ``items``; ``on_done`` gets each problem once complete."""
+        import torch
+
         state = {id(it): _Pending(it, len(it.sample_indices)) for it in items}
-        for group in plan_calls(items, batch_size):
-            outputs = self._generate(group)
-            on_tokens(sum(len(c) for c in outputs), sum(x.n_new_tokens for c in outputs for x in c))
-            for (item, _), comps in zip(group, outputs, strict=True):
-                pending = state[id(item)]
-                pending.done.extend(comps)
-                pending.remaining -= len(comps)
-                if pending.remaining == 0:
-                    on_done(item, sorted(pending.done, key=lambda c: c.sample_idx))
+        threads_before = torch.get_num_threads()
+        if self.cpu_threads:
+            torch.set_num_threads(self.cpu_threads)
+        try:
+            for group in plan_calls(items, batch_size):
+                outputs = self._generate(group)
+                tokens = sum(x.n_new_tokens for c in outputs for x in c)
+                on_tokens(sum(len(c) for c in outputs), tokens)
+                for (item, _), comps in zip(group, outputs, strict=True):
+                    pending = state[id(item)]
+                    pending.done.extend(comps)
+                    pending.remaining -= len(comps)
+                    if pending.remaining == 0:
+                        on_done(item, sorted(pending.done, key=lambda c: c.sample_idx))
+        finally:
+            torch.set_num_threads(threads_before)

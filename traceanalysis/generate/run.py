@@ -102,6 +102,7 @@ def _load_backend(
         seed=spec.seed,
         stop=stop,
         add_special_tokens=not template_chat,
+        threads=spec.threads,
     )
 
 

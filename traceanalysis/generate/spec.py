@@ -20,6 +20,8 @@ class GenerationSpec:
     top_k 50. ``top_k=0`` disables top-k; ``temperature=0`` is greedy decoding. ``role``
     None guesses it from the run name. ``columns`` maps problem_id/prompt/gold to a local
     benchmark file's columns. ``batch_size`` is the number of sequences per forward batch.
+    ``threads`` sets torch's CPU threads while generating (default: 1 for models under 50M
+    parameters, torch's default otherwise).
     """
 
     model: str
@@ -45,6 +47,7 @@ class GenerationSpec:
     split: str | None = None
     dtype: str = "auto"
     device: str | None = None
+    threads: int | None = None
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -58,6 +61,10 @@ class GenerationSpec:
             (self.max_new_tokens >= 1, f"--max-new-tokens must be >= 1, got {self.max_new_tokens}"),
             (self.repetition_penalty > 0, "--repetition-penalty must be > 0"),
             (self.batch_size >= 1, f"--batch-size must be >= 1, got {self.batch_size}"),
+            (
+                self.threads is None or self.threads >= 1,
+                f"--threads must be >= 1, got {self.threads}",
+            ),
             (self.limit is None or self.limit >= 1, f"--limit must be >= 1, got {self.limit}"),
             (self.backend in BACKENDS, f"--backend must be one of {', '.join(BACKENDS)}"),
             (self.role is None or self.role in ROLES, f"--role must be one of {', '.join(ROLES)}"),
