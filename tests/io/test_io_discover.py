@@ -135,3 +135,15 @@ def test_progress_bar_goes_to_stderr(runs_folder: Path, capsys: pytest.CaptureFi
     captured = capsys.readouterr()
     assert "reading: 100%" in captured.err and captured.out == ""
     assert len(df) == 13
+
+
+def test_two_batch_files_naming_one_run_merge(tmp_path: Path) -> None:
+    lines = (FORMATS / "batch_output.jsonl").read_text().splitlines()
+    (tmp_path / "batch-a.jsonl").write_text("\n".join(lines[:2]) + "\n")
+    (tmp_path / "batch-b.jsonl").write_text("\n".join(lines[2:]) + "\n")
+    df = load_runs(tmp_path)
+    assert list(df.attrs["runs"]) == ["gpt4o-mini-base"]
+    info = df.attrs["runs"]["gpt4o-mini-base"]
+    assert [Path(f).name for f in info.files] == ["batch-a.jsonl", "batch-b.jsonl"]
+    assert len(df) == 3 and len(df.attrs["rejections"]) == 1
+    assert df.attrs["rejections"][0].run == "gpt4o-mini-base"

@@ -115,6 +115,17 @@ def _finish_run_info(info: RunInfo, rows: pd.DataFrame, formats: list[str]) -> N
     info.format = "+".join(sorted(set(formats))) if formats else None
 
 
+def _merge_run_info(first: RunInfo, later: RunInfo) -> RunInfo:
+    """One RunInfo for a run fed by several sources: the first one's metadata, all files."""
+    formats = set((first.format or "").split("+")) | set((later.format or "").split("+"))
+    return dataclasses.replace(
+        first,
+        model=first.model or later.model,
+        files=first.files + [f for f in later.files if f not in first.files],
+        format="+".join(sorted(f for f in formats if f)) or None,
+    )
+
+
 def load_runs(
     path: str | Path, columns: dict[str, str] | None = None, *, progress: bool = False
 ) -> pd.DataFrame:
@@ -185,6 +196,8 @@ def load_runs(
             if name != source.name:
                 info = dataclasses.replace(info, role=read_run_info(None, name).role)
             _finish_run_info(info, frame[frame["run"] == name], formats)
+            if name in runs:  # e.g. two batch output files naming the same run: merge
+                info = _merge_run_info(runs[name], info)
             runs[name] = info
         parts.append(frame)
     bar.close()
