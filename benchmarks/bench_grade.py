@@ -9,8 +9,8 @@ carry ~1,500 characters of reasoning text before the answer.
 The baseline calls math-verify serially for every response in this process (the same
 extraction, then ``verify(parse(gold), parse(answer))``, math-verify's own signal timeout);
 on the full corpus it would take many minutes, so it runs on the first whole problems
-(2,048 responses by default) and is
-extrapolated linearly (printed as such). ``grade`` runs cold (empty cache file) and warm
+(31 x 64 = 1,984 responses by default) and is extrapolated linearly (printed as such).
+``grade`` runs cold (empty cache file) and warm
 (the same call again). Run: ``python benchmarks/bench_grade.py [--problems 500 --samples 64]``.
 """
 
@@ -143,9 +143,11 @@ def main() -> None:
 
     rows = make_corpus(args.problems, args.samples, args.seed)
     df = coerce_core_dtypes(pd.DataFrame(rows))
-    subset_idx = sorted(
-        random.Random(args.seed + 1).sample(range(len(rows)), min(args.baseline_subset, len(rows)))
-    )
+    # whole problems, so the subset keeps the corpus's answer repetition (math-verify's own
+    # LRU parse caches profit from it just as in a real serial loop over grouped samples)
+    per_problem = args.samples
+    n_sub = min(len(rows), max(per_problem, args.baseline_subset // per_problem * per_problem))
+    subset_idx = list(range(n_sub))
     base_s, base_verdicts = serial_baseline([rows[i] for i in subset_idx])
     baseline_full = base_s * len(rows) / len(subset_idx)
 

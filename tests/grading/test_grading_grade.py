@@ -117,7 +117,7 @@ def test_adversarial_latex_finishes_within_the_deadline() -> None:
 
 
 def test_a_worker_that_ignores_its_alarm_is_killed_and_replaced() -> None:
-    pool = VerifierPool(1, timeout=0.3, grace=0.3, target=deaf_worker)
+    pool = VerifierPool(1, timeout=2.0, grace=1.0, target=deaf_worker)
     jobs = [Job("a", "hang", None, "1", False), Job("b", "1", None, "1", False)]
     outcomes = {}
     start = time.monotonic()

@@ -17,6 +17,7 @@ _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _LAYOUT = re.compile(r"\\left|\\right|\\displaystyle|\\!|\\,|\\;|\\:|\\quad|\\qquad|~")
 _FRAC_VARIANTS = re.compile(r"\\[dt]frac")
 _SPACES = re.compile(r"\s+")
+_OPERATOR_SPACES = re.compile(r"\s*([{}()\[\],=+\-*/^_])\s*")
 
 
 def final_part(response: str) -> tuple[str, bool]:
@@ -83,5 +84,5 @@ def normalize_answer(answer: str) -> str:
     s = _FRAC_VARIANTS.sub(r"\\frac", s)
     s = _SPACES.sub(" ", s).strip()
     s = s.rstrip(".").rstrip()
-    s = re.sub(r"\s*([{}()\[\],=+\-*/^_])\s*", r"\1", s)
+    s = _OPERATOR_SPACES.sub(lambda m: m.group(1), s)
     return s

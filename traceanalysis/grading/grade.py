@@ -37,33 +37,48 @@ def _clean(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _plan_row(
-    response: str, gold: str | None, truncated: bool, strict_sets: bool, jobs: dict[str, Job]
-) -> _RowPlan:
-    final, unclosed = final_part(response)
-    boxed = last_boxed(final) if final else None
-    options = {"strict_sets": strict_sets}
-    gold_key = gold.strip() if gold is not None else None
-    if gold is None and boxed is not None:
-        return _RowPlan(boxed, "ungraded", None)
-    if gold is not None and (truncated or unclosed):
-        return _RowPlan(boxed, "truncated", False)
-    if boxed is not None:
+class _Planner:
+    """Turns rows into plans and unique jobs; answers repeat, so each (box, gold) is done once."""
+
+    def __init__(self, strict_sets: bool):
+        self.strict_sets = strict_sets
+        self.options = {"strict_sets": strict_sets}
+        self.jobs: dict[str, Job] = {}
+        self._boxed: dict[tuple[str, str], _RowPlan] = {}
+
+    def plan(self, response: str, gold: str | None, truncated: bool) -> _RowPlan:
+        """The plan for one row (see the status table in docs/grading.md)."""
+        final, unclosed = final_part(response)
+        boxed = last_boxed(final) if final else None
+        if gold is None:
+            if boxed is not None or unclosed or truncated or not final.strip():
+                return _RowPlan(boxed, "ungraded", None)
+            return self._text_job(final.strip(), None)  # extraction only
+        if truncated or unclosed:
+            return _RowPlan(boxed, "truncated", False)
+        if boxed is not None:
+            memo = self._boxed.get((boxed, gold))
+            if memo is None:
+                memo = self._boxed[(boxed, gold)] = self._box_job(boxed, gold.strip())
+            return memo
+        if not final.strip():
+            return _RowPlan(None, "no_answer", False)
+        return self._text_job(final.strip(), gold.strip())
+
+    def _box_job(self, boxed: str, gold: str) -> _RowPlan:
         norm = normalize_answer(boxed)
         if not norm:
             return _RowPlan(boxed, "no_answer", False)
-        key = content_hash("box", norm, gold_key, GRADER_VERSION, options)
-        jobs.setdefault(key, Job(key, norm, None, gold_key, strict_sets))
+        if norm == normalize_answer(gold):  # math-verify's string comparison says yes
+            return _RowPlan(boxed, "ok", True)
+        key = content_hash("box", norm, gold, GRADER_VERSION, self.options)
+        self.jobs.setdefault(key, Job(key, norm, None, gold, self.strict_sets))
         return _RowPlan(boxed, key=key)
-    if not final.strip() or unclosed or truncated:
-        return _RowPlan(
-            None,
-            "no_answer" if gold is not None else "ungraded",
-            False if gold is not None else None,
-        )
-    key = content_hash("text", final.strip(), gold_key, GRADER_VERSION, options)
-    jobs.setdefault(key, Job(key, None, final.strip(), gold_key, strict_sets))
-    return _RowPlan(None, key=key)
+
+    def _text_job(self, final: str, gold: str | None) -> _RowPlan:
+        key = content_hash("text", final, gold, GRADER_VERSION, self.options)
+        self.jobs.setdefault(key, Job(key, None, final, gold, self.strict_sets))
+        return _RowPlan(None, key=key)
 
 
 def _truncated_flags(df: pd.DataFrame) -> list[bool]:
@@ -100,14 +115,15 @@ def grade(
     """
     if "response" not in df.columns:
         raise KeyError("grade needs a 'response' column")
-    jobs: dict[str, Job] = {}
+    planner = _Planner(strict_sets)
     golds = df["gold"].tolist() if "gold" in df.columns else [None] * len(df)
     plans = [
-        _plan_row(str(resp) if _clean(resp) else "", _clean(gold), trunc, strict_sets, jobs)
+        planner.plan(str(resp) if _clean(resp) else "", _clean(gold), trunc)
         for resp, gold, trunc in zip(
             df["response"].tolist(), golds, _truncated_flags(df), strict=True
         )
     ]
+    jobs = planner.jobs
     cache = GradeCache(cache_path)
     try:
         outcomes = cache.lookup(jobs, timeout)
