@@ -50,13 +50,24 @@ class Behavior:
     cues: re.Pattern[str]
     exclusions: re.Pattern[str] | None
     path: str
+    # The same patterns lower-cased and compiled without IGNORECASE: Python's re is 2-3x
+    # faster on lower-cased text than with IGNORECASE.
+    cues_lower: re.Pattern[str] | None = None
+    exclusions_lower: re.Pattern[str] | None = None
 
-    def cue_spans(self, text: str) -> list[tuple[int, int]]:
-        """Character spans of cue matches in ``text`` that no exclusion overlaps."""
-        spans = [m.span() for m in self.cues.finditer(text) if m.end() > m.start()]
-        if not spans or self.exclusions is None:
+    def cue_spans(self, text: str, lowered: str | None = None) -> list[tuple[int, int]]:
+        """Character spans of cue matches in ``text`` that no exclusion overlaps.
+
+        ``lowered`` may pass ``text.lower()`` when the caller already has it.
+        """
+        low = text.lower() if lowered is None else lowered
+        cues, exclusions, target = self.cues, self.exclusions, text
+        if len(low) == len(text) and self.cues_lower is not None:  # offsets unchanged
+            cues, exclusions, target = self.cues_lower, self.exclusions_lower, low
+        spans = [m.span() for m in cues.finditer(target) if m.end() > m.start()]
+        if not spans or exclusions is None:
             return spans
-        excluded = [m.span() for m in self.exclusions.finditer(text)]
+        excluded = [m.span() for m in exclusions.finditer(target)]
         return [s for s in spans if not any(s[0] < e1 and e0 < s[1] for e0, e1 in excluded)]
 
 
@@ -69,6 +80,24 @@ def phrase_pattern(phrase: str) -> str:
     left = r"\b" if re.match(r"\w", words[0]) else r"(?<!\w)"
     right = r"\b" if re.search(r"\w$", words[-1]) else ""
     return left + body + right
+
+
+def lower_pattern(source: str) -> str:
+    r"""Lower-case a regex source except escapes (``\S``, ``\W``, ``\B`` keep their case)."""
+    out: list[str] = []
+    i = 0
+    while i < len(source):
+        if source[i] == "\\" and i + 1 < len(source):
+            out.append(source[i : i + 2])
+            i += 2
+        else:
+            out.append(source[i].lower())
+            i += 1
+    return "".join(out)
+
+
+def _lowered(pattern: re.Pattern[str] | None) -> re.Pattern[str] | None:
+    return None if pattern is None else re.compile(lower_pattern(pattern.pattern), re.MULTILINE)
 
 
 def _compile_entries(entries: object, path: str, key: str) -> re.Pattern[str] | None:
@@ -104,6 +133,7 @@ def parse_behavior(data: object, path: str) -> Behavior:
     cues = _compile_entries(data.get("cues"), path, "cues")
     if cues is None:
         raise InputError("'cues' must list at least one phrase or regex", file=path)
+    exclusions = _compile_entries(data.get("exclusions"), path, "exclusions")
     return Behavior(
         name=str(data["name"]),
         version=str(data["version"]),
@@ -113,8 +143,10 @@ def parse_behavior(data: object, path: str) -> Behavior:
         positive_examples=tuple(str(x) for x in data["positive_examples"]),
         negative_examples=tuple(str(x) for x in data["negative_examples"]),
         cues=cues,
-        exclusions=_compile_entries(data.get("exclusions"), path, "exclusions"),
+        exclusions=exclusions,
         path=path,
+        cues_lower=_lowered(cues),
+        exclusions_lower=_lowered(exclusions),
     )
 
 

@@ -8,7 +8,9 @@ text:
    ``\\begin{env}...\\end{env}``) are masked with a neutral filler of the same length, so
    a ``.`` inside a formula never ends a sentence and a display formula is never cut;
 2. every line break outside math is a boundary (one line = at least one sentence);
-3. only lines that contain ``.``, ``!`` or ``?`` go through spaCy; other lines are one
+3. spaCy runs with a light tokenizer (whitespace + trailing punctuation + the English
+   abbreviation exceptions), which is all the sentencizer needs;
+4. only lines that contain ``.``, ``!`` or ``?`` go through spaCy; other lines are one
    sentence each (this is also what keeps the splitter fast).
 
 Offsets always refer to the original text.
@@ -31,13 +33,23 @@ _MATH = re.compile(
 _SENTENCE_PUNCT = re.compile(r"[.!?]")
 _LINE = re.compile(r"[^\n]+")
 _FILLER = "_"
+_SUFFIX = re.compile(r"""(?:[.!?]|["')\]])$""")
 
 
 @lru_cache(maxsize=1)
 def _nlp():  # type: ignore[no-untyped-def]
     import spacy
+    from spacy.tokenizer import Tokenizer
 
     nlp = spacy.blank("en")
+    # The sentencizer only needs sentence punctuation as separate tokens, so a whitespace
+    # tokenizer that peels off trailing . ! ? quotes and brackets (keeping the English
+    # abbreviation exceptions such as "e.g." and "Mr.") does the job at twice the speed.
+    nlp.tokenizer = Tokenizer(
+        nlp.vocab,
+        rules=nlp.Defaults.tokenizer_exceptions,
+        suffix_search=_SUFFIX.search,
+    )
     nlp.add_pipe("sentencizer")
     return nlp
 

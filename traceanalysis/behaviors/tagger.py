@@ -37,10 +37,11 @@ def tag_text_spans(
 ) -> list[tuple[int, int, str]]:
     """``[(start, end, behaviour)]`` for every (sentence, behaviour) pair that matches."""
     starts = [s for s, _ in sentence_spans]
+    lowered = text.lower()
     tagged: list[tuple[int, int, str]] = []
     for b in behaviors:
         hit: set[int] = set()
-        for _m_start, m_end in b.cue_spans(text):
+        for _m_start, m_end in b.cue_spans(text, lowered):
             # The sentence holding the match's last character (matches may start at the
             # previous sentence's punctuation for sentence-initial cues).
             k = bisect.bisect_right(starts, m_end - 1) - 1
