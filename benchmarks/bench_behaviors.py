@@ -125,16 +125,23 @@ def bench_judge(folder: Path) -> None:
                 cache_path=str(folder / f"c{conc}.sqlite"),
             )
             df = frame(calls, f"c{conc}")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             out = judge_behaviors(df, cfg)
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
             assert (out["judge_status"] == "ok").all()
-            rates[conc] = calls / elapsed
-        print("judge client, fake server with 50 ms latency:")
-        for conc, rate in rates.items():
+            rates[conc] = (calls / elapsed, 1000 * cpu / calls)
+        print("judge client, fake server (own process) with 50 ms latency:")
+        for conc, (rate, cpu_ms) in rates.items():
+            ratio = rate / rates[1][0]
             print(
-                f"  concurrency {conc:2d}  {rate:7.1f} calls/s  ({rate / rates[1]:5.1f}x concurrency 1)"
+                f"  concurrency {conc:2d}  {rate:7.1f} calls/s  ({ratio:5.1f}x concurrency 1)"
+                f"  client CPU {cpu_ms:.2f} ms/call"
             )
+        cpu_ms = rates[32][1]
+        print(
+            f"  CPU-bound ceiling at concurrency 32: {1000 / cpu_ms:.0f} calls/s"
+            f" = {(50 + cpu_ms) / cpu_ms:.1f}x concurrency 1 when the client has a core to itself"
+        )
     finally:
         proc.terminate()
         proc.wait()
