@@ -126,23 +126,18 @@ def markdown_table(table: pd.DataFrame) -> str:
 
 def run_demo(out: Path, options: DemoOptions | None = None) -> Path:
     """Generate the four runs and build the normal report into ``out``; returns index.html."""
-    from traceanalysis.pipeline import ReportOptions, build_report
+    from traceanalysis.pipeline import ReportOptions, analyze, write_report
 
     options = options or DemoOptions()
     out = Path(out)
     runs = generate_runs(out, options)
-    index = build_report(
-        runs,
-        out,
-        ReportOptions(
-            reference="base",
-            title="traceanalysis demo: the bundled lab",
-            quiet=options.quiet,
-            seed=options.seed,
-        ),
+    report_options = ReportOptions(
+        reference="base", title="traceanalysis demo: the bundled lab", quiet=options.quiet, seed=options.seed
     )
-    analysis = build_report.last_analysis  # type: ignore[attr-defined]
+    analysis = analyze(runs, report_options)
     table = level_table(analysis.samples, ks=(1, options.n))
+    analysis.tables["lab_levels"] = table
+    index = write_report(analysis, out, report_options)
     table.to_csv(out / "lab_levels.csv", index=False)
     (out / "lab_levels.md").write_text(markdown_table(table))
     if not options.quiet:

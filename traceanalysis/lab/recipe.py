@@ -30,7 +30,7 @@ class Recipe:
     sft_steps: int = 200
     knowledge_sft_steps: int = 300
     sft_batch: int = 24
-    sft_lr: float = 3e-4
+    sft_lr: float = 2e-3
     knowledge_share: float = 0.5
     knowledge_max_ops: int = 7
     # evaluation logged after each stage (greedy, fresh problems)
