@@ -8,19 +8,19 @@ reduced to counts chunk by chunk, so memory stays a small multiple of one chunk.
 from __future__ import annotations
 
 import os
-import re
-from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from traceanalysis.lexical.matcher import LexiconMatcher
-from traceanalysis.lexical.patterns import WORD_PATTERN, normalize_text
+from traceanalysis.lexical.patterns import normalize_text
 from traceanalysis.lexical.tokenizers import ReferenceTokenizer
+from traceanalysis.lexical.words import WordCounter
 
-_WORD = re.compile(WORD_PATTERN)
 CHUNK_CHARS = 1 << 20
 
 
@@ -36,15 +36,25 @@ class PassResult:
     token_counts: list[np.ndarray] = field(default_factory=list)
 
 
-def _chunks(texts: Sequence[str], limit: int) -> Iterator[tuple[int, int]]:
-    start, size = 0, 0
-    for i, text in enumerate(texts):
-        size += len(text)
+class TextSource(Protocol):
+    """Texts that are materialised chunk by chunk: ``len()`` and ``source[a:b]`` -> list."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, window: slice) -> list[str]: ...
+
+
+def _chunks(sizes: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Consecutive (start, stop) windows of about ``limit`` characters."""
+    bounds, start, size = [], 0, 0
+    for i, n in enumerate(sizes.tolist()):
+        size += n
         if size >= limit:
-            yield start, i + 1
+            bounds.append((start, i + 1))
             start, size = i + 1, 0
-    if start < len(texts):
-        yield start, len(texts)
+    if start < len(sizes):
+        bounds.append((start, len(sizes)))
+    return bounds
 
 
 def _tokenize_chunk(
@@ -65,10 +75,11 @@ def _tokenize_chunk(
 
 
 def lexical_pass(
-    texts: Sequence[str],
+    texts: Sequence[str] | TextSource,
     matcher: LexiconMatcher,
     tokenizer: ReferenceTokenizer,
     *,
+    sizes: np.ndarray | None = None,
     groups: np.ndarray | None = None,
     n_groups: int = 1,
     word_freq: bool = False,
@@ -78,70 +89,67 @@ def lexical_pass(
 ) -> PassResult:
     """Count tokens, words, characters and every lexicon in ``texts``, in one pass.
 
-    ``groups`` (int codes 0..n_groups-1, one per text) selects which frequency table a
-    text adds to when ``word_freq``/``token_freq`` are on.
+    ``texts`` may be a list or a :class:`TextSource` that materialises windows on demand
+    (then pass ``sizes``, approximate lengths used to cut chunks). ``groups`` (int codes
+    0..n_groups-1, one per text) selects the frequency table a text adds to when
+    ``word_freq``/``token_freq`` are on.
     """
     n = len(texts)
     threads = threads or os.cpu_count() or 1
+    if sizes is None:
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=n)  # type: ignore[arg-type]
     result = PassResult(
         n_tokens=np.zeros(n, dtype=np.int64),
         n_words=np.zeros(n, dtype=np.int64),
-        n_chars=np.fromiter(map(len, texts), dtype=np.int64, count=n),
+        n_chars=np.zeros(n, dtype=np.int64),
         counts=np.zeros((n, len(matcher.names)), dtype=np.int64),
-        word_counts=[Counter() for _ in range(n_groups)] if word_freq else [],
         token_counts=[np.zeros(tokenizer.vocab_size, dtype=np.int64) for _ in range(n_groups)]
         if token_freq
         else [],
     )
     codes = groups if groups is not None else np.zeros(n, dtype=np.int64)
-    chunks = list(_chunks(texts, chunk_chars))
+    words = WordCounter(n_groups, keep_frequencies=word_freq)
+    chunks = _chunks(sizes, chunk_chars)
     workers = threads if tokenizer.parallel_threads else 1
-    pending: deque[tuple[int, int, Future]] = deque()
+    pending: dict[int, tuple[list[str], Future]] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
 
         def submit(k: int) -> None:
             a, b = chunks[k]
+            window = list(texts[a:b])
             part_groups = codes[a:b] if token_freq else None
-            fut = pool.submit(_tokenize_chunk, tokenizer, texts[a:b], part_groups, token_freq)
-            pending.append((a, b, fut))
+            fut = pool.submit(_tokenize_chunk, tokenizer, window, part_groups, token_freq)
+            pending[k] = (window, fut)
 
-        ahead = 2 * workers  # chunks tokenised ahead of the main thread
+        ahead = 2 * workers  # chunks materialised and tokenised ahead of the scan
         for k in range(min(ahead, len(chunks))):
             submit(k)
         for k, (a, b) in enumerate(chunks):
-            _scan_chunk(texts, a, b, matcher, result, codes, word_freq)
+            window, fut = pending.pop(k)
+            _scan_chunk(window, a, matcher, words, result, codes)
+            del window
             if k + ahead < len(chunks):
                 submit(k + ahead)
-            while pending and (pending[0][2].done() or pending[0][0] <= a):
-                _collect(pending.popleft(), result)
-        while pending:
-            _collect(pending.popleft(), result)
+            lengths, freq = fut.result()
+            result.n_tokens[a:b] = lengths
+            for g, counts in freq.items():
+                result.token_counts[g] += counts
+    if word_freq:
+        result.word_counts = [words.frequencies(g) for g in range(n_groups)]
     return result
 
 
 def _scan_chunk(
-    texts: Sequence[str],
+    window: list[str],
     a: int,
-    b: int,
     matcher: LexiconMatcher,
+    words: WordCounter,
     result: PassResult,
     codes: np.ndarray,
-    word_freq: bool,
 ) -> None:
-    findall = _WORD.findall
     count = matcher.count_normalized
-    for row in range(a, b):
-        norm = normalize_text(texts[row])
-        words = findall(norm)
-        result.n_words[row] = len(words)
-        if word_freq:
-            result.word_counts[codes[row]].update(words)
+    for row, text in enumerate(window, start=a):
+        norm = normalize_text(text)
+        result.n_chars[row] = len(text)
+        result.n_words[row] = words.count(norm, codes[row])
         result.counts[row] = count(norm)
-
-
-def _collect(item: tuple[int, int, Future], result: PassResult) -> None:
-    a, b, fut = item
-    lengths, freq = fut.result()
-    result.n_tokens[a:b] = lengths
-    for g, counts in freq.items():
-        result.token_counts[g] += counts

@@ -40,6 +40,27 @@ def resolve_tokenizer(tokenizer: TokenizerArg) -> ReferenceTokenizer:
     return get_tokenizer(tokenizer)
 
 
+class ResponseParts:
+    """The selected part of each response, materialised window by window."""
+
+    def __init__(self, responses: pd.Series, part: str):
+        if part not in PARTS:
+            raise InputError(f"part must be one of {', '.join(PARTS)}, got {part!r}")
+        self.responses = responses
+        self.part = part
+
+    def __len__(self) -> int:
+        return len(self.responses)
+
+    def __getitem__(self, window: slice) -> list[str]:
+        return select_part(self.responses.iloc[window], self.part)
+
+    def sizes(self) -> np.ndarray:
+        """Characters of each whole response (to cut chunks; 0 for nulls)."""
+        lengths = self.responses.astype("string").str.len()
+        return lengths.fillna(0).to_numpy(dtype=np.int64)
+
+
 def select_part(responses: pd.Series, part: str) -> list[str]:
     """The text counted for each response: all of it, the ``<think>`` reasoning only
     (empty when there is no think block), or the final part after ``</think>``."""
@@ -84,7 +105,7 @@ def analyze_lexical(
         raise InputError(f"the samples table has no {group_by!r} column to group by")
     matcher = resolve_matcher(lexicons)
     tok = resolve_tokenizer(tokenizer)
-    texts = select_part(df["response"], part)
+    texts = ResponseParts(df["response"], part)
     if group_by is None:
         codes, groups = np.zeros(len(df), dtype=np.int64), ["all"]
     else:
@@ -95,6 +116,7 @@ def analyze_lexical(
         texts,
         matcher,
         tok,
+        sizes=texts.sizes(),
         groups=codes.astype(np.int64),
         n_groups=max(len(groups), 1),
         word_freq=word_freq,
@@ -113,8 +135,7 @@ def analyze_lexical(
         columns[f"{name}_count"] = counts
         columns[f"{name}_present"] = counts > 0
         columns[f"{name}_per_1k"] = counts * per_token
-    added = pd.DataFrame(columns, index=df.index)
-    out = pd.concat([df.drop(columns=[c for c in added.columns if c in df.columns]), added], axis=1)
+    out = df.assign(**columns)  # shallow: existing columns are not copied
     out.attrs = dict(df.attrs)
     out.attrs["tokenizer"] = tok.info()
     out.attrs["lexicons"] = matcher.versions()
