@@ -6,7 +6,13 @@ returns identical data.
 
 from __future__ import annotations
 
+import atexit
+import dataclasses
+import functools
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -254,15 +260,32 @@ def make_tables(seed: int = 0) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def make_context(
-    tmp_dir, *, figures: bool = True, examples: pd.DataFrame | None = None
-) -> ReportContext:
-    """A full ReportContext; with ``figures`` the real figures are drawn into tmp_dir/figures."""
+@functools.lru_cache(maxsize=1)
+def shared_figures() -> tuple:
+    """Every figure of the factory tables, drawn once per test process into a temp folder
+    (figures are the slow part; the tests that need them share one set)."""
     from traceanalysis.report.figures import make_figures
 
+    out = Path(tempfile.mkdtemp(prefix="report-figures-"))
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
+    return tuple(make_figures(make_tables(), make_samples(), RUNS, REFERENCE, out / "figures"))
+
+
+def make_context(
+    tmp_dir: Path, *, figures: bool = True, examples: pd.DataFrame | None = None
+) -> ReportContext:
+    """A full ReportContext; with ``figures`` the shared figures are copied to tmp_dir/figures."""
     tables = make_tables()
     samples = make_samples()
-    records = make_figures(tables, samples, RUNS, REFERENCE, tmp_dir / "figures") if figures else []
+    records = []
+    if figures:
+        (tmp_dir / "figures").mkdir(parents=True, exist_ok=True)
+        for rec in shared_figures():
+            files = {
+                fmt: Path(shutil.copy(path, tmp_dir / "figures" / Path(path).name))
+                for fmt, path in rec.files.items()
+            }
+            records.append(dataclasses.replace(rec, files=files))
     if examples is None:
         examples = samples.groupby("run").head(4).reset_index(drop=True)
     return ReportContext(

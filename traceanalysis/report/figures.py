@@ -33,6 +33,17 @@ from traceanalysis.schema import RunInfo
 
 FORMATS = ("pdf", "svg", "png")
 _SVG_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_ID_USE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+
+
+def namespace_ids(svg: str, prefix: str) -> str:
+    """Every element id of ``svg`` (and each reference to it) prefixed with ``prefix``, so
+    several figures can be inlined in one HTML page without clashing ids."""
+    ids = set(_SVG_ID.findall(svg))
+    return _SVG_ID_USE.sub(
+        lambda m: m.group(1) + prefix + m.group(2) if m.group(2) in ids else m.group(0), svg
+    )
 
 
 def _drafts(
@@ -83,6 +94,7 @@ def save_figure(draft: FigureDraft, out_dir: Path) -> FigureRecord:
             draft.figure.savefig(path, format=fmt, dpi=PNG_DPI, metadata=metadata[fmt])
             files[fmt] = path
     svg = _SVG_PROLOGUE.sub("", files["svg"].read_text(encoding="utf-8"), count=1)
+    svg = namespace_ids(svg, f"{re.sub(r'[^A-Za-z0-9_-]', '_', draft.name)}-")
     return FigureRecord(
         name=draft.name,
         title=draft.title,

@@ -199,8 +199,10 @@ def _thin(table: pd.DataFrame) -> pd.DataFrame:
     ranked = table.assign(_absz=table["z"].abs()).sort_values("_absz", ascending=False)
     top = ranked.iloc[: MAX_SCATTER_POINTS // 2]
     rest = ranked.iloc[MAX_SCATTER_POINTS // 2 :].sort_values("_total")
-    step = max(1, len(rest) // (MAX_SCATTER_POINTS - len(top)))
-    return pd.concat([top, rest.iloc[::step]]).drop(columns="_absz")
+    picks = np.unique(
+        np.linspace(0, len(rest) - 1, MAX_SCATTER_POINTS - len(top)).round().astype(int)
+    )
+    return pd.concat([top, rest.iloc[picks]]).drop(columns="_absz")
 
 
 def distinctive_figures(
