@@ -101,7 +101,7 @@ def _mangle(kind: str, i: int) -> bytes:
     return b"42\n"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.sampled_from([None, *MANGLES]), min_size=1, max_size=25),
 )

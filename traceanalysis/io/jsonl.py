@@ -187,12 +187,14 @@ def sniff_jsonl(path: Path, max_records: int = 50, max_bytes: int = 4 << 20) -> 
     with path.open("rb") as handle:
         for raw in handle:
             seen += len(raw)
+            if seen > max_bytes and found:  # enough to detect; skip parsing huge lines
+                break
             try:
                 value = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 value = None
             if isinstance(value, dict):
                 found.append(value)
-            if len(found) >= max_records or seen > max_bytes:
+            if len(found) >= max_records:
                 break
     return found

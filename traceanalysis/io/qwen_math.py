@@ -11,6 +11,7 @@ answer; the prompt is ``prompt`` when saved, else ``question``/``problem``.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from traceanalysis.io.util import as_list, first_present
@@ -23,7 +24,7 @@ def sniff(columns: set[str], first: dict) -> bool:
     """A ``code`` list plus ``pred``/``score`` and ``idx``/``gt``."""
     return (
         "code" in columns
-        and isinstance(first.get("code"), list)
+        and isinstance(first.get("code"), (list, tuple, np.ndarray))
         and bool({"pred", "score"} & columns)
         and bool({"idx", "gt"} & columns)
     )
