@@ -187,3 +187,18 @@ def test_unknown_format_without_mapping_names_columns() -> None:
 
     with pytest.raises(InputError, match=r"mapped\.jsonl: unknown format \(columns: qid, rollout"):
         load_runs(FORMATS / "mapped.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "renamed", "fmt"),
+    [
+        ("qwen_math.jsonl", "samples.jsonl", "qwen_math"),
+        ("samples_hendrycks_math500_2025-03-14T10-22-31.123456.jsonl", "out.txt", "lm_eval"),
+        ("20.jsonl", "rollouts.json", "verl"),  # JSON Lines under a .json name
+        ("batch_output.jsonl", "native.ndjson", "openai_batch"),
+    ],
+)
+def test_detection_is_by_content(tmp_path: Path, fixture: str, renamed: str, fmt: str) -> None:
+    path = tmp_path / renamed
+    shutil.copy(FORMATS / fixture, path)
+    assert _formats(load_runs(path)) == [fmt]
