@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from traceanalysis.commands._common import add_runs_arguments, parse_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHOW_REASONS = 3
 
@@ -25,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def summarize(df, *, reasons: int = SHOW_REASONS) -> list[str]:  # noqa: ANN001 - pandas is lazy
+def summarize(df: pd.DataFrame, *, reasons: int = SHOW_REASONS) -> list[str]:
     """The report lines for a loaded samples table (``load_runs`` output)."""
     runs = df.attrs.get("runs", {})
     rejections = df.attrs.get("rejections", [])
