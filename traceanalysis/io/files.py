@@ -65,11 +65,10 @@ def detect_records(records: list[dict]) -> ModuleType | None:
 
 
 def _head_records(frame: pd.DataFrame, n: int = 5) -> list[dict]:
-    return (
-        frame.head(n)
-        .drop(columns=["source_line", "source_file"], errors="ignore")
-        .to_dict("records")
-    )
+    head = frame.head(n).drop(columns=["source_line", "source_file"], errors="ignore")
+    if head.empty:  # no rows: detect from the column names alone
+        return [dict.fromkeys(head.columns)] if len(head.columns) else []
+    return head.to_dict("records")
 
 
 def _unknown(path: Path, columns: list[str]) -> InputError:
