@@ -2,8 +2,8 @@
 
 1. The whole file goes to ``pyarrow.json`` in one call; taken when every line parsed and
    line numbers are recoverable (no blank lines).
-2. Otherwise bad lines are *located* by bisection: blocks of lines are parsed with pyarrow
-   and a block that fails is split in two until blocks are small; lines of a small block
+2. Otherwise bad lines are *located* by bisection: blocks of 8192 lines are parsed with
+   pyarrow and a block that fails is split in two until blocks are small; lines of a small block
    are checked one by one with ``json.loads`` (which names the reason). The good blocks are
    concatenated. This keeps a big file with a few broken lines near the fast path.
 3. When the good lines disagree on types (a wrong-typed value), everything is parsed line
@@ -60,6 +60,7 @@ def _string_mapper(arrow_type: pa.DataType) -> object:
 
 
 _SMALL_BLOCK = 64  # lines; below this, lines are checked one by one
+_FIRST_BLOCK = 8192  # lines per block on the first pass of the locating path
 
 
 class _TypeConflict(Exception):
@@ -126,8 +127,9 @@ def read_jsonl_located(path: Path) -> tuple[pd.DataFrame, list[Rejection]] | Non
             pieces.append(table)
             numbers.extend(n for n, _ in good)
 
-    try:
-        visit(0, len(numbered))
+    try:  # fixed blocks first, so a bad line costs a re-parse of its block, not the file
+        for lo in range(0, len(numbered), _FIRST_BLOCK):
+            visit(lo, min(lo + _FIRST_BLOCK, len(numbered)))
         table = pa.concat_tables(pieces, promote_options="permissive") if pieces else None
     except (_TypeConflict, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None
