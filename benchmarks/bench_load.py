@@ -3,7 +3,8 @@
 Baselines, run in the same process on the same files:
 
 - JSONL: ``json.loads`` per line into a list of dicts, then ``pandas.DataFrame`` — no
-  validation, no dtypes, no rejections (what a notebook would do);
+  validation, no dtypes, no rejections (what a notebook would do; lines that fail to
+  parse are skipped). Timed on a clean file and on one with 10 truncated lines;
 - parquet: ``pandas.read_parquet`` alone (no validation).
 
 ``load_runs`` does more (type checks, rejections with line numbers, think splitting,
@@ -51,9 +52,15 @@ def make_rows(n: int, seed: int = 0) -> list[dict]:
 
 
 def naive_jsonl(path: Path) -> pd.DataFrame:
-    """The baseline: json.loads per line, then a DataFrame."""
+    """The baseline: json.loads per line (skipping lines that fail), then a DataFrame."""
+    records = []
     with path.open(encoding="utf-8") as handle:
-        return pd.DataFrame([json.loads(line) for line in handle if line.strip()])
+        for line in handle:
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return pd.DataFrame(records)
 
 
 def timed(fn: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, int]:
@@ -77,12 +84,20 @@ def main() -> None:
         jsonl = Path(tmp) / "bench-jsonl.jsonl"
         with jsonl.open("w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(r) + "\n" for r in rows)
+        broken = Path(tmp) / "bench-broken.jsonl"  # 10 truncated lines spread over the file
+        step = max(1, len(rows) // 10)
+        with broken.open("w", encoding="utf-8") as handle:
+            for i, r in enumerate(rows):
+                line = json.dumps(r)
+                handle.write((line[:-7] if i % step == step // 2 else line) + "\n")
         parquet = Path(tmp) / "bench-parquet.parquet"
         pd.DataFrame(rows).to_parquet(parquet, index=False)
         del rows
         cases = [
             ("jsonl", "load_runs", lambda: load_runs(jsonl)),
             ("jsonl", "naive json.loads", lambda: naive_jsonl(jsonl)),
+            ("broken", "load_runs", lambda: load_runs(broken)),
+            ("broken", "naive json.loads", lambda: naive_jsonl(broken)),
             ("parquet", "load_runs", lambda: load_runs(parquet)),
             ("parquet", "pd.read_parquet", lambda: pd.read_parquet(parquet)),
         ]
@@ -90,7 +105,8 @@ def main() -> None:
     print(f"{'format':8} {'loader':18} {'rows':>9} {'seconds':>8} {'rows/s':>11}")
     for (fmt, name), (secs, n) in results.items():
         print(f"{fmt:8} {name:18} {n:>9} {secs:>8.2f} {n / secs:>11,.0f}")
-    for fmt, base in (("jsonl", "naive json.loads"), ("parquet", "pd.read_parquet")):
+    pairs = (("jsonl", "naive json.loads"), ("broken", "naive json.loads"))
+    for fmt, base in (*pairs, ("parquet", "pd.read_parquet")):
         ratio = results[(fmt, base)][0] / results[(fmt, "load_runs")][0]
         print(f"{fmt}: load_runs is {ratio:.2f}x the speed of {base}")
 
