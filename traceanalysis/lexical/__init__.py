@@ -21,6 +21,7 @@ from traceanalysis.lexical.stage import (
     LexicalResult,
     analyze_lexical,
     count_lexicons,
+    lexical_columns,
     select_part,
 )
 from traceanalysis.lexical.tokenizers import DEFAULT_TOKENIZER, ReferenceTokenizer, get_tokenizer
@@ -40,6 +41,7 @@ __all__ = [
     "compile_lexicons",
     "count_lexicons",
     "get_tokenizer",
+    "lexical_columns",
     "lexical_pass",
     "load_lexicon_file",
     "load_lexicons",

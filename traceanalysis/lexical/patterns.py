@@ -39,14 +39,21 @@ TAIL = r"(?:(?<!\w)|(?![\w]|[-']\w))"
 WORD_PATTERN = r"(?<![\w\\])[^\W\d_]+(?:['-][^\W\d_]+)*"
 
 
+_TAGS = ("<think>", "</think>")
+
+
 def normalize_text(text: str) -> str:
-    """Lowercase ``text`` and unify apostrophes/hyphens, keeping its length."""
+    """Lowercase ``text``, unify apostrophes/hyphens and blank out ``<think>`` tags (markup,
+    not words), keeping its length so offsets still index the original."""
     lowered = text.lower()
     if len(lowered) != len(text):  # e.g. 'İ' lowercases to two code points
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     for src, dst in _UNIFY:
         if src in lowered:
             lowered = lowered.replace(src, dst)
+    for tag in _TAGS:
+        if tag in lowered:
+            lowered = lowered.replace(tag, " " * len(tag))
     return lowered
 
 

@@ -110,7 +110,9 @@ def write_lexical_outputs(
         f"{n}_{s}" for n in result.matcher.names for s in ("count", "present", "per_1k")
     ]
     path = out / "lexical_samples.parquet"
-    samples[keep + added].to_parquet(path, index=False)
+    per_response = samples[keep + added].copy()
+    per_response.attrs = {}  # run records etc. are not JSON; the manifest holds them
+    per_response.to_parquet(path, index=False)
     written.append(path)
     for run in result.groups:
         save(frequency_table(result.word_counts[run], top=top), f"word_freq_{safe_name(run)}")

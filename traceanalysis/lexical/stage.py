@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,14 @@ PARTS = ("all", "reasoning", "final")
 
 LexiconsArg = LexiconMatcher | Sequence[Lexicon] | str | Path | None
 TokenizerArg = ReferenceTokenizer | str | None
+
+
+def lexical_columns(lexicon_names: Iterable[str]) -> list[str]:
+    """The columns the lexical stage adds for these lexicons, in order."""
+    columns = ["n_tokens", "n_words", "n_chars"]
+    for name in lexicon_names:
+        columns += [f"{name}_count", f"{name}_present", f"{name}_per_1k"]
+    return columns
 
 
 def resolve_matcher(lexicons: LexiconsArg) -> LexiconMatcher:

