@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
+from pathlib import Path
 
 from traceanalysis.commands._common import parse_columns
 
@@ -102,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         threads=args.threads,
     )
+    if Path(sys.argv[0]).name in ("__main__.py", "traceanalysis"):
+        spec.extra["command"] = "python -m traceanalysis " + shlex.join(sys.argv[1:])
     out = generate_run(spec, progress=not args.quiet)
     if not args.quiet:
         print(f"wrote {out / 'samples.jsonl'} and {out / 'run.json'}")

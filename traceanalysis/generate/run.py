@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import sys
 import time
 from datetime import datetime, timezone
 from importlib import metadata
@@ -76,8 +75,20 @@ def _prepare_folder(
 
 
 def _load_backend(
-    spec: GenerationSpec, sampling: dict[str, Any], stop: list[str], template_chat: bool
+    spec: GenerationSpec,
+    sampling: dict[str, Any],
+    stop: list[str],
+    template_chat: bool,
+    progress: bool = True,
 ) -> Any:
+    if not progress:  # transformers' own "Loading weights" bar
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        try:
+            return _load_backend(spec, sampling, stop, template_chat, True)
+        finally:
+            hf_logging.enable_progress_bar()
     if spec.backend == "vllm":
         from traceanalysis.generate.backend_vllm import VllmBackend
 
@@ -171,7 +182,7 @@ def generate_run(spec: GenerationSpec, *, progress: bool = True) -> Path:
             "limit": spec.limit,
             "identity": new_identity,
             "versions": package_versions(spec.backend),
-            "command": " ".join(sys.argv),
+            "command": spec.extra.get("command"),
         }
     )
     meta.setdefault("started_at", session["started_at"])
@@ -181,7 +192,7 @@ def generate_run(spec: GenerationSpec, *, progress: bool = True) -> Path:
         write_run_json(out / RUN_FILE, meta)
         return out
 
-    backend = _load_backend(spec, spec.sampling(), stop, template.chat)
+    backend = _load_backend(spec, spec.sampling(), stop, template.chat, progress)
     ban = build_ban_list(backend.tokenizer, banned_words, " + ".join(sources))
     if ban is not None:
         meta["banned"] = {**ban.describe(backend.tokenizer), "regex_entries_not_banned": unbannable}

@@ -21,7 +21,7 @@ class GenerationSpec:
     None guesses it from the run name. ``columns`` maps problem_id/prompt/gold to a local
     benchmark file's columns. ``batch_size`` is the number of sequences per forward batch.
     ``threads`` sets torch's CPU threads while generating (default: 1 for models under 50M
-    parameters, torch's default otherwise).
+    parameters, torch's default otherwise). ``extra["command"]`` is recorded in run.json.
     """
 
     model: str
