@@ -10,7 +10,7 @@ The curated public API (imported lazily so ``import traceanalysis`` stays light)
 - :func:`tag_behaviors` — rule-tagged cognitive behaviours
 - :func:`audit` — does length / keyword use predict correctness
 - :func:`analyze`, :func:`build_report` — the whole pipeline
-- :func:`generate_run` — sample a run from a causal LM
+- :func:`generate_run` — sample a run from a causal LM (:class:`GenerationSpec`)
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ _EXPORTS = {
     "analyze": "traceanalysis.pipeline",
     "build_report": "traceanalysis.pipeline",
     "generate_run": "traceanalysis.generate",
+    "GenerationSpec": "traceanalysis.generate",
     "get_stage": "traceanalysis.stages",
     "list_stages": "traceanalysis.stages",
 }
