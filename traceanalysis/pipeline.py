@@ -75,6 +75,7 @@ class _Runner:
     def __init__(self, options: ReportOptions, total: int) -> None:
         self.cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
         self.stages: dict[str, dict[str, object]] = {}
+        self.extras: dict[str, object] = {}
         self.bar = tqdm(total=total, desc="report", unit="stage", disable=options.quiet)
 
     def run(self, name: str, version: str, opts: dict[str, object], deps: list[str], compute):  # noqa: ANN001, ANN201
@@ -99,17 +100,22 @@ class _Runner:
         df: pd.DataFrame,
         func,
     ):  # noqa: ANN001
-        """Run a per-response stage ``func(df) -> df`` and cache only the columns it adds."""
+        """Run a per-response stage ``func(df) -> df`` and cache only the columns it adds.
 
-        def compute() -> tuple[pd.DataFrame, dict[str, object]]:
-            out = func(df)
+        ``func`` may return ``(df, extra)``: ``extra`` (e.g. word counts) is cached with
+        the columns and left in ``self.extras[name]``.
+        """
+
+        def compute() -> tuple[pd.DataFrame, dict[str, object], object]:
+            result = func(df)
+            out, extra = result if isinstance(result, tuple) else (result, None)
             if len(out) != len(df):
                 raise RuntimeError(f"stage {name} changed the number of rows")
             new = [c for c in out.columns if c not in df.columns]
             attrs = {k: v for k, v in out.attrs.items() if k not in df.attrs}
-            return out[new].reset_index(drop=True), attrs
+            return out[new].reset_index(drop=True), attrs, extra
 
-        (cols, attrs), key = self.run(name, version, opts, deps, compute)
+        (cols, attrs, self.extras[name]), key = self.run(name, version, opts, deps, compute)
         merged = pd.concat([df.reset_index(drop=True), cols.set_axis(range(len(df)))], axis=1)
         merged.attrs = {**df.attrs, **attrs}
         return merged, key
@@ -143,7 +149,10 @@ def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Anal
         acc_deps = [grade_key, diff_key]
         tables.update(asm.accuracy_tables(runner, df, runs, reference, acc_deps, notes))
         lex_deps = [lex_key, grade_key, diff_key]
-        tables.update(asm.language_tables(runner, df, runs, reference, lex_deps, notes))
+        word_counts = runner.extras.get("lexical") or {}
+        tables.update(
+            asm.language_tables(runner, df, runs, reference, lex_deps, word_counts, notes)
+        )
         tables.update(asm.behavior_tables(runner, df, [beh_key, judge_key], notes))
         audit_opts = {"n_boot": options.n_boot, "seed": options.seed}
         feature_keys = [grade_key, diff_key, lex_key, beh_key, judge_key]

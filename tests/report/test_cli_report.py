@@ -15,7 +15,16 @@ def test_report_command_writes_the_folder_and_prints_its_path(
 ) -> None:
     runs = write_runs(tmp_path / "runs", {"solo": "other"}, n_problems=5, n_samples=3)
     out = tmp_path / "reports" / "solo"
-    argv = ["report", str(runs), "--out", str(out), "--cache", str(tmp_path / "c" / "cache.sqlite")]
+    argv = [
+        "report",
+        str(runs),
+        "--out",
+        str(out),
+        "--cache",
+        str(tmp_path / "c" / "cache.sqlite"),
+        "--grade-timeout",
+        "30",
+    ]
     assert main([*argv, "--max-examples", "2", "--title", "Solo run"]) == 0
     printed = capsys.readouterr().out.strip().splitlines()[-1]
     assert printed.startswith(f"report: {out / 'index.html'} (15 responses, 1 run(s),")

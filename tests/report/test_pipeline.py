@@ -21,13 +21,17 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     runs = write_runs(root / "runs", n_problems=10, n_samples=4)
     cache = root / "cache" / "cache.sqlite"
     out = root / "report"
-    options = ReportOptions(cache=str(cache), quiet=True, n_boot=200, max_examples=5)
+    options = ReportOptions(
+        cache=str(cache), quiet=True, n_boot=200, max_examples=5, grade_timeout=30.0
+    )
     index = build_report(runs, out, options)
     return {"root": root, "runs": runs, "cache": cache, "out": out, "index": index}
 
 
 def _options(shared: dict[str, Path], **kw: object) -> ReportOptions:
-    return ReportOptions(cache=str(shared["cache"]), quiet=True, n_boot=200, max_examples=5, **kw)
+    return ReportOptions(
+        cache=str(shared["cache"]), quiet=True, n_boot=200, max_examples=5, grade_timeout=30.0, **kw
+    )
 
 
 def test_report_folder_layout(shared: dict[str, Path]) -> None:

@@ -21,7 +21,9 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _opts(cache: str, **kw: object) -> ReportOptions:
-    return ReportOptions(cache=cache, quiet=True, n_boot=100, max_examples=3, **kw)
+    return ReportOptions(
+        cache=cache, quiet=True, n_boot=100, max_examples=3, grade_timeout=30.0, **kw
+    )
 
 
 @pytest.fixture(scope="module")

@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         title=args.title,
         quiet=args.quiet,
         workers=args.workers,
+        grade_timeout=args.grade_timeout,
         seed=args.seed,
         stage_cache=not args.no_stage_cache,
     )

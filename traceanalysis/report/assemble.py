@@ -77,15 +77,14 @@ def accuracy_tables(
 
 def language_tables(
     runner: Any, df: pd.DataFrame, runs: list[RunInfo], reference: str | None,
-    deps: list[str], notes: dict[str, list[str]],
+    deps: list[str], word_counts: dict[str, Any], notes: dict[str, list[str]],
 ) -> dict[str, pd.DataFrame]:  # fmt: skip
-    """lexical, word_freq_<run>, distinctive_<a>_vs_<b> for the compared pairs."""
+    """lexical, word_freq_<run> (top 2,000 words), distinctive_<a>_vs_<b> for the pairs."""
     if SKIPPED in deps[0] or "n_tokens" not in df.columns:
         return {}
-    funcs = {
-        n: optional("traceanalysis.lexical", n)
-        for n in ("lexical_table", "word_frequencies", "distinctive_tokens")
-    }
+    names = ("lexical_table", "frequency_table", "distinctive_tokens")
+    funcs = {n: optional("traceanalysis.lexical.tables", n) or optional("traceanalysis.lexical.frequency", n)
+             or optional("traceanalysis.lexical.logodds", n) for n in names}  # fmt: skip
     missing = sorted(n for n, f in funcs.items() if f is None)
     if missing:
         _note(notes, "language", f"Skipped (not available): {', '.join(missing)}.")
@@ -95,17 +94,22 @@ def language_tables(
         out: dict[str, pd.DataFrame] = {}
         if funcs["lexical_table"]:
             out["lexical"] = funcs["lexical_table"](df)
-        if funcs["word_frequencies"]:
+        if funcs["frequency_table"]:
             for r in runs:
-                out[f"word_freq_{r.name}"] = funcs["word_frequencies"](df, r.name)
+                if r.name in word_counts:
+                    out[f"word_freq_{r.name}"] = funcs["frequency_table"](
+                        word_counts[r.name], top=2000
+                    )
         if funcs["distinctive_tokens"]:
             for a, b in pairs:
-                out[f"distinctive_{a}_vs_{b}"] = funcs["distinctive_tokens"](df, a, b)
+                if a in word_counts and b in word_counts:
+                    out[f"distinctive_{a}_vs_{b}"] = funcs["distinctive_tokens"](
+                        word_counts[a], word_counts[b]
+                    )
         return out
 
-    value, _ = runner.run(
-        "tables_language", TABLES_VERSION, {"pairs": pairs, "missing": missing}, deps, compute
-    )
+    opts = {"pairs": pairs, "missing": missing}
+    value, _ = runner.run("tables_language", TABLES_VERSION, opts, deps, compute)
     return value
 
 

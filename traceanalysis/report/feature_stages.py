@@ -148,9 +148,10 @@ def difficulty_stage(
 def lexical_stage(
     runner: Any, df: pd.DataFrame, load_key: str, options: Any, notes: dict[str, list[str]]
 ) -> tuple[pd.DataFrame, str]:
-    """Tokens, words, characters and lexicon counts/rates per response."""
-    count = optional("traceanalysis.lexical", "count_lexicons")
-    if count is None:
+    """Tokens, words, characters and lexicon counts/rates per response, plus word counts
+    per run (for the frequency and distinctive-token tables) from the same pass."""
+    analyze = optional("traceanalysis.lexical", "analyze_lexical")
+    if analyze is None:
         notes.setdefault("language", []).append(
             "Lexical analysis skipped: traceanalysis.lexical unavailable."
         )
@@ -160,10 +161,16 @@ def lexical_stage(
         "tokenizer": options.tokenizer,
         "lexicons": content_hash(_folder_hashes(Path(lex_dir))) if lex_dir else None,
     }
-    kwargs = {"lexicons": lex_dir, "tokenizer": options.tokenizer}
-    return runner.add_columns(
-        "lexical", version_of(count), opts, [load_key], df, lambda d: count(d, **kwargs)
-    )
+
+    def func(d: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+        res = analyze(
+            d, lexicons=lex_dir, tokenizer=options.tokenizer, group_by="run",
+            word_freq=True, token_freq=False,
+        )  # fmt: skip
+        return res.samples, dict(res.word_counts)
+
+    count = optional("traceanalysis.lexical", "count_lexicons")
+    return runner.add_columns("lexical", version_of(count), opts, [load_key], df, func)
 
 
 def behavior_stage(
