@@ -10,7 +10,13 @@ from traceanalysis.cli import main
 from traceanalysis.errors import InputError
 from traceanalysis.lexical import load_lexicon_file, load_lexicons, parse_lexicon
 
-SHIPPED = {"reflection_kim2025", "reflection_simplerl", "reflection_ur1z", "anthropomorphic", "logical_connectors"}
+SHIPPED = {
+    "reflection_kim2025",
+    "reflection_simplerl",
+    "reflection_ur1z",
+    "anthropomorphic",
+    "logical_connectors",
+}
 
 
 def test_shipped_lexicons_have_sources_and_provenance():
@@ -18,7 +24,9 @@ def test_shipped_lexicons_have_sources_and_provenance():
     assert set(lexicons) == SHIPPED
     kim = lexicons["reflection_kim2025"]
     assert len(kim.entries) == 27
-    assert {"let's check", "correction:", "double-check", "ok", "wait"} <= {e.phrase for e in kim.entries}
+    assert {"let's check", "correction:", "double-check", "ok", "wait"} <= {
+        e.phrase for e in kim.entries
+    }
     for lex in lexicons.values():
         assert lex.source and lex.version and lex.description
         assert all(e.provenance for e in lex.entries)

@@ -83,19 +83,50 @@ def test_cross_lexicon_overlap_is_exact():
 
 
 def test_regex_lexicon_gets_its_own_scan():
-    hedges = make_lexicon("hedges", ["maybe"], exclusions=["maybe not"], regexes=["re-?check(?:s|ed|ing)?"])
+    hedges = make_lexicon(
+        "hedges", ["maybe"], exclusions=["maybe not"], regexes=["re-?check(?:s|ed|ing)?"]
+    )
     matcher = LexiconMatcher([hedges])
     text = "Maybe. Rechecked, re-check, rechecks; maybe not; precheck"
     assert matcher.count(text) == [4]
 
 
-FRAGMENTS = ["let", "me", "think", "again", "wait", "ok", "so", "far", "i", "(i)", "$i$", "but",
-             "double-check", "let's", "check", "hmm", "look", "-", "'", ",", ".", ":", "correction:",
-             "\\", "2", "İ", "’"]
+FRAGMENTS = [
+    "let",
+    "me",
+    "think",
+    "again",
+    "wait",
+    "ok",
+    "so",
+    "far",
+    "i",
+    "(i)",
+    "$i$",
+    "but",
+    "double-check",
+    "let's",
+    "check",
+    "hmm",
+    "look",
+    "-",
+    "'",
+    ",",
+    ".",
+    ":",
+    "correction:",
+    "\\",
+    "2",
+    "İ",
+    "’",
+]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(FRAGMENTS), max_size=14), st.lists(st.sampled_from(["", " ", "  ", "\n"]), min_size=14, max_size=14))
+@given(
+    st.lists(st.sampled_from(FRAGMENTS), max_size=14),
+    st.lists(st.sampled_from(["", " ", "  ", "\n"]), min_size=14, max_size=14),
+)
 def test_one_pass_equals_separate_scans(shipped, words, gaps):
     text = "".join(w + g for w, g in zip(words, gaps, strict=False))
     assert shipped.count(text) == shipped.count_reference(text)
@@ -103,9 +134,13 @@ def test_one_pass_equals_separate_scans(shipped, words, gaps):
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.lists(st.sampled_from(["wait", "ok", "Let's check", "however", "I realize", "but", "maybe"]), min_size=1, max_size=8),
-    st.sampled_from(["", "(", "\"", "'", "*", "[", "—"]),
-    st.sampled_from(["", ")", ".", "!", "?", ",", ";", "\"", "—"]),
+    st.lists(
+        st.sampled_from(["wait", "ok", "Let's check", "however", "I realize", "but", "maybe"]),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(["", "(", '"', "'", "*", "[", "—"]),
+    st.sampled_from(["", ")", ".", "!", "?", ",", ";", '"', "—"]),
     st.booleans(),
 )
 def test_counts_invariant_to_case_and_punctuation(shipped, phrases, before, after, upper):

@@ -23,7 +23,9 @@ RESPONSES = [
 
 
 def frame() -> pd.DataFrame:
-    df = pd.DataFrame({"run": ["a", "a", "b", "b"], "response": pd.array(RESPONSES, dtype="string")})
+    df = pd.DataFrame(
+        {"run": ["a", "a", "b", "b"], "response": pd.array(RESPONSES, dtype="string")}
+    )
     df.attrs["runs"] = {"a": "kept"}
     return df
 
@@ -36,13 +38,23 @@ def test_columns_values_and_attrs():
     expected_tokens = [len(enc.encode_ordinary(t or "")) for t in RESPONSES]
     assert out["n_tokens"].tolist() == expected_tokens
     assert out["n_chars"].tolist() == [len(t or "") for t in RESPONSES]
-    assert out["n_words"].tolist() == [len(re.findall(WORD_PATTERN, normalize_text(t or ""))) for t in RESPONSES]
-    assert out["reflection_kim2025_count"].tolist() == [3, 3, 0, 1]  # wait, let me think, ok | hmm, however, i realize | - | wait
+    assert out["n_words"].tolist() == [
+        len(re.findall(WORD_PATTERN, normalize_text(t or ""))) for t in RESPONSES
+    ]
+    assert out["reflection_kim2025_count"].tolist() == [
+        3,
+        3,
+        0,
+        1,
+    ]  # wait, let me think, ok | hmm, however, i realize | - | wait
     assert out["logical_connectors_count"].tolist() == [2, 1, 0, 0]  # but, so | however
     assert out["reflection_kim2025_present"].tolist() == [True, True, False, True]
     per_1k = out["reflection_kim2025_per_1k"]
     assert np.isclose(per_1k[0], 3 * 1000 / expected_tokens[0]) and np.isnan(per_1k[2])
-    assert out["reflection_kim2025_count"].dtype == np.int64 and out["reflection_kim2025_present"].dtype == bool
+    assert (
+        out["reflection_kim2025_count"].dtype == np.int64
+        and out["reflection_kim2025_present"].dtype == bool
+    )
     assert out.attrs["tokenizer"]["unit"] == "tokens"
     assert out.attrs["lexicons"]["reflection_kim2025"] == "1.0"
     assert get_stage("lexical").func is count_lexicons

@@ -49,7 +49,10 @@ def test_huggingface_tokenizer_from_local_path(tmp_path: Path):
 
     tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator(["wait let me think", "so the answer is four"], trainers.WordLevelTrainer(special_tokens=["[UNK]"]))
+    tok.train_from_iterator(
+        ["wait let me think", "so the answer is four"],
+        trainers.WordLevelTrainer(special_tokens=["[UNK]"]),
+    )
     folder = tmp_path / "tiny-tok"
     folder.mkdir()
     tok.save(str(folder / "tokenizer.json"))

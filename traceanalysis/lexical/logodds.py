@@ -40,12 +40,13 @@ def log_odds_dirichlet(
     y_b = np.array([counts_b.get(w, 0) for w in vocab], dtype=float)
     if background is None:
         prior = y_a + y_b
+        total_prior = prior.sum()
     else:
         prior = np.array([background.get(w, 0) for w in vocab], dtype=float)
         if (prior <= 0).any():
             missing = [w for w, p in zip(vocab, prior, strict=True) if p <= 0][:5]
             raise ValueError(f"background lacks words of the corpora, e.g. {missing}")
-    total_prior = prior.sum()
+        total_prior = float(sum(background.values()))  # alpha_0 sums over all its words
     scale = 1.0 if alpha0 is None else alpha0 / total_prior
     alpha = prior * scale
     a0 = total_prior * scale

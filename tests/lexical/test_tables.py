@@ -1,0 +1,102 @@
+"""Frequency tables and the stratified lexical table, against direct pandas computations."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from traceanalysis.lexical import count_lexicons, get_tokenizer
+from traceanalysis.lexical.frequency import frequency_table, token_frequency_table
+from traceanalysis.lexical.tables import lexical_table
+
+
+def test_frequency_table_per_10k_and_order():
+    table = frequency_table(Counter({"b": 2, "a": 2, "c": 6}), top=2)
+    assert table["token"].tolist() == ["c", "a"]
+    assert table["per_10k"].tolist() == [6000.0, 2000.0]
+
+
+def test_token_frequency_table_decodes_tokens():
+    tok = get_tokenizer()
+    ids = tok.encode(["wait wait wait so"])[0]
+    counts = np.bincount(ids, minlength=tok.vocab_size)
+    table = token_frequency_table(counts, tok)
+    assert table["token"].tolist() == [" wait", " so", "wait"]  # by count, then token id
+    assert table["count"].tolist() == [2, 1, 1]
+    assert table["token_id"].tolist()[1] < table["token_id"].tolist()[2]
+    assert table["per_10k"].sum() == pytest.approx(10_000)
+
+
+def samples() -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "run": ["a"] * 6 + ["b"] * 2,
+            "response": [
+                "Wait, ok.",
+                "Hmm wait but",
+                "So so so",
+                "ok",
+                "fine",
+                "Wait wait",
+                "x",
+                "however",
+            ],
+            "correct": pd.array(
+                [True, True, False, None, False, True, True, False], dtype="boolean"
+            ),
+            "difficulty_bin": ["0", "1-4", "1-4", "0", "0", "1-4", "0", "0"],
+        }
+    )
+    return count_lexicons(df)
+
+
+def test_lexical_table_strata_match_direct_computation():
+    df = samples()
+    table = lexical_table(df)
+    assert table.columns[:6].tolist() == [
+        "run",
+        "correct",
+        "difficulty_bin",
+        "n_responses",
+        "tokens_mean",
+        "words_mean",
+    ]
+    a = table[table["run"] == "a"]
+    assert a[["correct", "difficulty_bin"]].astype(str).agg("/".join, axis=1).tolist() == [
+        "all/all",
+        "all/0",
+        "all/1-4",
+        "True/all",
+        "True/0",
+        "True/1-4",
+        "False/all",
+        "False/0",
+        "False/1-4",
+    ]
+    cell = a[(a["correct"] == True) & (a["difficulty_bin"] == "1-4")].iloc[0]  # noqa: E712
+    rows = df[(df["run"] == "a") & (df["correct"] == True) & (df["difficulty_bin"] == "1-4")]  # noqa: E712
+    assert cell["n_responses"] == len(rows) == 2
+    kim = rows["reflection_kim2025_count"]
+    assert cell["reflection_kim2025_per_1k"] == pytest.approx(
+        kim.sum() * 1000 / rows["n_tokens"].sum()
+    )
+    assert cell["reflection_kim2025_per_response"] == pytest.approx(kim.mean())
+    assert cell["reflection_kim2025_present_share"] == pytest.approx((kim > 0).mean())
+    everything = a[(a["correct"] == "all") & (a["difficulty_bin"] == "all")].iloc[0]
+    assert everything["n_responses"] == 6  # the ungraded row counts in "all" only
+    assert everything["tokens_mean"] == pytest.approx(df.loc[df["run"] == "a", "n_tokens"].mean())
+    assert set(table["tokenizer"]) == {df.attrs["tokenizer"]["name"]} and set(table["unit"]) == {
+        "tokens"
+    }
+
+
+def test_lexical_table_without_grades_or_bins():
+    df = samples().drop(columns=["correct", "difficulty_bin"])
+    table = lexical_table(df)
+    assert table[["run", "correct", "difficulty_bin"]].values.tolist() == [
+        ["a", "all", "all"],
+        ["b", "all", "all"],
+    ]
