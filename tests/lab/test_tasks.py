@@ -93,7 +93,12 @@ def test_teacher_traces_are_correct_and_reflective() -> None:
         assert reward(t, p.answer) == 1.0
         traces.append(t)
     text = "\n".join(traces)
-    for phrase in ("Wait, let me check", "Wait, that is wrong", "Alternatively", "I need"):
+    for phrase in (
+        "Wait, let me check",
+        "Wait, that is wrong. Let me redo it.",
+        "Alternatively",
+        "I must be careful",
+    ):
         assert phrase in text
     # the last line of every step block states the right state
     p = Problem("5979", ("rot", "neg", "neg"))

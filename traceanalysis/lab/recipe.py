@@ -27,8 +27,8 @@ class Recipe:
     grpo_max_new: int = 100
     # distillation (SFT from base on teacher traces)
     filter_pool: int = 512
-    sft_steps: int = 200
-    knowledge_sft_steps: int = 300
+    sft_steps: int = 350
+    knowledge_sft_steps: int = 450
     sft_batch: int = 24
     sft_lr: float = 2e-3
     knowledge_share: float = 0.5
