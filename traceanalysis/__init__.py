@@ -37,6 +37,7 @@ _EXPORTS = {
     "audit": "traceanalysis.audit",
     "analyze": "traceanalysis.pipeline",
     "build_report": "traceanalysis.pipeline",
+    "ReportOptions": "traceanalysis.pipeline",
     "generate_run": "traceanalysis.generate",
     "GenerationSpec": "traceanalysis.generate",
     "get_stage": "traceanalysis.stages",

@@ -1,25 +1,23 @@
 """Does response length or keyword use predict correctness once difficulty is controlled?
 
-For every feature (length in tokens, each lexicon's count and rate, each behaviour) and
-every run, overall and per coarse difficulty bin, :func:`audit` reports three measures
-side by side:
-
+For every feature (length, each lexicon's count and rate, each behaviour), run and coarse
+difficulty bin (and overall), :func:`audit` reports three measures side by side:
 - ``auroc_pooled``: AUROC of the feature for predicting ``correct`` over all responses.
   Hard problems have both long responses and wrong answers, so this mixes the feature's
   own signal with problem difficulty (the classic confound).
 - ``auroc_within``: AUROC computed inside each problem that has both correct and
-  incorrect samples, averaged over those problems (unweighted), with a percentile
-  bootstrap CI over problems. Difficulty is held fixed by construction.
+  incorrect samples, averaged over them (unweighted), bootstrap CI over problems.
 - ``coef_fe``: logistic regression of correctness on the standardised feature with one
   intercept per problem (problem fixed effects); log-odds change per standard deviation
   of the feature, Wald 95% CI and p-value. Problems whose samples are all correct or all
-  wrong carry no information about the slope and are left out of the fit.
-
-AUROC > 0.5 (and coef > 0) means higher values go with correct answers.
+  wrong carry no information about the slope and are left out of the fit. AUROC > 0.5
+  (coef > 0): higher values go with correct answers.
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,9 +104,8 @@ def bootstrap_mean_ci(
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
         return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
-    alpha = (1 - level) / 2
+    idx = np.random.default_rng(seed).integers(0, len(values), size=(n_boot, len(values)))
+    means, alpha = values[idx].mean(axis=1), (1 - level) / 2
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
 
 
@@ -138,13 +135,10 @@ def fixed_effects_logit(
     both outcomes are dropped. Separation or a feature that never varies within a group
     gives NaN with the reason in ``note`` instead of an exception.
     """
-    y = np.asarray(y, dtype=float)
-    x = np.asarray(x, dtype=float)
+    y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
     codes = pd.factorize(np.asarray(groups))[0]
-    pos = np.bincount(codes, weights=y)
-    size = np.bincount(codes)
-    mixed = (pos > 0) & (pos < size)
-    keep = mixed[codes]
+    pos, size = np.bincount(codes, weights=y), np.bincount(codes)
+    keep = ((pos > 0) & (pos < size))[codes]
     if not keep.any():
         return _nan_fit("no problem has both correct and incorrect samples")
     y, x = y[keep], x[keep]
@@ -158,19 +152,16 @@ def fixed_effects_logit(
     if np.allclose(z, group_mean[codes]):
         return _nan_fit("feature does not vary within any problem")
     rate = np.bincount(codes, weights=y) / np.bincount(codes)
-    alpha = np.log(rate / (1 - rate))
-    beta = 0.0
+    alpha, beta = np.log(rate / (1 - rate)), 0.0
 
     def loglik(a: np.ndarray, b: float) -> float:
         eta = a[codes] + b * z
         return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
 
-    current = loglik(alpha, beta)
-    schur = np.nan
+    current, schur = loglik(alpha, beta), np.nan
     for _ in range(max_iter):
         p = 1.0 / (1.0 + np.exp(-(alpha[codes] + beta * z)))
-        w = p * (1 - p)
-        resid = y - p
+        w, resid = p * (1 - p), y - p
         g_b, g_a = float(resid @ z), np.bincount(codes, weights=resid, minlength=n_groups)
         h_bb = float(w @ (z * z))
         h_ab = np.bincount(codes, weights=w * z, minlength=n_groups)
@@ -194,8 +185,9 @@ def fixed_effects_logit(
     else:
         return _nan_fit(f"did not converge in {max_iter} iterations")
     se = float(np.sqrt(1.0 / schur))
-    p_value = float(2 * stats.norm.sf(abs(beta / se)))
-    return FixedEffectsFit(beta, beta - _Z95 * se, beta + _Z95 * se, p_value)
+    return FixedEffectsFit(
+        beta, beta - _Z95 * se, beta + _Z95 * se, float(2 * stats.norm.sf(abs(beta / se)))
+    )
 
 
 def verdict(row: dict[str, object] | pd.Series, *, min_problems: int = 5) -> str:
@@ -295,5 +287,13 @@ def audit(
 
 
 def _bin_order(label: str) -> int:
-    head = label.split("-")[0]
-    return int(head) if head.isdigit() else 10**6
+    return int(label.split("-")[0]) if label.split("-")[0].isdigit() else 10**6
+
+
+class _CallableModule(types.ModuleType):
+    # `traceanalysis.audit` names this module and its function: calling it calls audit().
+    def __call__(self, df: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
+        return audit(df, **kwargs)  # type: ignore[arg-type]
+
+
+sys.modules[__name__].__class__ = _CallableModule
