@@ -51,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--workers", type=int, default=None, help="grading processes (default: CPU count)"
     )
     parser.add_argument(
+        "--grade-timeout", type=float, default=5.0, help="seconds per math-verify check (default 5)"
+    )
+    parser.add_argument(
         "--seed", type=int, default=0, help="seed for bootstrap CIs and example choice"
     )
     parser.add_argument("--no-stage-cache", action="store_true", help="recompute every stage")
