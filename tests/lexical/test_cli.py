@@ -23,7 +23,6 @@ def test_lexical_command_writes_tables(tmp_path: Path, lexical_fixtures: Path):
             str(lexical_fixtures / "lexicons"),
             "--min-count",
             "2",
-            "--lemmatize",
         ]
     )
     assert code == 0
@@ -35,7 +34,6 @@ def test_lexical_command_writes_tables(tmp_path: Path, lexical_fixtures: Path):
         "word_freq_qwen-base.csv",
         "word_freq_qwen-distill.csv",
         "token_freq_qwen-base.csv",
-        "lemma_freq_qwen-distill.csv",
         "distinctive_qwen-base_vs_qwen-distill.csv",
         "distinctive_tokens_qwen-base_vs_qwen-distill.csv",
     } <= names
