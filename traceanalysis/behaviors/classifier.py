@@ -134,7 +134,11 @@ def train_classifier(
     than 2 examples of a class the F1 is NaN and (with one class only) the model is a
     constant.
     """
-    names = [b for b in BEHAVIORS if f"judge_{b}_present" in df.columns]
+    names = [
+        b
+        for b in BEHAVIORS
+        if f"judge_{b}_present" in df.columns and df[f"judge_{b}_present"].notna().any()
+    ]
     if not names:
         raise InputError("no judge labels (judge_<behaviour>_present) to train on")
     models, constant, cv_f1, n_train, n_pos = {}, {}, {}, {}, {}

@@ -108,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
     meta = dict(out.attrs["judge"])
-    if args.train_classifier:
+    if args.train_classifier and meta["label_status"].get("ok", 0) == 0:
+        print("no judge labels to train the classifier on; skipped", file=sys.stderr)
+    elif args.train_classifier:
         from traceanalysis.behaviors import train_classifier
 
         clf = train_classifier(out, seed=args.seed)
