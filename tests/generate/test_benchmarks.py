@@ -123,3 +123,53 @@ def test_gpqa_options_shuffled_reproducibly(gen_fixtures: Path) -> None:
         ["Nitrogen", "Oxygen", "Argon", "Carbon dioxide"]
     )
     assert f"{gold}) Nitrogen" in lines
+
+
+HUB_ROWS = {
+    "math500": (
+        {
+            "problem": "Find $x$.",
+            "solution": "...",
+            "answer": "\\frac{1}{2}",
+            "unique_id": "test/algebra/1.json",
+        },
+        ("test/algebra/1.json", "Find $x$.", "\\frac{1}{2}"),
+    ),
+    "gsm8k": (
+        {"question": "How many?", "answer": "2 + 2 = 4\n#### 1,004"},
+        ("0", "How many?", "1004"),
+    ),
+    "aime2024": ({"id": 60, "problem": "Find N.", "answer": "204"}, ("60", "Find N.", "204")),
+    "aime2025": ({"id": "0", "problem": "Find M.", "answer": "70"}, ("0", "Find M.", "70")),
+    "amc2023": ({"id": 3, "question": "Compute.", "answer": 27.0}, ("3", "Compute.", "27")),
+}
+
+
+@pytest.mark.parametrize("key", sorted(HUB_ROWS))
+def test_builtin_column_mapping(key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datasets
+
+    row, expected = HUB_ROWS[key]
+    calls = []
+
+    def fake_load_dataset(path, config=None, split=None):
+        calls.append((path, config, split))
+        return datasets.Dataset.from_list([row])
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    bench = load_benchmark(key)
+    spec = BUILTIN[key]
+    assert calls == [(spec.path, spec.config, spec.split)]
+    p = bench.problems[0]
+    assert (p.problem_id, p.prompt, p.gold) == expected
+    assert bench.source["kind"] == "hub" and bench.source["path"] == spec.path
+
+
+def test_builtin_with_unexpected_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datasets
+
+    monkeypatch.setattr(
+        datasets, "load_dataset", lambda *a, **k: datasets.Dataset.from_list([{"q": "x"}])
+    )
+    with pytest.raises(InputError, match=r"has no column\(s\) \['problem', 'answer'\]"):
+        load_benchmark("MATH-500")

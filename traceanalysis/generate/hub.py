@@ -87,6 +87,7 @@ def builtin_key(name: str) -> str | None:
 
 
 def load_hub(spec: HubBenchmark, split: str | None, limit: int | None) -> Benchmark:
+    """Load a built-in benchmark from the hub (or the local datasets cache when offline)."""
     import datasets
 
     split = split or spec.split
@@ -100,16 +101,33 @@ def load_hub(spec: HubBenchmark, split: str | None, limit: int | None) -> Benchm
         raise InputError(
             f"benchmark {spec.name!r} (hub dataset {spec.path}) is {why}; {hint}"
         ) from None
+    columns = list(ds.column_names)
+    needed = [c for c in (spec.prompt_column, spec.gold_column) if c] + (
+        ["Question", "Correct Answer"] if spec.row_fn else []
+    )
+    missing = [c for c in needed if c not in columns]
+    if missing:
+        raise InputError(
+            f"hub dataset {spec.path} has no column(s) {missing} (it has {columns}); "
+            "save it locally and pass it with --benchmark PATH --columns ..."
+        )
+    id_column = spec.id_column if spec.id_column in columns else None
     problems = []
     for i, row in enumerate(ds):
         if limit is not None and i >= limit:
             break
-        pid = str(row[spec.id_column]) if spec.id_column else str(i)
+        pid = str(row[id_column]) if id_column else str(i)
         if spec.row_fn is not None:
             prompt, gold = spec.row_fn(row)
         else:
             prompt = str(row[spec.prompt_column])
             gold = spec.gold_fn(row) if spec.gold_fn else gold_text(row[spec.gold_column])
         problems.append(Problem(pid, prompt, gold))
-    source = {"kind": "hub", "path": spec.path, "config": spec.config, "split": split}
+    source = {
+        "kind": "hub",
+        "path": spec.path,
+        "config": spec.config,
+        "split": split,
+        "problem_id": id_column or "<row index>",
+    }
     return Benchmark(spec.name, problems, source)
