@@ -8,6 +8,7 @@ The curated public API (imported lazily so ``import traceanalysis`` stays light)
 - :func:`pass_at_k`, :func:`accuracy_table`, :func:`difficulty_table` — metrics
 - :func:`count_lexicons` — lexicon counts, presence and rates per 1k tokens
 - :func:`tag_behaviors` — rule-tagged cognitive behaviours
+- :func:`judge_behaviors`, :func:`behaviors_table` — LLM-judged behaviours, the behaviors table
 - :func:`audit` — does length / keyword use predict correctness
 - :func:`analyze`, :func:`build_report` — the whole pipeline
 - :func:`generate_run` — sample a run from a causal LM (:class:`GenerationSpec`)
@@ -34,6 +35,8 @@ _EXPORTS = {
     "count_lexicons": "traceanalysis.lexical",
     "load_lexicons": "traceanalysis.lexical",
     "tag_behaviors": "traceanalysis.behaviors",
+    "judge_behaviors": "traceanalysis.behaviors",
+    "behaviors_table": "traceanalysis.behaviors",
     "audit": "traceanalysis.audit",
     "analyze": "traceanalysis.pipeline",
     "build_report": "traceanalysis.pipeline",
