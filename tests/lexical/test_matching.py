@@ -122,7 +122,7 @@ FRAGMENTS = [
 ]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(
     st.lists(st.sampled_from(FRAGMENTS), max_size=14),
     st.lists(st.sampled_from(["", " ", "  ", "\n"]), min_size=14, max_size=14),
@@ -132,7 +132,7 @@ def test_one_pass_equals_separate_scans(shipped, words, gaps):
     assert shipped.count(text) == shipped.count_reference(text)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     st.lists(
         st.sampled_from(["wait", "ok", "Let's check", "however", "I realize", "but", "maybe"]),

@@ -76,7 +76,7 @@ def test_rerun_gives_identical_table():
 TEXT = st.text(alphabet=st.sampled_from(list("abcXYZé2_\\'- .,;:$(){}\n’İ—")), max_size=60)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(TEXT, min_size=1, max_size=4))
 def test_fast_word_counter_equals_regex(texts):
     counter = WordCounter(1, keep_frequencies=True)
