@@ -38,10 +38,9 @@ def _rows(out: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def full_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One uninterrupted reference run: 4 problems x 4 samples, r1-zero with its stop string."""
-    from tests.conftest import FIXTURES
-
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "generate"
     out = tmp_path_factory.mktemp("runs") / "tiny-base"
-    spec = _spec(tiny_model, FIXTURES / "generate", out, template="r1-zero")
+    spec = _spec(tiny_model, fixtures, out, template="r1-zero")
     return generate_run(spec, progress=False)
 
 
