@@ -144,6 +144,10 @@ def generate_run(spec: GenerationSpec, *, progress: bool = True) -> Path:
         stop=stop,
         banned_words=banned_words,
     )
+    if out.exists() and not out.is_dir():
+        raise InputError(
+            "--out must be a folder (it will hold samples.jsonl and run.json)", file=str(out)
+        )
     out.mkdir(parents=True, exist_ok=True)
     old = _prepare_folder(out, new_identity, spec.overwrite)
     done, torn = scan_samples(out / SAMPLES_FILE)
