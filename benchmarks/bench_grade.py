@@ -17,6 +17,7 @@ on the full corpus it would take many minutes, so it runs on the first whole pro
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
@@ -100,14 +101,15 @@ def make_corpus(problems: int, samples: int, seed: int = 0) -> list[dict]:
     return rows
 
 
-def serial_baseline(rows: list[dict]) -> tuple[float, list[bool | None]]:
-    """math-verify once per response, serially, in this process: seconds and verdicts."""
+def serial_baseline(rows: list[dict]) -> tuple[float, float, list[bool | None]]:
+    """math-verify once per response, serially, in this process: wall s, CPU s, verdicts."""
     from math_verify import parse, verify
 
     from traceanalysis.grading.extract import final_part, last_boxed
 
     verdicts: list[bool | None] = []
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for row in rows:
         if row["finish_reason"] == "length":
             verdicts.append(False)
@@ -117,7 +119,7 @@ def serial_baseline(rows: list[dict]) -> tuple[float, list[bool | None]]:
         pred = parse("\\boxed{" + box + "}") if box is not None else parse(final)
         gold = parse("\\boxed{" + row["gold"] + "}")
         verdicts.append(bool(verify(gold, pred)))
-    return time.perf_counter() - start, verdicts
+    return time.perf_counter() - start, time.process_time() - cpu_start, verdicts
 
 
 def main() -> None:
@@ -148,39 +150,52 @@ def main() -> None:
     per_problem = args.samples
     n_sub = min(len(rows), max(per_problem, args.baseline_subset // per_problem * per_problem))
     subset_idx = list(range(n_sub))
-    base_s, base_verdicts = serial_baseline([rows[i] for i in subset_idx])
-    baseline_full = base_s * len(rows) / len(subset_idx)
+    load = [os.getloadavg()[0]]
+    base_s, base_cpu, base_verdicts = serial_baseline([rows[i] for i in subset_idx])
+    scale = len(rows) / len(subset_idx)
+    baseline_wall, baseline_cpu = base_s * scale, base_cpu * scale
 
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "bench.sqlite"
-        start = time.perf_counter()
+        load.append(os.getloadavg()[0])
+        start, cpu_start = time.perf_counter(), time.process_time()
         cold = grade(df, workers=args.workers, timeout=args.timeout, cache_path=cache)
         cold_s = time.perf_counter() - start
-        start = time.perf_counter()
+        cold_cpu = time.process_time() - cpu_start + cold.attrs["grading"]["worker_cpu_s"]
+        load.append(os.getloadavg()[0])
+        start, cpu_start = time.perf_counter(), time.process_time()
         warm = grade(df, workers=args.workers, timeout=args.timeout, cache_path=cache)
         warm_s = time.perf_counter() - start
+        warm_cpu = time.process_time() - cpu_start
 
-    ours = cold["correct"].iloc[subset_idx].tolist()
-    agree = sum(
-        bool(a) == bool(b) for a, b in zip(ours, base_verdicts, strict=True) if a is not pd.NA
-    ) / len(subset_idx)
+    pairs = [
+        (bool(a), b)
+        for a, b in zip(cold["correct"].iloc[subset_idx].tolist(), base_verdicts, strict=True)
+        if a is not pd.NA
+    ]
+    agree = sum(a == bool(b) for a, b in pairs) / max(1, len(pairs))
     info = cold.attrs["grading"]
-    print(f"responses                {len(rows):>10,}")
-    print(f"unique (answer, gold)    {info['n_unique']:>10,}")
     print(
-        f"serial baseline          {baseline_full:>10.1f} s  (measured {base_s:.1f} s on "
-        f"{len(subset_idx):,} responses, extrapolated)"
+        f"responses {len(rows):,}; unique (answer, gold) sent to math-verify {info['n_unique']:,}"
+    )
+    print(f"load average (1 min) before baseline / cold / warm: {load}")
+    print(f"{'':28}{'wall s':>10}{'CPU s':>10}{'wall ratio':>12}{'CPU ratio':>11}")
+    print(
+        f"{'serial math-verify':28}{baseline_wall:>10.1f}{baseline_cpu:>10.1f}{'1.0':>12}{'1.0':>11}"
     )
     print(
-        f"grade cold ({args.workers} workers)    {cold_s:>10.1f} s  "
-        f"-> {baseline_full / cold_s:.1f}x faster than serial"
+        f"{'  (measured on ' + format(len(subset_idx), ',') + ')':28}{base_s:>10.1f}{base_cpu:>10.1f}"
     )
-    print(
-        f"grade warm (cache)       {warm_s:>10.2f} s  "
-        f"-> {baseline_full / warm_s:.0f}x faster than serial; "
-        f"re-verified {warm.attrs['grading']['n_verified']}"
-    )
-    print(f"verdicts equal to baseline on the subset: {agree:.4f}")
+    for name, wall, cpu in (
+        (f"grade cold ({args.workers} workers)", cold_s, cold_cpu),
+        ("grade warm (cache)", warm_s, warm_cpu),
+    ):
+        print(
+            f"{name:28}{wall:>10.2f}{cpu:>10.2f}{baseline_wall / wall:>11.1f}x"
+            f"{baseline_cpu / cpu:>10.1f}x"
+        )
+    print(f"warm rerun re-verified {warm.attrs['grading']['n_verified']} answers")
+    print(f"verdicts equal to the baseline on the subset: {agree:.4f} ({len(pairs)} compared)")
     print(f"statuses: {cold['grade_status'].value_counts().to_dict()}")
 
 

@@ -19,8 +19,8 @@ def samples(rows: list[dict]) -> pd.DataFrame:
 
 
 def deaf_worker(conn, timeout: float) -> None:
-    """A worker that blocks SIGALRM and sleeps on every job: only a kill stops it."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    """A worker that blocks SIGPROF and hangs on the job "hang": only a kill stops it."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})
     while True:
         job = conn.recv()
         if job is None:

@@ -78,3 +78,7 @@ def test_normalize_answer_only_removes_layout() -> None:
     assert normalize_answer(r" \left( \dfrac{1}{2} , 3 \right) . ") == r"(\frac{1}{2},3)"
     assert normalize_answer(r"$x \, = \! 5$") == "x=5"
     assert normalize_answer(r"\sqrt{2}") == r"\sqrt{2}"
+    assert normalize_answer(r"5 \sqrt3 x^{2}") == r"5\sqrt{3}x^2"
+    assert normalize_answer(r"\frac12") == normalize_answer(r"\tfrac{1}{2}") == r"\frac{1}{2}"
+    assert normalize_answer(r"x \rightarrow \leftarrow") == r"x\rightarrow\leftarrow"
+    assert normalize_answer("1, 2, ...") == "1,2,..."

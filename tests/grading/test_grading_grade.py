@@ -41,18 +41,18 @@ def test_duplicates_are_verified_once_and_rerun_verifies_nothing(
     monkeypatch.setattr(VerifierPool, "run", counting_run)
     df = _repeated()
     first = grade(df, workers=2)
-    # 20 responses, 4 distinct answers (\dfrac normalises to \frac, \frac12 stays apart)
-    assert first.attrs["grading"]["n_unique"] == len(sent) == 4
+    # 20 responses, 3 distinct answers: \frac12 and \dfrac{1}{2} both normalise to \frac{1}{2}
+    assert first.attrs["grading"]["n_unique"] == len(sent) == 3
     assert first["correct"].tolist() == [True, True, True, False] * 5
     assert set(first["grade_status"]) == {"ok"}
     sent.clear()
     second = grade(df, workers=2)
     assert sent == []
     assert second.attrs["grading"]["n_verified"] == 0
-    assert second.attrs["grading"]["n_cached"] == 4
+    assert second.attrs["grading"]["n_cached"] == 3
     pd.testing.assert_frame_equal(first, second)
     rows = sqlite3.connect(_private_cache).execute("SELECT COUNT(*) FROM grade_cache").fetchone()
-    assert rows == (4,)
+    assert rows == (3,)
 
 
 def test_cache_key_includes_options(monkeypatch) -> None:
@@ -182,7 +182,9 @@ def test_a_killed_run_resumes(tmp_path: Path) -> None:
     resumed = grade(samples(rows), workers=2, cache_path=cache)
     info = resumed.attrs["grading"]
     assert info["n_cached"] == kept
-    assert info["n_verified"] == 300 - kept
+    # i < 7 equals its gold as a string and needs no math-verify call: 293 unique jobs
+    assert info["n_unique"] == 293
+    assert info["n_verified"] == 293 - kept
     expected = [i == i % 7 for i in range(300)]
     assert resumed["correct"].tolist() == expected
 

@@ -14,10 +14,17 @@ from traceanalysis.io.think import split_think
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 # Layout-only LaTeX that never changes a value: removed before answers are compared as keys.
-_LAYOUT = re.compile(r"\\left|\\right|\\displaystyle|\\!|\\,|\\;|\\:|\\quad|\\qquad|~")
+_LAYOUT = re.compile(
+    r"\\left(?![A-Za-z])|\\right(?![A-Za-z])|\\displaystyle|\\!|\\,|\\;|\\:|\\q?quad|~"
+)
 _FRAC_VARIANTS = re.compile(r"\\[dt]frac")
 _SPACES = re.compile(r"\s+")
 _OPERATOR_SPACES = re.compile(r"\s*([{}()\[\],=+\-*/^_])\s*")
+_SPACE_BEFORE_COMMAND = re.compile(r"\s+(?=\\)")  # math mode ignores it
+_SINGLE_BRACED_SCRIPT = re.compile(r"([\^_])\{([A-Za-z0-9])\}")  # x^{2} -> x^2
+_BARE_FRAC = re.compile(r"\\frac(\d)(\d)")  # \frac12 -> \frac{1}{2}
+_BARE_SQRT = re.compile(r"\\sqrt(\d)")  # \sqrt3 -> \sqrt{3}
+_TRAILING_PERIOD = re.compile(r"(?<!\.)\.$")  # "5." -> "5", but "1,2,..." stays
 
 
 def final_part(response: str) -> tuple[str, bool]:
@@ -75,14 +82,20 @@ def last_boxed(text: str) -> str | None:
 def normalize_answer(answer: str) -> str:
     """A canonical string for an extracted answer: layout commands and spacing removed.
 
-    Only value-preserving edits (``\\left``/``\\right``, thin spaces, ``\\dfrac`` -> ``\\frac``,
-    surrounding ``$`` and a trailing period), so two answers with the same key always get
-    the same verdict; it is used for the grading cache key, for maj@k and for entropy.
+    Only value-preserving edits: ``\\left``/``\\right``, thin spaces, ``\\dfrac`` -> ``\\frac``,
+    surrounding ``$``, a trailing period, spaces around operators and before commands,
+    ``x^{2}`` -> ``x^2``, ``\\frac12`` -> ``\\frac{1}{2}``, ``\\sqrt3`` -> ``\\sqrt{3}``. Two answers
+    with the same key therefore get the same verdict; the key serves the grading cache,
+    deduplication, maj@k and entropy.
     """
     s = answer.strip().strip("$").strip()
     s = _LAYOUT.sub("", s)
     s = _FRAC_VARIANTS.sub(r"\\frac", s)
     s = _SPACES.sub(" ", s).strip()
-    s = s.rstrip(".").rstrip()
+    s = _TRAILING_PERIOD.sub("", s).rstrip()
+    s = _BARE_FRAC.sub(lambda m: "\\frac{" + m.group(1) + "}{" + m.group(2) + "}", s)
+    s = _BARE_SQRT.sub(lambda m: "\\sqrt{" + m.group(1) + "}", s)
     s = _OPERATOR_SPACES.sub(lambda m: m.group(1), s)
+    s = _SPACE_BEFORE_COMMAND.sub("", s)
+    s = _SINGLE_BRACED_SCRIPT.sub(lambda m: m.group(1) + m.group(2), s)
     return s

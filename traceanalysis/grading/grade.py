@@ -155,6 +155,7 @@ def grade(
         "n_cached": hits,
         "n_verified": len(todo),
         "n_killed": stats.killed if stats else 0,
+        "worker_cpu_s": round(stats.worker_cpu_s, 3) if stats else 0.0,
     }
     return out
 

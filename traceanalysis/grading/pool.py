@@ -1,8 +1,11 @@
 """A pool of worker processes that grades jobs with a per-item deadline.
 
-Each worker holds one job at a time, so the parent knows when every job started. A worker
-that overruns ``timeout`` plus a grace period (its own alarm could not interrupt a long
-C-level computation) is killed and replaced; its job gets status ``timeout``. A worker that
+Each worker holds one job at a time, so the parent knows when every job started. Inside,
+the worker stops an item after ``timeout`` CPU seconds. A worker that has not answered
+after ``timeout`` plus a grace period of wall-clock time (its signal could not interrupt a
+long C-level computation) is killed and replaced; its job gets status ``timeout``. The
+grace (default ``max(2 s, 2 x timeout)``) leaves room for a loaded machine, where wall
+time runs ahead of CPU time. A worker that
 dies mid-job is replaced too; its job is recorded as ``parse_error`` (unverified).
 Workers are forked from a forkserver that has math-verify preloaded, so starting or
 replacing one costs milliseconds and never copies the parent's threads.
@@ -19,7 +22,7 @@ from multiprocessing.connection import Connection, wait
 
 from traceanalysis.grading.verifier import Job, Outcome, worker_main
 
-_PRELOAD = ["traceanalysis.grading.verifier"]
+_PRELOAD = ["traceanalysis.grading.verifier", "traceanalysis.grading._forkserver_warmup"]
 
 
 @dataclass
@@ -37,6 +40,7 @@ class PoolStats:
     jobs: int = 0
     killed: int = 0
     crashed: int = 0
+    worker_cpu_s: float = 0.0  # CPU seconds of workers that ended normally
     timings: list[float] = field(default_factory=list)
 
 
@@ -54,7 +58,7 @@ class VerifierPool:
         self.workers = max(1, workers)
         self.target = target
         self.timeout = timeout
-        self.hard_limit = timeout + (grace if grace is not None else max(1.0, 0.5 * timeout))
+        self.hard_limit = timeout + (grace if grace is not None else max(2.0, 2.0 * timeout))
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(_PRELOAD)
         self.stats = PoolStats()
@@ -68,14 +72,17 @@ class VerifierPool:
         child_conn.close()
         return _Worker(process, parent_conn)
 
-    @staticmethod
-    def _stop(worker: _Worker, *, kill: bool) -> None:
+    def _stop(self, worker: _Worker, *, kill: bool) -> None:
         if kill:
             worker.process.kill()
         else:
             try:
                 worker.conn.send(None)
-            except (BrokenPipeError, OSError):
+                if worker.conn.poll(2.0):
+                    message = worker.conn.recv()
+                    if isinstance(message, tuple) and message[0] == "cpu":
+                        self.stats.worker_cpu_s += float(message[1])
+            except (BrokenPipeError, EOFError, OSError):
                 pass
         worker.process.join(timeout=2.0)
         if worker.process.is_alive():

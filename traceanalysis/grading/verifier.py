@@ -2,15 +2,18 @@
 
 Runs inside worker processes only (math-verify's own timeouts use ``SIGALRM``, which fails
 outside a main thread). Its internal timeouts are switched off and replaced by one
-per-item alarm that raises :class:`Deadline` — a ``BaseException`` so that math-verify's
-``except Exception`` handlers cannot swallow it. The parent process still kills a worker
-that ignores the alarm (a long C-level computation), see :mod:`traceanalysis.grading.pool`.
+per-item budget of *CPU* seconds (``ITIMER_PROF``), so a busy machine gives the same
+verdicts as an idle one. Overrunning it raises :class:`Deadline` — a ``BaseException`` so
+that math-verify's ``except Exception`` handlers cannot swallow it. The parent process
+still kills a worker that ignores the signal (a long C-level computation), see
+:mod:`traceanalysis.grading.pool`.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -28,7 +31,7 @@ logging.getLogger("math_verify").setLevel(logging.ERROR)
 
 
 class Deadline(BaseException):
-    """Raised by the per-item alarm inside a worker."""
+    """Raised inside a worker when an item has used up its CPU budget."""
 
 
 @dataclass(frozen=True)
@@ -105,14 +108,20 @@ def grade_job(job: Job) -> Outcome:
     return Outcome(job.key, extracted, "ok", bool(ok))
 
 
+def warm_up() -> None:
+    """Build math-verify's lazily compiled regexes once, in the forkserver, for every worker."""
+    grade_job(Job("warm-up", "1", None, "1", False))
+    grade_job(Job("warm-up", None, "The final answer is $1$.", "1", False))
+
+
 def _on_alarm(signum: int, frame: object) -> None:
     raise Deadline()
 
 
 def grade_with_deadline(job: Job, timeout: float) -> Outcome:
-    """Grade ``job`` under a ``timeout``-second alarm; a timeout gives status ``timeout``."""
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    """Grade ``job`` within ``timeout`` CPU seconds; overrunning gives status ``timeout``."""
+    previous = signal.signal(signal.SIGPROF, _on_alarm)
+    signal.setitimer(signal.ITIMER_PROF, timeout)
     try:
         return grade_job(job)
     except Deadline:
@@ -120,8 +129,8 @@ def grade_with_deadline(job: Job, timeout: float) -> Outcome:
     except Exception:  # recorded: a crash inside sympy is an unverified item
         return Outcome(job.key, job.answer, "parse_error", None)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def worker_main(conn: object, timeout: float) -> None:
@@ -132,10 +141,11 @@ def worker_main(conn: object, timeout: float) -> None:
             job = conn.recv()  # type: ignore[attr-defined]
         except (EOFError, OSError):  # the parent went away
             return
-        if job is None:
+        if job is None:  # done: report this worker's CPU seconds, then exit
+            conn.send(("cpu", time.process_time()))  # type: ignore[attr-defined]
             return
         try:
             outcome = grade_with_deadline(job, timeout)
-        except Deadline:  # the alarm fired between the verdict and its cancellation
+        except Deadline:  # the signal came between the verdict and its cancellation
             outcome = Outcome(job.key, job.answer, "timeout", None)
         conn.send(outcome)  # type: ignore[attr-defined]
