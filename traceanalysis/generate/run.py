@@ -151,13 +151,12 @@ def generate_run(spec: GenerationSpec, *, progress: bool = True) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     old = _prepare_folder(out, new_identity, spec.overwrite)
     done, torn = scan_samples(out / SAMPLES_FILE)
-    if old is not None and old.get("sampling", {}).get("n", 0) > spec.n:
-        over = [pid for pid, idx in done.items() if max(idx) >= spec.n]
-        if over:
-            raise InputError(
-                f"{out} already holds samples with index >= {spec.n} (e.g. problem {over[0]!r}); "
-                "pass a larger --n, or --overwrite"
-            )
+    over = [pid for pid, idx in done.items() if max(idx) >= spec.n]
+    if over:
+        raise InputError(
+            f"{out} already holds samples with index >= {spec.n} (e.g. problem {over[0]!r}); "
+            "pass a larger --n, or --overwrite"
+        )
     pending = [
         (p, [i for i in range(spec.n) if i not in done.get(p.problem_id, ())])
         for p in bench.problems
