@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -202,3 +203,35 @@ def test_detection_is_by_content(tmp_path: Path, fixture: str, renamed: str, fmt
     path = tmp_path / renamed
     shutil.copy(FORMATS / fixture, path)
     assert _formats(load_runs(path)) == [fmt]
+
+
+def test_older_layouts_of_lighteval_and_lm_eval(tmp_path: Path) -> None:
+    # lighteval < 0.10: flat columns, metrics as a JSON string.
+    old = pd.DataFrame(
+        {
+            "full_prompt": ["Q: 1+2?"],
+            "predictions": [["3", "4"]],
+            "gold": [["3"]],
+            "metrics": ['{"quasi_exact_match": 1.0}'],
+        }
+    )
+    old.to_parquet(tmp_path / "details_old.parquet")
+    df = load_runs(tmp_path / "details_old.parquet")
+    assert _formats(df) == ["lighteval"]
+    assert df["response"].tolist() == ["3", "4"] and df["gold"].tolist() == ["3", "3"]
+    assert df["problem_id"].tolist() == ["0", "0"]  # no doc id: the row number
+    # lm-eval < 0.4.3: arguments as a list of [prompt, generation kwargs].
+    record = {
+        "doc_id": 5,
+        "doc": {"question": "2*2?"},
+        "target": "4",
+        "arguments": [["Question: 2*2?\nAnswer:", {"until": ["\n"]}]],
+        "resps": [["4"]],
+        "filtered_resps": ["4"],
+        "exact_match": 1.0,
+    }
+    (tmp_path / "samples_old.jsonl").write_text(json.dumps(record) + "\n")
+    df = load_runs(tmp_path / "samples_old.jsonl")
+    assert _formats(df) == ["lm_eval"]
+    assert df["prompt"].tolist() == ["Question: 2*2?\nAnswer:"]
+    assert df["source_correct"].tolist() == [True]  # one response: the metric applies
