@@ -121,7 +121,7 @@ def _read_jsonl_file(path: Path, columns: dict[str, str] | None) -> FileRead:
 def _read_json_file(path: Path, columns: dict[str, str] | None) -> FileRead:
     try:
         obj = json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         # Not one JSON document: maybe JSON Lines under a .json name.
         if sniff_jsonl(path):
             return _read_jsonl_file(path, columns)

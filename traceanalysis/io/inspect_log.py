@@ -58,9 +58,9 @@ def read_eval_zip(path: Path) -> tuple[dict, list[tuple[str, object]], list[Reje
             for name in sorted(n for n in names if _SAMPLE_NAME.match(n)):
                 try:
                     samples.append((name, json.loads(archive.read(name))))
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
                     rejections.append(Rejection(f"{path}!{name}", None, f"not valid JSON ({exc})"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, RecursionError, OSError) as exc:
         raise InputError(
             f"not a readable inspect_ai .eval archive ({exc})", file=str(path)
         ) from None
@@ -143,7 +143,7 @@ def read_log(path: Path) -> tuple[pd.DataFrame, list[Rejection]]:
     else:
         try:
             header = json.loads(path.read_bytes())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise InputError(f"not valid JSON ({exc})", file=str(path)) from None
         samples = list(enumerate(as_list(header.get("samples"))))
         rejections = []

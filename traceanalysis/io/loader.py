@@ -143,7 +143,10 @@ def load_runs(
         raise InputError("no such file or folder", file=str(root))
     if columns:
         check_mapping(columns)
-    found = discover_runs(root)
+    try:
+        found = discover_runs(root)
+    except OSError as exc:
+        raise InputError(f"cannot list folder ({exc.strerror or exc})", file=str(root)) from None
     if not found.runs:
         raise InputError("no runs found (expected run folders or data files)", file=str(root))
     sizes = {f: _size(f) for r in found.runs for f in r.files}
