@@ -150,6 +150,20 @@ def _rows_for(name: str, table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         return _difficulty_wide(table), (
             "Accuracy (fraction) per bin and run; Δ columns: difference from the reference run."
         )
+    if name == "entropy" and {"bin", "run", "mean_entropy"} <= set(table.columns):
+        from traceanalysis.report.style import ordered_bins
+
+        table = table.assign(bin=table["bin"].astype(str))
+        wide = _wide(table, "bin", "mean_entropy", "{run}")
+        order = [b for b in ["all", *ordered_bins(table["bin"])] if b in wide.index]
+        wide = wide.reindex(list(dict.fromkeys(order))).rename_axis("bin").reset_index()
+        return wide, "Mean answer entropy (bits) over the problems in each bin, per run."
+    if name == "audit" and {"feature", "run", "auroc_pooled", "auroc_within"} <= set(table.columns):
+        return _audit_wide(table), (
+            "AUROC for telling correct from incorrect responses, over all bins: pooled, and "
+            "within problems with a 95% CI. Fixed-effects coefficients, p-values, verdicts and "
+            "per-bin rows are in tables/audit.csv."
+        )
     if name == "behaviors" and {"behavior", "run", "share_present"} <= set(table.columns):
         return _behaviors_wide(table), (
             "Share of responses showing each behaviour (rule tagger); judge shares and "
@@ -194,6 +208,32 @@ def _difficulty_wide(table: pd.DataFrame) -> pd.DataFrame:
     return wide.rename_axis("bin").reset_index()
 
 
+def _audit_wide(table: pd.DataFrame) -> pd.DataFrame:
+    """Features as rows; per run, pooled AUROC and within-problem AUROC [CI] (bin "all")."""
+    if "bin" in table.columns:
+        table = table[table["bin"].astype(str) == "all"]
+    table = table.assign(feature=table["feature"].astype(str))
+    within = fold_intervals(table[["auroc_within", "auroc_within_lo", "auroc_within_hi"]]
+                            if "auroc_within_lo" in table.columns else table[["auroc_within"]])  # fmt: skip
+    table = table.assign(_within=within["auroc_within"].to_numpy())
+    runs = list(dict.fromkeys(table["run"].astype(str)))
+    parts = []
+    for run in runs:
+        rows = table[table["run"].astype(str) == run].set_index("feature")
+        parts.append(rows["auroc_pooled"].rename(f"{run} pooled"))
+        parts.append(rows["_within"].rename(f"{run} within"))
+    wide = pd.concat(parts, axis=1)
+    features = list(dict.fromkeys(table["feature"]))
+    wide = wide.reindex(features)
+    labels = (
+        dict(zip(table["feature"], table["label"].astype(str), strict=True))
+        if "label" in table
+        else {}
+    )
+    wide.index = [labels.get(f, f) for f in features]
+    return wide.rename_axis("feature").reset_index()
+
+
 def _behaviors_wide(table: pd.DataFrame) -> pd.DataFrame:
     """Behaviours as rows, each run's share (and judge share, kappa) as columns."""
     table = table.assign(behavior=table["behavior"].astype(str))
@@ -207,6 +247,11 @@ def _behaviors_wide(table: pd.DataFrame) -> pd.DataFrame:
 def table_view(name: str, table: pd.DataFrame) -> TableView:
     """The display view of one named table (DESIGN.md names)."""
     rows, note = _rows_for(name, table)
+    if "label" in rows.columns:  # a readable label replaces the machine names beside it
+        rows = rows.drop(
+            columns=[c for c in ("feature", "indicator", "column") if c in rows.columns]
+        )
+        rows = rows[["label", *(c for c in rows.columns if c != "label")]]
     if name == "lexical":
         keep = [c for c in rows.columns if not c.endswith(("_present_share", "_per_response"))]
         rows = rows[keep]

@@ -8,12 +8,14 @@ absent or empty, so a report never shows an empty plot. Figures are drawn with
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
+import seaborn as sns
 
 from traceanalysis.report.context import FigureRecord
 from traceanalysis.report.figures_accuracy import (
@@ -125,3 +127,25 @@ def make_figures(
             records.append(save_figure(draft, out_dir))
             draft.figure.clear()
     return records
+
+
+def _code_version() -> str:
+    """A hash of the figure code and the matplotlib/seaborn versions: a cache of drawn
+    figures keyed on it goes stale exactly when the drawings could change."""
+    from traceanalysis.report import (
+        figures_accuracy,
+        figures_behaviors,
+        figures_common,
+        figures_language,
+        style,
+    )
+
+    digest = hashlib.sha256(f"{mpl.__version__}|{sns.__version__}".encode())
+    for module in (style, figures_common, figures_accuracy, figures_language, figures_behaviors):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# Read by the pipeline's figure-stage cache (report.feature_stages.version_of).
+make_figures.stage_version = _code_version()  # type: ignore[attr-defined]

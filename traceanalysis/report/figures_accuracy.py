@@ -85,7 +85,13 @@ def difficulty_figure(
     table = tables.get("difficulty")
     if not usable(table, ("bin", "run", "accuracy")):
         return
-    bins = ordered_bins(table["bin"])
+    table = table.assign(bin=table["bin"].astype(str))
+    filled = table.groupby("bin")["accuracy"].apply(lambda a: a.notna().any())
+    if "n_problems" in table:
+        filled &= table.groupby("bin")["n_problems"].max() > 0
+    bins = [b for b in ordered_bins(table["bin"]) if filled.get(b, False)]  # no empty bins
+    if not bins:
+        return
     runs = runs_in_order(styles, table["run"])
     styles = styles_for(styles, runs)
     counts = table.groupby("bin")["n_problems"].max() if "n_problems" in table else None

@@ -206,7 +206,12 @@ def audit_figure(
         ax.set_title(run)
         ax.set_xlabel("AUROC")
         ax.grid(axis="y", visible=False)
-    axes[0].set_yticks(y, [pretty(f) for f in features], fontsize=6)
+    labels = {f: pretty(f) for f in features}
+    if "label" in table:
+        labels.update(
+            dict(zip(table["feature"].astype(str), table["label"].astype(str), strict=True))
+        )
+    axes[0].set_yticks(y, [labels[f] for f in features], fontsize=6)
     axes[0].invert_yaxis()
     for ax in axes[len(runs) :]:
         ax.set_visible(False)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from traceanalysis.report.figures_common import (
     FigureDraft,
@@ -205,6 +206,19 @@ def _thin(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([top, rest.iloc[picks]]).drop(columns="_absz")
 
 
+def _label_extremes(ax: object, table: pd.DataFrame) -> None:
+    """Name the most distinctive tokens each way; tokens at one point share one label."""
+    for side, rows in (
+        (1, table[table["z"] > 1.96].nlargest(LABELLED_TOKENS, "z")),
+        (-1, table[table["z"] < -1.96].nsmallest(LABELLED_TOKENS, "z")),
+    ):
+        for (total, z), group in rows.groupby(["_total", "z"], sort=False):
+            names = [str(t).strip() or repr(t) for t in group["token"]]
+            text = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+            ax.annotate(text, (total, z), xytext=(3, 2 * side), textcoords="offset points",
+                        fontsize=5.5)  # fmt: skip
+
+
 def distinctive_figures(
     tables: dict[str, pd.DataFrame], styles: dict[str, RunStyle]
 ) -> Iterator[FigureDraft]:
@@ -228,17 +242,10 @@ def distinctive_figures(
         ax.set_xscale("log")
         ax.axhline(1.96, color=NEUTRAL, linestyle=":", linewidth=0.7)
         ax.axhline(-1.96, color=NEUTRAL, linestyle=":", linewidth=0.7)
-        top_a = table.nlargest(LABELLED_TOKENS, "z")
-        top_b = table.nsmallest(LABELLED_TOKENS, "z")
-        for side, rows in ((1, top_a[top_a["z"] > 1.96]), (-1, top_b[top_b["z"] < -1.96])):
-            for _, row in rows.iterrows():
-                ax.annotate(
-                    str(row["token"]).strip() or repr(row["token"]),
-                    (row["_total"], row["z"]),
-                    xytext=(3, 2 * side),
-                    textcoords="offset points",
-                    fontsize=5.5,
-                )
+        _label_extremes(ax, table)
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("token count in both runs (log)")
         ax.set_ylabel(f"log-odds z ({a} + / {b} −)")
         note = (
