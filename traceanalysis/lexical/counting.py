@@ -63,15 +63,15 @@ def _tokenize_chunk(
     groups: np.ndarray | None,
     token_freq: bool,
 ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    arrays = tokenizer.encode(texts)
-    lengths = np.fromiter((a.size for a in arrays), dtype=np.int64, count=len(arrays))
+    lengths, ids = tokenizer.encode_chunk(texts)
     freq: dict[int, np.ndarray] = {}
-    if token_freq and arrays:
-        codes = groups if groups is not None else np.zeros(len(arrays), dtype=np.int64)
-        for g in np.unique(codes):
-            ids = np.concatenate([a for a, c in zip(arrays, codes, strict=True) if c == g])
-            freq[int(g)] = np.bincount(ids, minlength=tokenizer.vocab_size)
-    return lengths, freq
+    if token_freq and len(texts):
+        codes = groups if groups is not None else np.zeros(len(texts), dtype=np.int64)
+        groups_present = np.unique(codes)
+        for g in groups_present:
+            part = ids if len(groups_present) == 1 else ids[np.repeat(codes == g, lengths)]
+            freq[int(g)] = np.bincount(part, minlength=tokenizer.vocab_size)
+    return lengths.astype(np.int64), freq
 
 
 def lexical_pass(
