@@ -117,10 +117,12 @@ def main() -> None:
     del frames
     print(f"baseline (pandas.read_json of the same files): {baseline:.2f} s")
 
-    print(f"\n{'stage':<18}{'cold s':>9}{'warm s':>9}  cached(warm)")
+    print(f"\n{'stage':<18}{'cold s':>9}{'warm s':>9}{'peak MiB':>10}  cached(warm)")
     for name in cold_stages:
         c, w = cold_stages[name].get("seconds", 0.0), warm_stages.get(name, {}).get("seconds", 0.0)
-        print(f"{name:<18}{c:>9.2f}{w:>9.2f}  {warm_stages.get(name, {}).get('cached', '')}")
+        peak = cold_stages[name].get("peak_rss_mib", 0.0)
+        cached = warm_stages.get(name, {}).get("cached", "")
+        print(f"{name:<18}{c:>9.2f}{w:>9.2f}{peak:>10.0f}  {cached}")
     text_mb = text_chars / 2**20
     print(f"\ncold: {cold:.1f} s = {cold / baseline:.1f}x baseline (target < 60 s)")
     print(f"warm: {warm:.1f} s = {warm / baseline:.1f}x baseline (target < 10 s)")

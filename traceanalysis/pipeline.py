@@ -9,6 +9,7 @@ module is not installed or fails to import is skipped with a note shown in the r
 
 from __future__ import annotations
 
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +87,7 @@ class _Runner:
         value = self.cache.cached(name, key, compute)
         self.stages[name] = {
             "version": version, "key": key[:16], "cached": self.cache.hits[name],
-            "seconds": round(time.perf_counter() - start, 3),
+            "seconds": round(time.perf_counter() - start, 3), "peak_rss_mib": _peak_rss_mib(),
         }  # fmt: skip
         self.bar.update(1)
         return value, key
@@ -224,6 +225,11 @@ def build_report(
     return index
 
 
+def _peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (MiB; Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 class _StepTimer:
     """``with timer(name):`` records the block's seconds in ``stages[name]``."""
 
@@ -241,4 +247,4 @@ class _StepTimer:
 
     def __exit__(self, *exc: object) -> None:
         seconds = round(time.perf_counter() - self.start, 3)
-        self.stages.setdefault(self.name, {})["seconds"] = seconds
+        self.stages.setdefault(self.name, {}).update(seconds=seconds, peak_rss_mib=_peak_rss_mib())
