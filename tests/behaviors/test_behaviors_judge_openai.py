@@ -166,3 +166,17 @@ def test_missing_key_without_base_url(monkeypatch):
 def test_bad_judge_spec():
     with pytest.raises(InputError, match="openai:MODEL or hf:PATH"):
         judge_behaviors(frame(2), "gpt-4o")
+
+
+def test_works_inside_a_running_event_loop():
+    import asyncio
+
+    df = frame(2)
+
+    async def notebook_cell():
+        with FakeOpenAI() as server:
+            return judge_behaviors(df, config(server, behaviors=("verification",)))
+
+    out = asyncio.run(notebook_cell())
+    assert out["judge_status"].tolist() == ["ok", "ok"]
+    assert out["judge_verification_count"].tolist() == [0, 1]

@@ -266,3 +266,9 @@ def _attach(df: pd.DataFrame, s: _Session, labels: dict[str, CachedLabel]) -> pd
     out["judge_status"] = pd.array(status, dtype="string")
     out["judge_id"] = pd.array(np.where(judged, s.judge_id, None), dtype="string")
     return out
+
+
+# Read by the report pipeline's stage cache (like a registered stage's version); bump it
+# when judge_behaviors' output for the same labels changes.
+JUDGE_VERSION = "1"
+judge_behaviors.stage_version = JUDGE_VERSION  # type: ignore[attr-defined]

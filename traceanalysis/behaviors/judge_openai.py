@@ -14,7 +14,9 @@ import asyncio
 import email.utils
 import json
 import os
+import queue
 import random
+import threading
 import time
 from collections.abc import Sequence
 
@@ -166,5 +168,31 @@ class OpenAIJudge:
 
     def run(self, requests: Sequence[JudgeRequest], on_result: ResultCallback) -> None:
         """Make every call; ``on_result`` is called (in this thread) as each one finishes."""
-        if requests:
+        if not requests:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
             asyncio.run(self._run(requests, on_result))
+            return
+        # A loop already runs in this thread (e.g. Jupyter): run ours in a worker thread and
+        # hand each result back here, where the cache connection lives.
+        results: queue.Queue[tuple[JudgeRequest, JudgeResult] | BaseException | None] = (
+            queue.Queue()
+        )
+
+        def work() -> None:
+            try:
+                asyncio.run(self._run(requests, lambda req, res: results.put((req, res))))
+            except BaseException as exc:  # re-raised in the calling thread below
+                results.put(exc)
+            finally:
+                results.put(None)
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        while (item := results.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            on_result(*item)
+        worker.join()
