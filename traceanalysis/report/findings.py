@@ -223,6 +223,14 @@ def audit_findings(audit: pd.DataFrame) -> list[str]:
     return [f"{r.label}, {r.run}: {r.verdict}." for r in pd.concat([main, other]).itertuples()]
 
 
+def _in_run_order(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """``table`` with its rows in display order of the runs (stable within a run)."""
+    if table is None or "run" not in table.columns:
+        return table
+    rank = table["run"].astype(str).map({n: i for i, n in enumerate(names)}).fillna(len(names))
+    return table.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
 def build_findings(
     tables: dict[str, pd.DataFrame],
     samples: pd.DataFrame,
@@ -234,6 +242,7 @@ def build_findings(
     """Section key -> measured statements, for every section of :data:`SECTIONS`."""
     pairs = comparison_pairs(runs, reference)
     roles = {r.name: r.role for r in runs}
+    tables = {k: _in_run_order(v, [r.name for r in runs]) for k, v in tables.items()}
     lead = []
     if pairs:
         lead = ["Comparisons: " + "; ".join(f"{a} vs {b}" for a, b in pairs) + "."]
