@@ -96,7 +96,7 @@ def save_figure(draft: FigureDraft, out_dir: Path) -> FigureRecord:
             draft.figure.savefig(path, format=fmt, dpi=PNG_DPI, metadata=metadata[fmt])
             files[fmt] = path
     svg = _SVG_PROLOGUE.sub("", files["svg"].read_text(encoding="utf-8"), count=1)
-    svg = namespace_ids(svg, f"{re.sub(r'[^A-Za-z0-9_-]', '_', draft.name)}-")
+    svg = namespace_ids(svg, "f" + hashlib.sha256(draft.name.encode()).hexdigest()[:6] + "-")
     return FigureRecord(
         name=draft.name,
         title=draft.title,

@@ -22,7 +22,7 @@ from traceanalysis.report.figures_common import (
 )
 from traceanalysis.report.style import NEUTRAL, ONE_COLUMN, TWO_COLUMN, RunStyle, ordered_bins
 
-MAX_SCATTER_POINTS = 1500  # distinctive-token scatter: keeps the inline SVG small
+MAX_SCATTER_POINTS = 1000  # distinctive-token scatter: keeps the inline SVG small
 LABELLED_TOKENS = 6  # per side
 
 

@@ -109,8 +109,6 @@ def _data_section(ctx: ReportContext) -> list[str]:
             + items
             + "\n"
         )
-    else:
-        parts.append("No input row was rejected.\n")
     return parts
 
 
