@@ -113,6 +113,12 @@ class _Session:
             for b in self.behaviors
         }
 
+    def usable(self, cached: dict[str, CachedLabel]) -> dict[str, CachedLabel]:
+        """Cached labels to reuse (unparseable ones are asked again with retry_unparseable)."""
+        if not self.config.retry_unparseable:
+            return cached
+        return {k: v for k, v in cached.items() if v.status != "unparseable"}
+
     def missing(self, cached: dict[str, CachedLabel]) -> list[tuple[int, Behavior, str]]:
         """Uncached labels, one per distinct key, in row then behaviour order."""
         seen: set[str] = set()
@@ -131,7 +137,7 @@ def plan_judge(df: pd.DataFrame, config: JudgeConfig) -> JudgePlan:
     s = _Session(df, config)
     cache = JudgeCache(config.cache_path)
     try:
-        cached = cache.get_many(s.keys.values())
+        cached = s.usable(cache.get_many(s.keys.values()))
     finally:
         cache.close()
     todo = s.missing(cached)
@@ -170,7 +176,7 @@ def judge_behaviors(
         config = JudgeConfig(judge=judge, **options)  # type: ignore[arg-type]
     s = _Session(df, config)
     cache = JudgeCache(config.cache_path)
-    labels: dict[str, CachedLabel] = cache.get_many(s.keys.values())
+    labels: dict[str, CachedLabel] = s.usable(cache.get_many(s.keys.values()))
     n_cached = len(labels)
     todo = s.missing(labels)
     capped = todo[: config.max_calls] if config.max_calls is not None else todo

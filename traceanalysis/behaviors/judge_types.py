@@ -41,6 +41,7 @@ class JudgeConfig:
     sample_seed: int = 0
     max_calls: int | None = None
     cache_path: str | None = None
+    retry_unparseable: bool = False  # ask again for cached answers that could not be read
     batch_size: int = 8
 
     @property

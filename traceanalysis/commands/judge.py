@@ -40,6 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-tokens", type=int, default=300, help="answer tokens per call")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
     parser.add_argument("--max-attempts", type=int, default=6, help="attempts per call (default 6)")
+    parser.add_argument(
+        "--retry-unparseable",
+        action="store_true",
+        help="ask again where a cached answer was unreadable",
+    )
     parser.add_argument("--no-structured", action="store_true", help="do not send a JSON schema")
     parser.add_argument("--batch-size", type=int, default=8, help="hf: generation batch size")
     parser.add_argument(
@@ -71,6 +76,7 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         sample_seed=args.seed,
         max_calls=args.max_calls,
         cache_path=args.cache,
+        retry_unparseable=args.retry_unparseable,
         batch_size=args.batch_size,
     )
 
