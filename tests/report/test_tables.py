@@ -20,11 +20,20 @@ def test_write_tables_csv_roundtrip_and_booktabs(tmp_path) -> None:
     tex = written["accuracy"]["tex"].read_text()
     for rule in ("\\toprule", "\\midrule", "\\bottomrule"):
         assert tex.count(rule) == 1
-    assert "qwen\\_base" in tex and "r\\&d" in tex and "0.606" in tex and "--" in tex
+    assert "qwen\\_base" in tex and "r\\&d" in tex and "--" in tex
+    assert "0.606 & " in tex  # no CI pair -> the value alone
     assert "\\caption{Accuracy (pass@1)" in tex and "\\label{tab:accuracy}" in tex
     big = written["word_freq_qwen_base"]["tex"].read_text()
     assert "first 60 of 100 rows" in big and "t59 " in big and "t60 " not in big
     assert len(pd.read_csv(written["word_freq_qwen_base"]["csv"])) == 100
+
+
+def test_latex_folds_confidence_intervals_into_one_cell() -> None:
+    df = pd.DataFrame({"run": ["a", "b"], "pass@1": [0.6061, np.nan], "pass@1_lo": [0.5, 0.1],
+                       "pass@1_hi": [0.7, 0.2], "n": [3, 4]})  # fmt: skip
+    tex = to_latex(df, "accuracy")
+    assert "a & 0.606 [0.500, 0.700] & 3 \\\\" in tex and "b & -- & 4" in tex
+    assert "pass@1\\_lo" not in tex and "{llr}" in tex
 
 
 def test_rerun_writes_identical_files(tmp_path) -> None:

@@ -1,7 +1,8 @@
 """Write every aggregate table as CSV (full precision) and LaTeX (booktabs, via Styler).
 
 CSV keeps every row and full float precision so numbers can be recomputed; the LaTeX
-file is for pasting into a paper: three significant decimals, ``\\toprule``/``\\midrule``/
+file is for pasting into a paper: three decimals, each value with its CI as
+"value [lo, hi]" in one cell, ``\\toprule``/``\\midrule``/
 ``\\bottomrule`` rules (the ``booktabs`` package), special characters escaped, and long
 tables cut to their first ``max_latex_rows`` rows with a comment saying so.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 TABLE_CAPTIONS = {
@@ -42,7 +44,7 @@ def table_caption(name: str) -> str:
 
 def to_latex(df: pd.DataFrame, name: str, *, max_rows: int = 60, precision: int = 3) -> str:
     """``df`` as a booktabs LaTeX table (Styler.to_latex), the first ``max_rows`` rows."""
-    shown = df.head(max_rows).reset_index(drop=True)
+    shown = merge_ci_columns(df.head(max_rows).reset_index(drop=True), precision)
     shown = shown.astype({c: "object" for c in shown.columns if shown[c].dtype == bool})
     styler = (
         shown.style.format(precision=precision, na_rep="--", escape="latex")
@@ -63,6 +65,24 @@ def to_latex(df: pd.DataFrame, name: str, *, max_rows: int = 60, precision: int 
     if len(df) > max_rows:
         header += f"% first {max_rows} of {len(df)} rows; every row is in {name}.csv\n"
     return header + body
+
+
+def merge_ci_columns(df: pd.DataFrame, precision: int = 3) -> pd.DataFrame:
+    """Fold each ``X``, ``X_lo``, ``X_hi`` triple into one "value [lo, hi]" text column."""
+    out = df.copy()
+    for col in [c for c in df.columns if f"{c}_lo" in df.columns and f"{c}_hi" in df.columns]:
+        if not all(pd.api.types.is_numeric_dtype(df[c]) for c in (col, f"{col}_lo", f"{col}_hi")):
+            continue
+        v, lo, hi = (
+            df[c].to_numpy(dtype=float, na_value=np.nan) for c in (col, f"{col}_lo", f"{col}_hi")
+        )
+        out[col] = [
+            "--" if np.isnan(a) else f"{a:.{precision}f}" if np.isnan(b) or np.isnan(c)
+            else f"{a:.{precision}f} [{b:.{precision}f}, {c:.{precision}f}]"
+            for a, b, c in zip(v, lo, hi, strict=True)
+        ]  # fmt: skip
+        out = out.drop(columns=[f"{col}_lo", f"{col}_hi"])
+    return out
 
 
 def write_tables(
