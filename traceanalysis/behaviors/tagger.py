@@ -11,14 +11,27 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Sequence
+from importlib import resources
 
 import pandas as pd
 
 from traceanalysis.behaviors.definitions import Behavior, load_behaviors
 from traceanalysis.behaviors.sentences import split_sentences_many
+from traceanalysis.cache import content_hash
 from traceanalysis.stages import stage
 
 TAGGER_VERSION = "1.0"
+
+
+def _definitions_hash() -> str:
+    folder = resources.files("traceanalysis") / "lexicons" / "behaviors"
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
+    return content_hash(*(f.read_text(encoding="utf-8") for f in files))[:8]
+
+
+# The stage version changes with the shipped definition files, so editing a cue list
+# invalidates cached tagger output.
+STAGE_VERSION = f"{TAGGER_VERSION}+{_definitions_hash()}"
 _CHUNK = 2048
 
 
@@ -67,7 +80,7 @@ def tag_texts(
 
 @stage(
     "behaviors",
-    TAGGER_VERSION,
+    STAGE_VERSION,
     reads=("response",),
     adds=("behavior_<B>_count", "behavior_<B>_present", "behavior_spans"),
 )
@@ -95,7 +108,7 @@ def tag_behaviors(
         [json.dumps([list(s) for s in spans]) for spans in tagged], dtype="string"
     )
     out.attrs["behaviors"] = {
-        "tagger_version": TAGGER_VERSION,
+        "tagger_version": STAGE_VERSION,
         "column": column,
         "definitions": {b.name: b.version for b in behaviors},
     }
