@@ -200,3 +200,21 @@ def test_distinctive_scatter_is_thinned_but_keeps_extremes() -> None:
     assert len(points) <= MAX_SCATTER_POINTS
     assert table["z"].max() in points[:, 1] and table["z"].min() in points[:, 1]
     assert f"of {n} tokens drawn" in draft.caption
+
+
+def test_single_run_ungraded_and_all_wrong_inputs() -> None:
+    tables = rf.make_tables()
+    single = {
+        "difficulty": tables["difficulty"][tables["difficulty"]["run"] == rf.REFERENCE],
+        "passk": tables["passk"][tables["passk"]["run"] == rf.REFERENCE].assign(value=0.0),
+    }
+    samples = rf.make_samples()
+    samples = samples[samples["run"] == rf.REFERENCE].assign(correct=False)
+    samples["correct"] = samples["correct"].astype("boolean")
+    drafts = _drafts(single, samples)
+    assert set(drafts) == {"passk", "difficulty", "lengths"}
+    assert len(drafts["difficulty"].figure.axes) == 1  # no empty delta panel for one run
+    boxes = drafts["lengths"].figure.axes[0].patches
+    assert len(boxes) == 1  # only the incorrect box: no correct response exists
+    ungraded = samples.assign(correct=pd.array([pd.NA] * len(samples), dtype="boolean"))
+    assert "lengths" not in _drafts({}, ungraded)

@@ -97,7 +97,12 @@ def difficulty_figure(
     counts = table.groupby("bin")["n_problems"].max() if "n_problems" in table else None
     labels = [f"{b}\n(n={int(counts[b])})" if counts is not None else b for b in bins]
     x = np.arange(len(bins))
-    has_delta = "delta_vs_reference" in table and table["delta_vs_reference"].notna().any()
+    others = [
+        r for r in runs
+        if r != reference and "delta_vs_reference" in table
+        and table.loc[table["run"] == r, "delta_vs_reference"].notna().any()
+    ]  # fmt: skip
+    has_delta = bool(others)
     fig = new_figure(TWO_COLUMN if has_delta else ONE_COLUMN, 2.6)
     axes = fig.subplots(1, 2 if has_delta else 1, squeeze=False)[0]
     ax = axes[0]
@@ -117,11 +122,6 @@ def difficulty_figure(
     ax.legend(loc="upper left")
     if has_delta:
         ax = axes[1]
-        others = [
-            r
-            for r in runs
-            if r != reference and table.loc[table["run"] == r, "delta_vs_reference"].notna().any()
-        ]
         width = 0.8 / max(len(others), 1)
         for i, run in enumerate(others):
             part = table[table["run"] == run].set_index("bin").reindex(bins)
