@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 import report_factory as rf
+import websockets.sync.client as websockets_sync
 
 from traceanalysis.report.context import SECTIONS
 from traceanalysis.report.html import write_html
-
-websockets_sync = pytest.importorskip("websockets.sync.client")
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
