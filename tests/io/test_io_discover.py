@@ -147,3 +147,20 @@ def test_two_batch_files_naming_one_run_merge(tmp_path: Path) -> None:
     assert [Path(f).name for f in info.files] == ["batch-a.jsonl", "batch-b.jsonl"]
     assert len(df) == 3 and len(df.attrs["rejections"]) == 1
     assert df.attrs["rejections"][0].run == "gpt4o-mini-base"
+
+
+def test_lm_eval_output_folder_is_one_run_and_results_json_is_skipped(tmp_path: Path) -> None:
+    run = tmp_path / "qwen-base"
+    run.mkdir()
+    name = "samples_hendrycks_math500_2025-03-14T10-22-31.123456.jsonl"
+    shutil.copy(FORMATS / name, run / name)
+    results = run / "results_2025-03-14T10-22-31.123456.json"
+    results.write_text('{"results": {"hendrycks_math500": {"exact_match,none": 0.5}}}')
+    df = load_runs(run)
+    assert list(df.attrs["runs"]) == ["qwen-base"]  # not one run per file
+    assert df.attrs["skipped"] == [
+        (str(results), "JSON file that is not a samples file (e.g. results)")
+    ]
+    # A bare results file in a runs folder is skipped, not an empty run.
+    shutil.copy(results, tmp_path / "results_other.json")
+    assert list(load_runs(tmp_path).attrs["runs"]) == ["qwen-base"]

@@ -9,7 +9,8 @@ Rules (docs/input-formats.md):
   (its data files found recursively), each data file directly inside is a bare run;
 - a folder holding only data files is one run when their names look like parts of one
   run (``samples*``, ``completions_*``, ``details_*``, step numbers, ``data-*``, ``part-*``,
-  inspect ``.eval`` logs), and a runs folder of bare files otherwise.
+  inspect ``.eval`` logs, and the ``results*`` JSON that lm-eval and lighteval write beside
+  their samples), and a runs folder of bare files otherwise.
 
 Files that are not data (README, logs) are listed as skipped, never read silently.
 """
@@ -24,7 +25,8 @@ from traceanalysis.io.files import DATA_SUFFIXES
 from traceanalysis.io.hf_dataset import is_dataset_dir
 
 _PART_NAME = re.compile(
-    r"^(samples|completions|details|data|part|train|test|validation|\d+$|rollout|generations)",
+    r"^(samples|completions|details|data|part|train|test|validation|\d+$|rollout|generations"
+    r"|results)",
     re.IGNORECASE,
 )
 

@@ -189,6 +189,8 @@ def load_runs(
                     "merged_rows": read.merged_rows,
                 }
             )
+        if not reads:  # every file was skipped (listed in attrs["skipped"]): no run
+            continue
         frame = _run_frame(source, reads, base_info)
         formats = [r.format for r in reads if r.format]
         names = frame["run"].dropna().unique().tolist() or [source.name]
