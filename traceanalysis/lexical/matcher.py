@@ -6,11 +6,13 @@ scan the normalised text left to right; at each position an exclusion that match
 boundaries is counted; matches never overlap.
 
 :class:`LexiconMatcher` gets the same counts for all phrase-only lexicons in one scan: a
-zero-width, trie-shaped regex over every phrase of every lexicon reports each position
-where some phrase starts and the longest phrase there; overlapping candidates are merged
-into regions, which no lexicon's match can cross, and each lexicon is counted inside a
-region once per distinct region text (cached). A lexicon with regex forms gets its own
-scan.
+trie-shaped regex over every phrase of every lexicon reports non-overlapping spans (the
+longest phrase at each start). A span inside which a longer phrase could start
+("let me think" / "think again") is "risky"; only when the text really continues that
+way are such spans merged with the phrases that start inside them into regions
+(:meth:`LexiconMatcher._regions`). No lexicon's match crosses a region's edge, so each
+lexicon is counted inside each distinct region text once (cached). A lexicon with regex
+forms gets its own scan.
 """
 
 from __future__ import annotations
