@@ -34,7 +34,7 @@ CORE_COLUMNS: dict[str, str] = {
     "truncated": "boolean",
     "source_correct": "boolean",  # correctness label carried by the input (e.g. `score`)
     "source_file": "string",
-    "source_line": "Int64",  # 1-based line (JSONL) or 0-based row (tables)
+    "source_line": "Int64",  # 1-based line (JSONL, CSV) or 0-based row (other tables)
 }
 REQUIRED = ("run", "problem_id", "sample_idx", "response")
 

@@ -151,3 +151,25 @@ def test_rejections_are_shared_not_deep_copied(tmp_path: Path) -> None:
     subset = df[df["sample_idx"] == 1]
     assert subset.attrs["rejections"] is df.attrs["rejections"]
     assert [r.line for r in subset.attrs["rejections"]] == [2]
+
+
+def test_bad_csv_rows_are_rejected_by_file_line(tmp_path: Path) -> None:
+    path = tmp_path / "run-c.csv"
+    path.write_bytes(
+        b"problem_id,sample_idx,response\n"
+        b'p1,0,"two\nlines"\n'  # one row over lines 2-3
+        b"p1,1,a,b\n"  # line 4: a field too many
+        b"\n"
+        b"p1,2,caf\xe9\n"  # line 6: Latin-1 byte
+        b"p1,3,\n"  # line 7: empty response
+        b"p1,4,ok\n"
+    )
+    df = load_runs(path)
+    assert df["source_line"].tolist() == [2, 8]
+    assert df["response"].tolist() == ["two\nlines", "ok"]
+    got = [(r.line, r.reason) for r in df.attrs["rejections"]]
+    assert got == [
+        (4, "expected 3 fields, got 4"),
+        (6, "not valid UTF-8"),
+        (7, "missing required field 'response'"),
+    ]

@@ -31,6 +31,7 @@ from traceanalysis.io import (
     verl,
 )
 from traceanalysis.io.coerce import coerce_columns
+from traceanalysis.io.csvfile import read_csv
 from traceanalysis.io.jsonl import iter_jsonl, read_jsonl, records_frame, sniff_jsonl
 from traceanalysis.schema import Rejection
 
@@ -148,13 +149,8 @@ def _read_parquet(path: Path, columns: dict[str, str] | None) -> FileRead:
 
 
 def _read_csv(path: Path, columns: dict[str, str] | None) -> FileRead:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a readable CSV file ({exc})", file=str(path)) from None
-    frame = frame.replace("", None) if len(frame) else frame
-    frame["source_line"] = range(len(frame))
-    return _expand_table(path, frame, columns, [])
+    frame, rejections = read_csv(path)
+    return _expand_table(path, frame, columns, rejections)
 
 
 def read_file(path: Path, columns: dict[str, str] | None = None) -> FileRead:
