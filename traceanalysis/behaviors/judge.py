@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -181,7 +182,9 @@ def judge_behaviors(
     todo = s.missing(labels)
     capped = todo[: config.max_calls] if config.max_calls is not None else todo
     requests = [
-        JudgeRequest(key, b.name, s.prompt.messages(b, s.texts[p], config.max_response_chars))
+        JudgeRequest(
+            key, b.name, partial(s.prompt.messages, b, s.texts[p], config.max_response_chars)
+        )
         for p, b, key in capped
     ]
     response_hash = {key: s.response_hash[p] for p, _, key in capped}

@@ -94,13 +94,23 @@ class HFJudge:
         return tok.batch_decode(new, skip_special_tokens=True)
 
     def run(self, requests: Sequence[JudgeRequest], on_result: ResultCallback) -> None:
-        """Generate in batches of ``batch_size`` (similar lengths together); report each result."""
+        """Generate in batches of ``batch_size`` (similar lengths together); report each result.
+
+        Prompts are rendered a chunk of requests at a time, so memory stays bounded.
+        """
         if not requests:
             return
         self._load()
+        size = max(1, self.config.batch_size)
+        chunk = size * 32
+        for first in range(0, len(requests), chunk):
+            self._run_chunk(requests[first : first + chunk], size, on_result)
+
+    def _run_chunk(
+        self, requests: Sequence[JudgeRequest], size: int, on_result: ResultCallback
+    ) -> None:
         texts = [render_chat(self._tokenizer, r.messages) for r in requests]
         order = sorted(range(len(requests)), key=lambda i: len(texts[i]))
-        size = max(1, self.config.batch_size)
         for start in range(0, len(order), size):
             batch = order[start : start + size]
             self.calls += len(batch)

@@ -75,11 +75,20 @@ def parse_judge_spec(spec: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class JudgeRequest:
-    """One call: the label key, the behaviour and the chat messages."""
+    """One call: the label key, the behaviour and how to build its chat messages.
+
+    Messages are built when the call is made, not up front: a corpus of 100,000 labels
+    would otherwise hold every rendered prompt in memory at once.
+    """
 
     key: str
     behavior: str
-    messages: list[dict[str, str]]
+    build: Callable[[], list[dict[str, str]]]
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        """The chat messages (system + user) of this call."""
+        return self.build()
 
 
 @dataclass(frozen=True)
