@@ -169,7 +169,8 @@ def validate_samples(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
     rejections = [
         Rejection(
             file=str(file) if pd.notna(file) else "<table>",
-            line=int(line) if pd.notna(line) else int(i),
+            # Without a file (a frame built in memory) the row's position is the location.
+            line=int(line) if pd.notna(line) else (None if pd.notna(file) else int(i)),
             reason=str(reason),
             run=str(run) if pd.notna(run) else None,
         )

@@ -111,10 +111,24 @@ def test_inspect_logs(name: str) -> None:
     assert df.attrs["runs"]["inspect_log"].model == "Qwen/Qwen2.5-Math-1.5B"
     (rej,) = df.attrs["rejections"]
     assert "CUDA out of memory" in rej.reason
-    if name.endswith(".eval"):
-        assert rej.file.endswith("inspect_log.eval!samples/p2_epoch_2.json")
-    else:
-        assert rej.line == 3
+    member = "samples/p2_epoch_2.json" if name.endswith(".eval") else "samples[3]"
+    assert (rej.file, rej.line) == (f"{FORMATS / name}!{member}", None)
+
+
+def test_inspect_sample_problems_name_the_sample(tmp_path: Path) -> None:
+    log = json.loads((FORMATS / "inspect_log.json").read_text())
+    log["samples"][0]["scores"]["match"]["value"] = "B"  # a custom scorer's own word
+    log["samples"][1]["output"]["completion"] = " "  # loaded, then rejected as empty
+    log["samples"][1]["output"]["choices"][0]["message"]["content"] = " "
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(log))
+    df = load_runs(path)
+    assert df["problem_id"].tolist() == ["p1", "p2"]
+    assert df["source_correct"].isna().tolist() == [True, False]  # "B" is no label
+    assert sorted((r.file, r.line, r.reason[:14]) for r in df.attrs["rejections"]) == [
+        (f"{path}!samples[1]", None, "empty response"),
+        (f"{path}!samples[3]", None, "sample failed:"),
+    ]
 
 
 def test_verl_groups_by_prompt_across_steps(tmp_path: Path) -> None:

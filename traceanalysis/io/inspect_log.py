@@ -72,8 +72,8 @@ def _score(scores: object) -> object:
         return None
     first = next(iter(scores.values()))
     value = first.get("value") if isinstance(first, Mapping) else first
-    if isinstance(value, str):
-        return {"C": True, "I": False, "P": False, "N": False}.get(value.upper(), value)
+    if isinstance(value, str):  # another scorer's own words: no label, the row still loads
+        return {"C": True, "I": False, "P": False, "N": False}.get(value.upper())
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
@@ -99,12 +99,16 @@ def _completion(output: Mapping) -> tuple[object, object, object]:
 def samples_frame(
     samples: list[tuple[str, object]], model: object, file: str
 ) -> tuple[pd.DataFrame, list[Rejection]]:
-    """Rows for each ``(where, sample)``; ``where`` is a list index or zip member name."""
+    """Rows for each ``(where, sample)``; ``where`` is a list index or zip member name.
+
+    Each row's ``source_file`` names the sample: ``log.json!samples[3]`` or
+    ``log.eval!samples/p2_epoch_2.json`` (``source_line`` stays null: a log is no table).
+    """
     rows: list[dict] = []
     rejections: list[Rejection] = []
     for where, sample in samples:
-        line = where if isinstance(where, int) else None
-        src = file if isinstance(where, int) else f"{file}!{where}"
+        line = None
+        src = f"{file}!samples[{where}]" if isinstance(where, int) else f"{file}!{where}"
         if not isinstance(sample, Mapping):
             rejections.append(Rejection(src, line, "sample is not a JSON object"))
             continue
