@@ -58,6 +58,7 @@ def test_qwen_math_one_row_per_code() -> None:
     assert df["source_correct"].tolist() == [True, True, False, True, False, True]
     assert df["gold"].tolist() == ["1"] * 3 + ["15"] * 3
     assert df["prompt"].iloc[0].startswith("<|im_start|>user\nFind the remainder")
+    assert df["prompt"].iloc[3] == "Compute $\\binom{6}{2}$."  # no saved prompt: the question
     assert df["source_line"].tolist() == [1, 1, 1, 2, 2, 2]
 
 

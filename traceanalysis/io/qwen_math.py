@@ -6,7 +6,8 @@ Shape (``evaluation/math_eval.py`` of QwenLM/Qwen2.5-Math, reused by SimpleRL-Zo
      "code": ["response 0", "response 1"], "pred": ["4", "5"], "score": [true, false]}
 
 ``code[i]`` is sample ``i``; ``score[i]`` becomes ``source_correct``; ``gt`` is the gold
-answer; the prompt is ``prompt`` when saved, else ``question``/``problem``.
+answer; the prompt is ``prompt`` when saved (``math_eval.py`` drops it before writing),
+else ``question``/``problem``.
 """
 
 from __future__ import annotations

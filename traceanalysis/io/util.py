@@ -72,9 +72,12 @@ def message_text(value: Any) -> Any:
 
 
 def first_present(record: Mapping, keys: tuple[str, ...]) -> Any:
-    """The value of the first key present (and not None) in ``record``."""
+    """The value of the first key present (and not None/NaN) in ``record``.
+
+    Records from a DataFrame hold NaN where a line lacked a key other lines have.
+    """
     for key in keys:
         value = record.get(key)
-        if value is not None:
+        if value is not None and not (isinstance(value, float) and value != value):
             return value
     return None
