@@ -18,10 +18,15 @@ from traceanalysis.stages import get_stage
 
 
 def _repeated() -> pd.DataFrame:
-    answers = [r"\boxed{\frac12}", r"\boxed{\dfrac{1}{2}}", r"\boxed{0.5}", r"\boxed{2}"] * 5
+    answers = [
+        r"\boxed{\frac{\sqrt{2}}{2}}",
+        r"\boxed{\dfrac{\sqrt2}{2}}",
+        r"\boxed{\frac{1}{\sqrt{2}}}",
+        r"\boxed{\sqrt{2}}",
+    ] * 5
     return samples(
         [
-            {"problem_id": "p", "sample_idx": i, "response": a, "gold": "1/2"}
+            {"problem_id": "p", "sample_idx": i, "response": a, "gold": r"\sqrt{2}/2"}
             for i, a in enumerate(answers)
         ]
     )
@@ -41,7 +46,7 @@ def test_duplicates_are_verified_once_and_rerun_verifies_nothing(
     monkeypatch.setattr(VerifierPool, "run", counting_run)
     df = _repeated()
     first = grade(df, workers=2)
-    # 20 responses, 3 distinct answers: \frac12 and \dfrac{1}{2} both normalise to \frac{1}{2}
+    # 20 responses, 3 distinct answers: \dfrac{\sqrt2}{2} normalises to \frac{\sqrt{2}}{2}
     assert first.attrs["grading"]["n_unique"] == len(sent) == 3
     assert first["correct"].tolist() == [True, True, True, False] * 5
     assert set(first["grade_status"]) == {"ok"}
@@ -142,7 +147,8 @@ import sys
 import pandas as pd
 from traceanalysis.schema import coerce_core_dtypes
 from traceanalysis.grading import grade
-rows = [dict(run="r", problem_id=str(i), sample_idx=0, response=f"\\\\boxed{{{i}}}", gold=str(i % 7))
+rows = [dict(run="r", problem_id=str(i), sample_idx=0,
+             response=f"\\\\boxed{{{i}\\\\pi}}", gold=f"{i % 7}\\\\pi")
         for i in range(300)]
 if __name__ == "__main__":
     grade(coerce_core_dtypes(pd.DataFrame(rows)), workers=1, cache_path=sys.argv[1])
@@ -176,7 +182,7 @@ def test_a_killed_run_resumes(tmp_path: Path) -> None:
     assert 16 <= done < 300, "the run should have been killed part-way"
     kept = sqlite3.connect(cache).execute("SELECT COUNT(*) FROM grade_cache").fetchone()[0]
     rows = [
-        {"problem_id": str(i), "response": f"\\boxed{{{i}}}", "gold": str(i % 7)}
+        {"problem_id": str(i), "response": f"\\boxed{{{i}\\pi}}", "gold": f"{i % 7}\\pi"}
         for i in range(300)
     ]
     resumed = grade(samples(rows), workers=2, cache_path=cache)

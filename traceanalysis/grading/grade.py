@@ -15,6 +15,7 @@ import pandas as pd
 from traceanalysis.cache import content_hash, default_cache_path
 from traceanalysis.grading.cache_store import GradeCache
 from traceanalysis.grading.extract import final_part, last_boxed, normalize_answer
+from traceanalysis.grading.fastpath import fast_verdict
 from traceanalysis.grading.pool import VerifierPool
 from traceanalysis.grading.verifier import GRADER_VERSION, Job, Outcome
 from traceanalysis.stages import stage
@@ -69,8 +70,12 @@ class _Planner:
         norm = normalize_answer(boxed)
         if not norm:
             return _RowPlan(boxed, "no_answer", False)
-        if norm == normalize_answer(gold):  # math-verify's string comparison says yes
+        gold_norm = normalize_answer(gold)
+        if norm == gold_norm:  # math-verify's string comparison says yes
             return _RowPlan(boxed, "ok", True)
+        verdict = fast_verdict(norm, gold_norm)
+        if verdict is not None:  # both plain rationals: exact comparison
+            return _RowPlan(boxed, "ok", verdict)
         key = content_hash("box", norm, gold, GRADER_VERSION, self.options)
         self.jobs.setdefault(key, Job(key, norm, None, gold, self.strict_sets))
         return _RowPlan(boxed, key=key)

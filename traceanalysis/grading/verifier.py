@@ -108,9 +108,80 @@ def grade_job(job: Job) -> Outcome:
     return Outcome(job.key, extracted, "ok", bool(ok))
 
 
+# Answers in the shapes graders meet most. Parsing them once in the forkserver fills the
+# LaTeX parser's (antlr4) shared DFA cache, which every forked worker then inherits:
+# without it each worker pays the slow ATN simulation again for its first few hundred items.
+_WARM_UP_ANSWERS = (
+    "1",
+    "-3",
+    "0.25",
+    "1,000",
+    "12\\%",
+    "\\frac{3}{4}",
+    "-\\frac{1}{2}",
+    "\\dfrac{7}{12}",
+    "2\\sqrt{3}",
+    "\\sqrt{2}+1",
+    "\\frac{\\sqrt{5}-1}{2}",
+    "3\\sqrt[3]{2}",
+    "x^2+2x+1",
+    "3x^{2} - 4x + 7",
+    "2^{10}",
+    "e^{i\\pi}",
+    "\\pi",
+    "2\\pi r",
+    "\\frac{\\pi}{4}",
+    "\\sin x",
+    "\\cos^2\\theta",
+    "\\tan 30^\\circ",
+    "\\log_2 8",
+    "\\ln 2",
+    "|x-1|",
+    "(-\\infty, 3]",
+    "[2, 5)",
+    "(1, 2) \\cup (3, \\infty)",
+    "\\{1, 2, 3\\}",
+    "1, 2",
+    "(3, -4)",
+    "x = 5",
+    "y = 2x + 1",
+    "x \\le 4",
+    "0 < x < 1",
+    "\\pm 2",
+    "3 \\pm \\sqrt{2}",
+    "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
+    "\\begin{pmatrix} 1 \\\\ -2 \\end{pmatrix}",
+    "\\text{(B)}",
+    "\\text{Monday}",
+    "10\\text{ cm}",
+    "5\\text{ dollars}",
+    "\\$12.50",
+    "\\infty",
+    "\\emptyset",
+    "a+b",
+    "\\frac{a}{b}",
+    "n(n+1)/2",
+    "\\binom{5}{2}",
+    "4!",
+    "\\overline{AB}",
+    "\\angle ABC",
+    "45^\\circ",
+    "0.\\overline{3}",
+    "3.14",
+    "1 \\times 10^{5}",
+    "\\sqrt{x^2+y^2}",
+    "\\frac{1}{x+1}",
+    "f(x) = 2x",
+    "i",
+    "2+3i",
+    "\\cdot",
+)
+
+
 def warm_up() -> None:
-    """Build math-verify's lazily compiled regexes once, in the forkserver, for every worker."""
-    grade_job(Job("warm-up", "1", None, "1", False))
+    """Parse and compare typical answers once (in the forkserver, for every worker)."""
+    for answer in _WARM_UP_ANSWERS:
+        grade_job(Job("warm-up", answer, None, "1", False))
     grade_job(Job("warm-up", None, "The final answer is $1$.", "1", False))
 
 
