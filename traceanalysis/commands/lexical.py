@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--lemmatize", action="store_true", help="also write lemmatised word frequency tables"
     )
+    parser.add_argument(
+        "--sentences", action="store_true", help="also count sentences with spaCy (slower)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="tokenizer threads")
     parser.set_defaults(func=run)
 
@@ -67,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         min_count=args.min_count,
         compare=args.compare,
         lemmatize=args.lemmatize,
+        sentences=args.sentences,
         threads=args.threads,
     )
     if not args.quiet:

@@ -21,6 +21,7 @@ from traceanalysis.lexical.frequency import (
 )
 from traceanalysis.lexical.lexicons import Lexicon
 from traceanalysis.lexical.logodds import distinctive_tokens
+from traceanalysis.lexical.segment import sentence_source
 from traceanalysis.lexical.stage import LexicalResult, TokenizerArg, analyze_lexical
 from traceanalysis.lexical.tables import lexical_table
 
@@ -83,11 +84,13 @@ def write_lexical_outputs(
     min_count: int = 10,
     compare: str = "runs",
     lemmatize: bool = False,
+    sentences: bool = False,
     threads: int | None = None,
 ) -> list[Path]:
     """Run the lexical pass on ``df`` and write lexical.csv, lexical_samples.parquet,
     word_freq_<run>.csv, token_freq_<run>.csv, distinctive_<a>_vs_<b>.csv (words),
-    distinctive_tokens_<a>_vs_<b>.csv (reference tokens) and lexical_manifest.json."""
+    distinctive_tokens_<a>_vs_<b>.csv (reference tokens) and lexical_manifest.json;
+    ``sentences`` adds spaCy sentence counts (``n_sentences``, ``sentences_mean``)."""
     out.mkdir(parents=True, exist_ok=True)
     df = df.copy()
     correctness = "correct"
@@ -97,6 +100,11 @@ def write_lexical_outputs(
             correctness = "source_correct (labels carried by the input; not re-graded)"
     result = analyze_lexical(df, lexicons=lexicons, tokenizer=tokenizer, part=part, threads=threads)
     samples = result.samples
+    if sentences:
+        from traceanalysis.lexical.segment import sentence_counts
+        from traceanalysis.lexical.stage import select_part
+
+        samples["n_sentences"] = sentence_counts(select_part(samples["response"], part))
     written: list[Path] = []
 
     def save(table: pd.DataFrame, name: str) -> None:
@@ -106,9 +114,11 @@ def write_lexical_outputs(
 
     save(lexical_table(samples), "lexical")
     keep = [c for c in ("run", "role", "problem_id", "sample_idx", "correct") if c in samples]
-    added = ["n_tokens", "n_words", "n_chars"] + [
-        f"{n}_{s}" for n in result.matcher.names for s in ("count", "present", "per_1k")
-    ]
+    added = (
+        ["n_tokens", "n_words", "n_chars"]
+        + ["n_sentences"] * sentences
+        + [f"{n}_{s}" for n in result.matcher.names for s in ("count", "present", "per_1k")]
+    )
     path = out / "lexical_samples.parquet"
     per_response = samples[keep + added].copy()
     per_response.attrs = {}  # run records etc. are not JSON; the manifest holds them
@@ -138,6 +148,7 @@ def write_lexical_outputs(
         "tokenizer": result.tokenizer.info(),
         "word_unit": "words: letter runs with inner apostrophes/hyphens, lowercased",
         "part": part,
+        "sentences": sentence_source() if sentences else None,
         "correctness": correctness if "correct" in df.columns else "none",
         "lexicons": [_lexicon_record(lex) for lex in result.matcher.lexicons],
         "n_responses": len(samples),

@@ -35,6 +35,11 @@ def spacy_pipeline() -> tuple[Any, str]:
     return nlp, f"spaCy {spacy.__version__} blank('en') + sentencizer"
 
 
+def sentence_source() -> str:
+    """Which spaCy pipeline segments sentences (for manifests)."""
+    return spacy_pipeline()[1]
+
+
 def sentence_counts(texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
     """Number of sentences in each text (spaCy segmentation)."""
     nlp, _ = spacy_pipeline()

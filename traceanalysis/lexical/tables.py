@@ -46,6 +46,8 @@ def _summarise(rows: pd.DataFrame, names: Sequence[str]) -> dict[str, object]:
         "tokens_mean": float(tokens.mean()),
         "words_mean": float(rows["n_words"].to_numpy(dtype=float).mean()),
     }
+    if "n_sentences" in rows.columns:
+        out["sentences_mean"] = float(rows["n_sentences"].to_numpy(dtype=float).mean())
     for name in names:
         counts = rows[f"{name}_count"].to_numpy(dtype=float)
         out[f"{name}_per_1k"] = counts.sum() * 1000 / total_tokens if total_tokens else np.nan
