@@ -155,12 +155,30 @@ def test_lm_eval_output_folder_is_one_run_and_results_json_is_skipped(tmp_path: 
     name = "samples_hendrycks_math500_2025-03-14T10-22-31.123456.jsonl"
     shutil.copy(FORMATS / name, run / name)
     results = run / "results_2025-03-14T10-22-31.123456.json"
-    results.write_text('{"results": {"hendrycks_math500": {"exact_match,none": 0.5}}}')
+    results.write_text(
+        '{"results": {"hendrycks_math500": {"exact_match,none": 0.5}}, '
+        '"config": {"model": "hf", "model_args": "pretrained=Qwen/Qwen2.5-Math-1.5B,dtype=auto"}}'
+    )
     df = load_runs(run)
     assert list(df.attrs["runs"]) == ["qwen-base"]  # not one run per file
+    info = df.attrs["runs"]["qwen-base"]  # the samples file names no model; results does
+    assert (info.model, info.extra["model_source"]) == ("Qwen/Qwen2.5-Math-1.5B", "results file")
+    assert df["model"].unique().tolist() == ["Qwen/Qwen2.5-Math-1.5B"]
     assert df.attrs["skipped"] == [
         (str(results), "JSON file that is not a samples file (e.g. results)")
     ]
     # A bare results file in a runs folder is skipped, not an empty run.
     shutil.copy(results, tmp_path / "results_other.json")
     assert list(load_runs(tmp_path).attrs["runs"]) == ["qwen-base"]
+
+
+def test_results_model_of_lm_eval_and_lighteval() -> None:
+    from traceanalysis.io.files import results_model
+
+    assert results_model({"model_name": "org/m", "config": {"model_args": "pretrained=x"}}) == (
+        "org/m"
+    )
+    assert results_model({"config_general": {"model_name": "org/light"}}) == "org/light"
+    assert results_model({"config": {"model_args": "dtype=auto, pretrained = org/p"}}) == "org/p"
+    assert results_model({"config": {"model_args": {"pretrained": "x"}}}) is None
+    assert results_model([{"model_name": "x"}]) is None

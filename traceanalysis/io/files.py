@@ -33,6 +33,7 @@ from traceanalysis.io import (
 from traceanalysis.io.coerce import coerce_columns
 from traceanalysis.io.csvfile import read_csv
 from traceanalysis.io.jsonl import iter_jsonl, read_jsonl, records_frame, sniff_jsonl
+from traceanalysis.io.util import get_path
 from traceanalysis.schema import Rejection
 
 # Most specific first: native is the fallback for anything naming problem_id + response.
@@ -51,6 +52,7 @@ class FileRead:
     rejections: list[Rejection] = field(default_factory=list)
     merged_rows: int = 0
     skipped: str | None = None  # why a file was not read as samples (e.g. a results JSON)
+    model: str | None = None  # the model a skipped results file names (lm-eval, lighteval)
 
 
 def detect_records(records: list[dict]) -> ModuleType | None:
@@ -135,7 +137,29 @@ def _read_json_file(path: Path, columns: dict[str, str] | None) -> FileRead:
         frame = pd.DataFrame.from_records(obj)
         frame["source_line"] = range(len(frame))
         return _expand_table(path, frame, columns, [])
-    return FileRead(path, None, skipped="JSON file that is not a samples file (e.g. results)")
+    return FileRead(
+        path,
+        None,
+        skipped="JSON file that is not a samples file (e.g. results)",
+        model=results_model(obj),
+    )
+
+
+def results_model(obj: object) -> str | None:
+    """The model named by an lm-eval (``model_name``, ``config.model_args``) or lighteval
+    (``config_general.model_name``) results JSON, else None."""
+    if not isinstance(obj, dict):
+        return None
+    for name in (obj.get("model_name"), get_path(obj, "config_general.model_name")):
+        if isinstance(name, str) and name:
+            return name
+    args = get_path(obj, "config.model_args")
+    if isinstance(args, str):  # "pretrained=Qwen/Qwen2.5-Math-1.5B,dtype=bfloat16"
+        for part in args.split(","):
+            key, _, value = part.partition("=")
+            if key.strip() in ("pretrained", "model") and value.strip():
+                return value.strip()
+    return None
 
 
 def _read_parquet(path: Path, columns: dict[str, str] | None) -> FileRead:

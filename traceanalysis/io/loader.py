@@ -170,12 +170,14 @@ def load_runs(
             raise InputError(str(exc)) from None
         reads: list[FileRead] = []
         source_rejections: list[Rejection] = []
+        results_models: set[str] = set()
         for file in source.files:
             bar.set_postfix_str(file.name, refresh=False)
             read = read_file(file, columns)
             bar.update(sizes[file])
             if read.skipped:
                 skipped.append((str(file), read.skipped))
+                results_models.update([read.model] if read.model else [])
                 continue
             reads.append(read)
             source_rejections.extend(read.rejections)
@@ -201,6 +203,9 @@ def load_runs(
             if name != source.name:
                 info = dataclasses.replace(info, role=read_run_info(None, name).role)
             _finish_run_info(info, frame[frame["run"] == name], formats)
+            if info.model is None and len(results_models) == 1:
+                info.model = next(iter(results_models))
+                info.extra.setdefault("model_source", "results file")
             if name in runs:  # e.g. two batch output files naming the same run: merge
                 info = _merge_run_info(runs[name], info)
             runs[name] = info
