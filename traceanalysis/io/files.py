@@ -130,7 +130,7 @@ def _read_json_file(path: Path, columns: dict[str, str] | None) -> FileRead:
             return _read_jsonl_file(path, columns)
         raise InputError(f"not valid JSON ({exc})", file=str(path)) from None
     if inspect_log.is_log(obj):
-        frame, rejections = inspect_log.read_log(path)
+        frame, rejections = inspect_log.read_log(path, obj)
         coerced, bad = coerce_columns(frame, str(path))
         return FileRead(path, inspect_log.NAME, coerced, rejections + bad)
     if isinstance(obj, list) and obj and all(isinstance(r, dict) for r in obj):

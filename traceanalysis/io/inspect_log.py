@@ -140,9 +140,14 @@ def samples_frame(
     return pd.DataFrame(rows, columns=columns), rejections
 
 
-def read_log(path: Path) -> tuple[pd.DataFrame, list[Rejection]]:
-    """Read a ``.json`` or ``.eval`` inspect_ai log into raw rows."""
-    if path.suffix == ".eval" or zipfile.is_zipfile(path):
+def read_log(path: Path, parsed: Mapping | None = None) -> tuple[pd.DataFrame, list[Rejection]]:
+    """Read a ``.json`` or ``.eval`` inspect_ai log into raw rows.
+
+    ``parsed`` is the ``.json`` log's object when the caller has already parsed the file.
+    """
+    if parsed is not None:
+        header, samples, rejections = parsed, list(enumerate(as_list(parsed.get("samples")))), []
+    elif path.suffix == ".eval" or zipfile.is_zipfile(path):
         header, samples, rejections = read_eval_zip(path)
     else:
         try:
