@@ -182,3 +182,26 @@ def test_results_model_of_lm_eval_and_lighteval() -> None:
     assert results_model({"config": {"model_args": "dtype=auto, pretrained = org/p"}}) == "org/p"
     assert results_model({"config": {"model_args": {"pretrained": "x"}}}) is None
     assert results_model([{"model_name": "x"}]) is None
+
+
+def test_inspect_log_folder_gives_one_run_per_log(tmp_path: Path) -> None:
+    import zipfile
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(FORMATS / "inspect_log.eval", logs / "2025-02-11T09-14-03_math500_a.eval")
+    with (
+        zipfile.ZipFile(FORMATS / "inspect_log.eval") as src,
+        zipfile.ZipFile(logs / "2025-02-12T10-00-00_math500_b.eval", "w") as dst,
+    ):
+        for name in src.namelist():  # the same task evaluated with another model
+            text = src.read(name).decode().replace("Qwen2.5-Math-1.5B", "Qwen2.5-Math-7B")
+            dst.writestr(name, text)
+    df = load_runs(logs)
+    runs = df.attrs["runs"]
+    assert {n: i.model for n, i in runs.items()} == {
+        "2025-02-11T09-14-03_math500_a": "Qwen/Qwen2.5-Math-1.5B",
+        "2025-02-12T10-00-00_math500_b": "Qwen/Qwen2.5-Math-7B",
+    }
+    assert df.groupby("run").size().tolist() == [3, 3]  # no sample lost as a "duplicate"
+    assert all("duplicate" not in r.reason for r in df.attrs["rejections"])

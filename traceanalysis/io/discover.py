@@ -9,8 +9,9 @@ Rules (docs/input-formats.md):
   (its data files found recursively), each data file directly inside is a bare run;
 - a folder holding only data files is one run when their names look like parts of one
   run (``samples*``, ``completions_*``, ``details_*``, step numbers, ``data-*``, ``part-*``,
-  inspect ``.eval`` logs, and the ``results*`` JSON that lm-eval and lighteval write beside
-  their samples), and a runs folder of bare files otherwise.
+  and the ``results*`` JSON that lm-eval and lighteval write beside their samples), and a
+  runs folder of bare files otherwise. inspect_ai ``.eval`` logs are never parts: a log
+  folder holds one log per model and task, so each log is a run of its own.
 
 Files that are not data (README, logs) are listed as skipped, never read silently.
 """
@@ -63,7 +64,7 @@ def _hidden(path: Path) -> bool:
 
 
 def _looks_like_part(path: Path) -> bool:
-    return bool(_PART_NAME.match(path.stem)) or path.suffix.lower() == ".eval"
+    return bool(_PART_NAME.match(path.stem)) and path.suffix.lower() != ".eval"
 
 
 def _collect(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
