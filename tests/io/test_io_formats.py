@@ -73,6 +73,7 @@ def test_lm_eval_merges_filter_rows() -> None:
         "Let me think. The answer is \\boxed{3}.",
     ]
     assert df["prompt"].iloc[0] == "Problem: What is $1+1$?\nAnswer:"
+    assert df["problem_id"].tolist() == ["hendrycks_math500/0"] * 2 + ["hendrycks_math500/1"] * 2
     assert df["gold"].tolist() == ["2", "2", "6", "6"]
     assert df["source_correct"].isna().all()  # per-document metric, several responses
 
@@ -250,3 +251,19 @@ def test_older_layouts_of_lighteval_and_lm_eval(tmp_path: Path) -> None:
     assert _formats(df) == ["lm_eval"]
     assert df["prompt"].tolist() == ["Question: 2*2?\nAnswer:"]
     assert df["source_correct"].tolist() == [True]  # one response: the metric applies
+
+
+def test_lm_eval_two_tasks_in_one_run_folder(tmp_path: Path) -> None:
+    run = tmp_path / "qwen-base"
+    run.mkdir()
+    name = "samples_hendrycks_math500_2025-03-14T10-22-31.123456.jsonl"
+    shutil.copy(FORMATS / name, run / name)
+    shutil.copy(FORMATS / name, run / "samples_aime24_2025-03-14T10-22-31.123456.jsonl")
+    df = load_runs(run)
+    assert df.attrs["rejections"] == []  # doc 0 of each task is a problem of its own
+    assert df.groupby("problem_id").size().to_dict() == {
+        "aime24/0": 2,
+        "aime24/1": 2,
+        "hendrycks_math500/0": 2,
+        "hendrycks_math500/1": 2,
+    }

@@ -12,11 +12,17 @@ A task with several filters writes the same document once per filter with identi
 as duplicates. The same ``doc_id`` with *different* responses is rejected. Responses come
 from ``resps[0]``. The metric value is per document, so it becomes ``source_correct`` only
 when the document has a single response (the first filter's value).
+
+``doc_id`` counts from 0 in every task, and lm-eval writes the samples of all tasks of
+one call into one folder: when the file name is lm-eval's ``samples_<task>_<date>.jsonl``
+the problem id is ``<task>/<doc_id>``, so two tasks in one run folder do not collide.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,6 +32,14 @@ from traceanalysis.schema import Rejection
 NAME = "lm_eval"
 _META = {"doc_id", "doc", "target", "arguments", "resps", "filtered_resps", "filter"}
 _NON_METRIC = _META | {"metrics", "doc_hash", "prompt_hash", "target_hash"}
+# samples_<task>_<date>, the date as lm-eval writes it: 2025-03-14T10-22-31.123456
+_FILE_NAME = re.compile(r"^samples_(?P<task>.+)_\d{4}-\d{2}-\d{2}T[\d.-]+$")
+
+
+def task_of(file: str) -> str | None:
+    """The task named by an lm-eval samples file name, else None."""
+    match = _FILE_NAME.match(Path(file).stem)
+    return match.group("task") if match else None
 
 
 def sniff(columns: set[str], first: dict) -> bool:
@@ -58,6 +72,7 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
     rejections: list[Rejection] = []
     seen: dict[str, tuple[str, int]] = {}
     merged = 0
+    task = task_of(file)
     for record in frame.to_dict("records"):
         line = record["source_line"]
         doc_id = record.get("doc_id")
@@ -69,7 +84,8 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
         if not responses:
             rejections.append(Rejection(file, line, "field 'resps' holds no responses"))
             continue
-        key = str(doc_id)
+        # A column with gaps turns ids into floats: 3.0 is doc 3.
+        key = str(int(doc_id)) if isinstance(doc_id, float) and doc_id.is_integer() else str(doc_id)
         fingerprint = json.dumps(responses, default=str)
         if key in seen:
             if seen[key][0] == fingerprint:
@@ -89,7 +105,7 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
         for i, response in enumerate(responses):
             rows.append(
                 {
-                    "problem_id": doc_id,
+                    "problem_id": f"{task}/{key}" if task else doc_id,
                     "sample_idx": i,
                     "prompt": prompt,
                     "response": response,
