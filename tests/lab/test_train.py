@@ -21,7 +21,11 @@ def test_tokenizer_round_trips_and_chat_template_adds_newline() -> None:
     ids = tok(text)["input_ids"]
     assert len(ids) == len(text)
     assert tok.decode(ids) == text
-    chat = tok.apply_chat_template([{"role": "user", "content": "Apply rev to 0123."}], tokenize=False, add_generation_prompt=True)
+    chat = tok.apply_chat_template(
+        [{"role": "user", "content": "Apply rev to 0123."}],
+        tokenize=False,
+        add_generation_prompt=True,
+    )
     assert chat == "Apply rev to 0123.\n"
 
 
@@ -44,7 +48,9 @@ def test_sft_loss_goes_down_on_a_fixed_batch(tmp_path) -> None:
     batch = supervised_batch(tok, pairs, 64)
     before = lm_loss(model, *batch).item()
     log = StepLog(tmp_path, "sft")
-    supervised_train(model, tok, lambda rng, n: pairs, steps=15, batch=4, lr=1e-2, max_len=64, log=log, seed=0)
+    supervised_train(
+        model, tok, lambda rng, n: pairs, steps=15, batch=4, lr=1e-2, max_len=64, log=log, seed=0
+    )
     after = lm_loss(model, *batch).item()
     assert after < before * 0.7
     assert len(log.rows) == 15
@@ -84,3 +90,12 @@ def test_every_stage_trains_saves_and_reloads(tmp_path) -> None:
     a, _ = load_model(tmp_path / "base")
     b, _ = load_model(tmp_path / "again" / "base")
     assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def test_cli_needs_a_stage_and_a_base(tmp_path, capsys) -> None:
+    from traceanalysis.cli import main
+
+    assert main(["lab", "train", "--out", str(tmp_path)]) == 2
+    assert "give --all or at least one --stage" in capsys.readouterr().err
+    assert main(["lab", "train", "--stage", "rlvr", "--tiny", "--out", str(tmp_path)]) == 2
+    assert "no base model" in capsys.readouterr().err

@@ -21,7 +21,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--n", type=int, default=16, help="samples per problem")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads for sampling (default 1: fastest for these tiny models)",
+    )
     parser.add_argument("--quiet", action="store_true")
     parser.set_defaults(func=run)
 
@@ -39,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     options = DemoOptions(
-        per_level=args.problems_per_level, n=args.n, seed=args.seed, quiet=args.quiet
+        per_level=args.problems_per_level,
+        n=args.n,
+        seed=args.seed,
+        threads=args.threads,
+        quiet=args.quiet,
     )
     index = run_demo(Path(args.out), options)
     print(f"demo report: {index}")

@@ -17,7 +17,15 @@ import torch
 
 from traceanalysis.lab.model import build_model, build_tokenizer, load_model, sample, save_model
 from traceanalysis.lab.recipe import Recipe
-from traceanalysis.lab.tasks import ALL_OPS, BASE_OPS, NEW_OP, Problem, reward, training_problem
+from traceanalysis.lab.tasks import (
+    ALL_OPS,
+    BASE_OPS,
+    NEW_OP,
+    Problem,
+    reward,
+    terse_solution,
+    training_problem,
+)
 from traceanalysis.lab.teacher import teacher_trace
 from traceanalysis.lab.train import StepLog, evaluate, grpo_train, pretrain_pairs, supervised_train
 
@@ -104,6 +112,11 @@ def train_distill(recipe: Recipe, base: Path, out: Path, *, knowledge: bool) -> 
     def make(rng: random.Random, n: int) -> list[tuple[str, str]]:
         pairs = []
         for _ in range(n):
+            if rng.random() < recipe.rehearsal_share:
+                # rehearsal: base-style terse solutions keep the arithmetic from drifting
+                p = training_problem(rng, 1, recipe.pretrain_max_ops, BASE_OPS)
+                pairs.append((p.prompt, terse_solution(p, rng)))
+                continue
             if knowledge and rng.random() < recipe.knowledge_share:
                 p = knowledge_problem(rng, recipe)
             else:

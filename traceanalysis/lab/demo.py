@@ -35,6 +35,7 @@ class DemoOptions:
     max_new_tokens: int = 512
     batch_size: int = 256
     seed: int = 0
+    threads: int = 1
     models_dir: Path = MODELS_DIR
     quiet: bool = False
 
@@ -83,6 +84,7 @@ def generate_runs(out: Path, options: DemoOptions) -> Path:
             seed=options.seed,
             batch_size=options.batch_size,
             device="cpu",
+            threads=options.threads,
             name=name,
             overwrite=True,
         )
@@ -132,7 +134,10 @@ def run_demo(out: Path, options: DemoOptions | None = None) -> Path:
     out = Path(out)
     runs = generate_runs(out, options)
     report_options = ReportOptions(
-        reference="base", title="traceanalysis demo: the bundled lab", quiet=options.quiet, seed=options.seed
+        reference="base",
+        title="traceanalysis demo: the bundled lab",
+        quiet=options.quiet,
+        seed=options.seed,
     )
     analysis = analyze(runs, report_options)
     table = level_table(analysis.samples, ks=(1, options.n))

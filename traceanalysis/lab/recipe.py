@@ -30,8 +30,9 @@ class Recipe:
     sft_steps: int = 350
     knowledge_sft_steps: int = 450
     sft_batch: int = 24
-    sft_lr: float = 2e-3
+    sft_lr: float = 1e-3
     knowledge_share: float = 0.5
+    rehearsal_share: float = 0.2
     knowledge_max_ops: int = 7
     # evaluation logged after each stage (greedy, fresh problems)
     eval_per_level: int = 20

@@ -24,18 +24,23 @@ def teacher_trace(problem: Problem, rng: random.Random, *, slip_rate: float = 0.
     states = problem.states()
     for i, op in enumerate(problem.ops):
         s, t = states[i], apply_op(states[i], op)
-        if op in ("dbl", "neg", "rot") and rng.random() < 0.3:
-            lines.append(_CAREFUL.format(op=op))
+        # One line per step that ends with the new state, as in pretraining: the base
+        # finds "the i-th operation" by counting lines and copies the state from the end
+        # of the line above; reflection that breaks either pattern wrecks the skill.
+        line = f"{s} {op}>{t}"
         if rng.random() < slip_rate:
-            lines.append(f"{s} {op}>{corrupt_state(rng, t)}")
-            lines.append("Wait, that is wrong. Let me redo it.")
-        lines.append(f"{s} {op}>{t}")
-        if rng.random() < 0.25:
-            lines.append(f"Wait, let me check: {s} {op}>{t}. Yes.")
+            line = f"{s} {op}>{corrupt_state(rng, t)} Wait, that is wrong. Let me redo it: {line}"
+        elif rng.random() < 0.25:
+            line += f" Wait, let me check: {s} {op}>{t}"
+        if op in ("dbl", "neg", "rot") and rng.random() < 0.3:
+            line = _CAREFUL.format(op=op)[:-1] + ": " + line
+        lines.append(line)
     answer = states[-1]
-    if rng.random() < 0.5:
-        lines.append(f"Alternatively, in one line: {'>'.join(states)}. Both agree.")
+    if n > 1 and rng.random() < 0.5:
+        lines.append(
+            f"Alternatively, I redo the last step: {states[-2]} {problem.ops[-1]}>{answer}"
+        )
     else:
-        lines.append(_CONFIDENT)
+        lines.append(f"{_CONFIDENT[:-1]}: {answer}")
     lines.append(f"So \\boxed{{{answer}}}")
     return "\n".join(lines)
