@@ -183,10 +183,15 @@ def write_report(analysis: Analysis, out: str | Path, options: ReportOptions | N
     options = options or ReportOptions()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    for folder, suffixes in (("tables", (".csv", ".tex")), ("figures", (".pdf", ".svg", ".png"))):
+        for old in (out / folder).glob("*"):  # stale files of an earlier report in ``out``
+            if old.is_file() and old.suffix in suffixes:
+                old.unlink()
     timer = _StepTimer(analysis.stages)
-    with timer("write_tables"):
-        write_tables(analysis.tables, out / "tables")
     cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
+    with timer("write_tables"):
+        asm.cached_files(cache, "tables", list(analysis.keys.values()), out / "tables",
+                         lambda folder: write_tables(analysis.tables, folder))  # fmt: skip
     with timer("write_samples"):
         asm.write_samples(
             analysis.samples, out / "samples.parquet", cache, list(analysis.keys.values())

@@ -174,6 +174,26 @@ def figures_stage(
     return records
 
 
+def cached_files(cache: Any, name: str, keys: list[str], folder: Path, write: Any) -> bool:
+    """Fill ``folder`` by ``write(folder)``, or copy it from the stage cache when the keys
+    are unchanged; returns True on a cache hit."""
+    from traceanalysis.report.tables import TABLES_WRITER_VERSION
+
+    store = cache.root / f"{name}-{cache.key(name, TABLES_WRITER_VERSION, {}, *keys)[:24]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    if cache.enabled and store.is_dir():
+        for f in store.iterdir():
+            shutil.copyfile(f, folder / f.name)
+        return True
+    write(folder)
+    if cache.enabled:
+        tmp = store.with_name(f"{store.name}.tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(folder, tmp)
+        os.replace(tmp, store) if not store.exists() else shutil.rmtree(tmp)
+    return False
+
+
 def _relocate(record: Any, out_dir: Path) -> Any:
     from dataclasses import replace
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+TABLES_WRITER_VERSION = "2"  # bump when the CSV/LaTeX output of the same tables changes
 TABLE_CAPTIONS = {
     "accuracy": "Accuracy (pass@1) and capability (pass@k, maj@k) per run, 95% bootstrap CIs over problems.",
     "passk": "pass@k for every k, 95% bootstrap CIs over problems.",
