@@ -81,6 +81,23 @@ def test_bad_files_name_file_and_line(gen_fixtures: Path, name: str, expected: s
         load_benchmark(str(gen_fixtures / name))
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("b.json", b'[{"prompt": "a"},\n {"prompt": }]', r"b\.json:2: not valid JSON"),
+        ("b.parquet", b"PAR1 not really parquet", r"b\.parquet: not a readable parquet file"),
+        ("b.csv", b"", r"b\.csv: not a readable csv file"),
+        ("b.jsonl", b'{"prompt": "caf\xe9"}\n', r"b\.jsonl: not UTF-8 text"),
+    ],
+)
+def test_unreadable_files_are_input_errors(
+    tmp_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(InputError, match=expected):
+        load_benchmark(str(tmp_path / name))
+
+
 def test_mapping_to_missing_column(gen_fixtures: Path) -> None:
     with pytest.raises(InputError, match="mapped column 'nope' for prompt not found"):
         load_benchmark(str(gen_fixtures / "bench_native.jsonl"), columns={"prompt": "nope"})

@@ -55,6 +55,15 @@ def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
 
 def _read_rows(path: Path, split: str | None) -> tuple[list[tuple[int, dict[str, Any]]], str]:
     """Rows of a local benchmark with their line (JSONL, 1-based) or row (tables, 0-based)."""
+    try:
+        return _read_rows_unchecked(path, split)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+
+
+def _read_rows_unchecked(
+    path: Path, split: str | None
+) -> tuple[list[tuple[int, dict[str, Any]]], str]:
     suffix = path.suffix.lower()
     if path.is_dir():
         import datasets
@@ -76,14 +85,25 @@ def _read_rows(path: Path, split: str | None) -> tuple[list[tuple[int, dict[str,
     ):
         return list(_read_jsonl(path)), "jsonl"
     if suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"not valid JSON ({exc.msg}, column {exc.colno})", file=str(path), line=exc.lineno
+            ) from None
         if not all(isinstance(r, dict) for r in data):
             raise InputError("expected a JSON array of objects", file=str(path))
         return list(enumerate(data)), "json"
     if suffix in (".parquet", ".csv"):
         import pandas as pd
 
-        df = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+        try:
+            df = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+        except (ValueError, OSError) as exc:  # pyarrow's and pandas' parse errors are ValueErrors
+            raise InputError(
+                f"not a readable {suffix[1:]} file ({str(exc).splitlines()[0][:200]})",
+                file=str(path),
+            ) from None
         rows = df.astype(object).where(df.notna(), None).to_dict(orient="records")
         return list(enumerate(rows)), suffix[1:]
     raise InputError(
