@@ -137,7 +137,7 @@ def test_vllm_run_wiring(
 def test_special_token_stops(tiny_model: Path) -> None:
     from transformers import AutoTokenizer
 
-    from traceanalysis.generate.backend_hf import special_token_id
+    from traceanalysis.generate.work import special_token_id
 
     tok = AutoTokenizer.from_pretrained(tiny_model)
     assert special_token_id(tok, "</s>") == tok.eos_token_id

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from traceanalysis.errors import InputError
-from traceanalysis.generate.backend_hf import WorkItem, plan_calls
 from traceanalysis.generate.problems import Problem
+from traceanalysis.generate.work import WorkItem, plan_calls
 from traceanalysis.generate.writer import SampleWriter, scan_samples
 
 

@@ -1,39 +1,26 @@
 """transformers backend: batched ``generate(do_sample=True, num_return_sequences=m)``.
 
-Work is cut into calls of at most ``batch_size`` rows: a problem needing K >= batch_size
-samples gets calls of ``batch_size`` samples; smaller remainders of several problems with
-the same count are packed into one call. Prompts are left-padded, the prompt tokens are
-sliced off, ``finish_reason`` is ``stop`` (EOS or a stop string) or ``length``.
+Work is cut into calls of at most ``batch_size`` rows (:func:`work.plan_calls`). Prompts
+are left-padded, the prompt tokens are sliced off, ``finish_reason`` is ``stop`` (EOS or
+a stop string) or ``length``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from traceanalysis.errors import InputError
-from traceanalysis.generate.problems import Problem, is_offline
-
-
-@dataclass
-class WorkItem:
-    """One problem to sample: its rendered prompt and the sample indices still missing."""
-
-    problem: Problem
-    text: str
-    sample_indices: list[int]
-
-
-@dataclass
-class Completion:
-    """One sampled response."""
-
-    sample_idx: int
-    response: str
-    finish_reason: str
-    n_new_tokens: int
+from traceanalysis.generate.problems import is_offline
+from traceanalysis.generate.work import (
+    Completion,
+    DoneCallback,
+    TokensCallback,
+    WorkItem,
+    plan_calls,
+    special_token_id,
+)
 
 
 @dataclass
@@ -44,37 +31,6 @@ class _Pending:
 
 
 SMALL_MODEL_PARAMS = 50_000_000  # below this, CPU generation defaults to one thread
-DoneCallback = Callable[[WorkItem, list[Completion]], None]
-TokensCallback = Callable[[int, int], None]  # (samples finished, new tokens)
-
-
-def plan_calls(
-    items: list[WorkItem], batch_size: int
-) -> Iterator[list[tuple[WorkItem, list[int]]]]:
-    """Groups of (item, sample indices) for one generate call each; every piece in a group
-    has the same length m and the group holds at most ``batch_size`` rows."""
-    pending: dict[int, list[tuple[WorkItem, list[int]]]] = {}
-    for item in items:
-        idx = item.sample_indices
-        for start in range(0, len(idx), batch_size):
-            piece = idx[start : start + batch_size]
-            m = len(piece)
-            if m == batch_size:
-                yield [(item, piece)]
-                continue
-            group = pending.setdefault(m, [])
-            group.append((item, piece))
-            if (len(group) + 1) * m > batch_size:
-                yield pending.pop(m)
-    yield from pending.values()
-
-
-def special_token_id(tokenizer: Any, text: str) -> int | None:
-    """The id of ``text`` when it is exactly one special token (dropped from decoded text)."""
-    ids = tokenizer.encode(text, add_special_tokens=False)
-    if len(ids) != 1 or tokenizer.convert_ids_to_tokens(ids[0]) != text:
-        return None
-    return ids[0] if ids[0] in set(tokenizer.all_special_ids) else None
 
 
 def load_model_and_tokenizer(
@@ -92,6 +48,12 @@ def load_model_and_tokenizer(
     offline = is_offline()
     source = str(local) if local.is_dir() else model_id
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise InputError(f"unknown --device {device!r}; expected cpu, cuda or cuda:N") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"--device {device}, but torch sees no CUDA GPU here; use --device cpu")
     if dtype == "auto":
         torch_dtype: Any = torch.float32 if device == "cpu" else "auto"
     else:
@@ -186,22 +148,32 @@ class TransformersBackend:
             "stop_strings": self.stop_strings,
         }
 
+    def _stop_end(self, ids: list[int]) -> int | None:
+        """End of the first stop string in the text of ``ids`` (None when there is none)."""
+        text = self.tokenizer.decode(ids, skip_special_tokens=True)
+        ends = [(text.find(s), len(s)) for s in self.all_stop if s and s in text]
+        return sum(min(ends)) if ends else None
+
     def _finish(self, ids: list[int]) -> tuple[str, str, int]:
-        """(response, finish_reason, n_new_tokens) for one row's generated ids."""
+        """(response, finish_reason, n_new_tokens) for one row's generated ids.
+
+        A row ends at its first EOS (counted, not in the text) or at the token that
+        completes a stop string (kept in the text); padding follows. The pad token may be
+        the EOS itself (Qwen), so stop strings are looked for before the first EOS.
+        """
         eos = set(self.eos_ids)
         end = next((i for i, t in enumerate(ids) if t in eos), None)
-        body = ids[:end] if end is not None else ids
-        n_tokens, reason = (end + 1, "stop") if end is not None else (len(ids), "length")
+        body = ids if end is None else ids[:end]
         text = self.tokenizer.decode(body, skip_special_tokens=True)
-        hits = [(text.find(s), s) for s in self.all_stop if s and text.find(s) >= 0]
-        if hits:
-            pos, s = min(hits)
-            text, reason = text[: pos + len(s)], "stop"
-            if end is None:  # a row stopped by a stop string is padded after it
-                pad = self.tokenizer.pad_token_id
-                while n_tokens and ids[n_tokens - 1] == pad:
-                    n_tokens -= 1
-        return text, reason, n_tokens
+        cut = self._stop_end(body)
+        if cut is None:
+            return (text, "length", len(ids)) if end is None else (text, "stop", end + 1)
+        # the fewest tokens whose text holds a stop string (more tokens never lose it)
+        lo, hi = 1, len(body)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if self._stop_end(body[:mid]) is not None else (mid + 1, hi)
+        return text[:cut], "stop", lo
 
     def _generate(self, group: list[tuple[WorkItem, list[int]]]) -> list[list[Completion]]:
         import torch

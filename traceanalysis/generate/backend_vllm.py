@@ -12,15 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from traceanalysis.errors import InputError
-from traceanalysis.generate.backend_hf import (
+from traceanalysis.generate.ban import BannedSequencesProcessor
+from traceanalysis.generate.sampling import problem_seed
+from traceanalysis.generate.work import (
     Completion,
     DoneCallback,
     TokensCallback,
     WorkItem,
     special_token_id,
 )
-from traceanalysis.generate.ban import BannedSequencesProcessor
-from traceanalysis.generate.sampling import problem_seed
 
 PROBLEMS_PER_CALL = 64  # problems per LLM.generate call: results are written after each call
 

@@ -12,11 +12,11 @@ from typing import Any
 from tqdm import tqdm
 
 from traceanalysis.errors import InputError
-from traceanalysis.generate.backend_hf import Completion, WorkItem
 from traceanalysis.generate.ban import build_ban_list, lexicon_ban_words
 from traceanalysis.generate.benchmarks import load_benchmark
 from traceanalysis.generate.spec import GenerationSpec, identity, identity_differences
 from traceanalysis.generate.templates import load_template
+from traceanalysis.generate.work import Completion, WorkItem
 from traceanalysis.generate.writer import (
     RUN_FILE,
     SAMPLES_FILE,
@@ -51,11 +51,13 @@ def package_versions(backend: str) -> dict[str, str | None]:
 def _prepare_folder(
     out: Path, new_identity: dict[str, Any], overwrite: bool
 ) -> dict[str, Any] | None:
-    """Check an existing run folder against the new settings; returns its old run.json."""
+    """Check an existing run folder against the new settings; returns its old run.json.
+
+    With ``overwrite`` nothing is checked: the old files are replaced only once the model
+    has loaded, so a run that fails to start leaves them as they were.
+    """
     samples, meta_path = out / SAMPLES_FILE, out / RUN_FILE
     if overwrite:
-        for p in (samples, meta_path):
-            p.unlink(missing_ok=True)
         return None
     old = read_run_json(meta_path)
     if old is None:
@@ -81,40 +83,41 @@ def _load_backend(
     template_chat: bool,
     progress: bool = True,
 ) -> Any:
+    """The backend named by ``spec.backend``, with its model loaded."""
+    from transformers.utils import logging as hf_logging
+
     if not progress:  # transformers' own "Loading weights" bar
-        from transformers.utils import logging as hf_logging
-
         hf_logging.disable_progress_bar()
-        try:
-            return _load_backend(spec, sampling, stop, template_chat, True)
-        finally:
-            hf_logging.enable_progress_bar()
-    if spec.backend == "vllm":
-        from traceanalysis.generate.backend_vllm import VllmBackend
+    try:
+        if spec.backend == "vllm":
+            from traceanalysis.generate.backend_vllm import VllmBackend
 
-        return VllmBackend(
-            spec.model,
+            return VllmBackend(
+                spec.model,
+                sampling=sampling,
+                seed=spec.seed,
+                stop=stop,
+                dtype=spec.dtype,
+                add_special_tokens=not template_chat,
+            )
+        from traceanalysis.generate.backend_hf import TransformersBackend, load_model_and_tokenizer
+
+        model, tokenizer, device = load_model_and_tokenizer(
+            spec.model, dtype=spec.dtype, device=spec.device
+        )
+        return TransformersBackend(
+            model,
+            tokenizer,
+            device,
             sampling=sampling,
             seed=spec.seed,
             stop=stop,
-            dtype=spec.dtype,
             add_special_tokens=not template_chat,
+            threads=spec.threads,
         )
-    from traceanalysis.generate.backend_hf import TransformersBackend, load_model_and_tokenizer
-
-    model, tokenizer, device = load_model_and_tokenizer(
-        spec.model, dtype=spec.dtype, device=spec.device
-    )
-    return TransformersBackend(
-        model,
-        tokenizer,
-        device,
-        sampling=sampling,
-        seed=spec.seed,
-        stop=stop,
-        add_special_tokens=not template_chat,
-        threads=spec.threads,
-    )
+    finally:
+        if not progress:
+            hf_logging.enable_progress_bar()
 
 
 def generate_run(spec: GenerationSpec, *, progress: bool = True) -> Path:
@@ -150,7 +153,7 @@ def generate_run(spec: GenerationSpec, *, progress: bool = True) -> Path:
         )
     out.mkdir(parents=True, exist_ok=True)
     old = _prepare_folder(out, new_identity, spec.overwrite)
-    done, torn = scan_samples(out / SAMPLES_FILE)
+    done, torn = ({}, 0) if spec.overwrite else scan_samples(out / SAMPLES_FILE)
     over = [pid for pid, idx in done.items() if max(idx) >= spec.n]
     if over:
         raise InputError(
@@ -202,6 +205,8 @@ def generate_run(spec: GenerationSpec, *, progress: bool = True) -> Path:
         backend.set_banned(ban.sequences)
     meta["backend_info"] = backend.describe()
     items = [WorkItem(p, template.render(p.prompt, backend.tokenizer), idx) for p, idx in pending]
+    if spec.overwrite:
+        (out / SAMPLES_FILE).unlink(missing_ok=True)
     meta["sessions"].append(session)
     meta["status"] = "running"
     write_run_json(out / RUN_FILE, meta)
