@@ -173,3 +173,23 @@ def test_bad_csv_rows_are_rejected_by_file_line(tmp_path: Path) -> None:
         (6, "not valid UTF-8"),
         (7, "missing required field 'response'"),
     ]
+
+
+def test_text_that_looks_like_a_date_stays_text(tmp_path: Path) -> None:
+    # pyarrow's JSON reader would type these as timestamps (and the rows were rejected).
+    rows = [
+        {"problem_id": "2024-01-01", "sample_idx": 0, "response": "1999-12-31", "gold": "x"},
+        {"problem_id": "2024-01-02", "sample_idx": 0, "response": "ok", "gold": "2020-01-01"},
+    ]
+    path = tmp_path / "dates.jsonl"
+    path.write_bytes(b"".join(_line(r) for r in rows))
+    df = load_runs(path)
+    assert df.attrs["rejections"] == []
+    assert df["problem_id"].tolist() == ["2024-01-01", "2024-01-02"]
+    assert df["response"].tolist() == ["1999-12-31", "ok"]
+    assert df["gold"].tolist() == ["x", "2020-01-01"]
+    # The same on the block-wise path taken when a line is broken.
+    path.write_bytes(path.read_bytes() + b"{broken\n")
+    df = load_runs(path)
+    assert df["response"].tolist() == ["1999-12-31", "ok"]
+    assert [r.line for r in df.attrs["rejections"]] == [3]

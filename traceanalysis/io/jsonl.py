@@ -40,9 +40,7 @@ def read_jsonl_fast(path: Path) -> pd.DataFrame | None:
         return None
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     try:
-        table = pa_json.read_json(
-            pa.BufferReader(data), read_options=pa_json.ReadOptions(block_size=_BLOCK_SIZE)
-        )
+        table = arrow_json(data, _BLOCK_SIZE)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
     if table.num_rows != n_lines:  # blank lines: line numbers would drift
@@ -50,6 +48,22 @@ def read_jsonl_fast(path: Path) -> pd.DataFrame | None:
     frame = table.to_pandas(types_mapper=_string_mapper)
     frame["source_line"] = range(1, len(frame) + 1)
     return frame
+
+
+def arrow_json(data: bytes, block_size: int) -> pa.Table:
+    """Parse JSON Lines with pyarrow, keeping text that looks like a date as text.
+
+    pyarrow infers ``timestamp`` for ISO-date strings (a problem id ``2024-01-01``, an
+    answer ``1999-12-31``); columns it typed so are parsed again as strings.
+    """
+    options = pa_json.ReadOptions(block_size=block_size)
+    table = pa_json.read_json(pa.BufferReader(data), read_options=options)
+    dated = [f.name for f in table.schema if pa.types.is_temporal(f.type)]
+    if not dated:
+        return table
+    schema = pa.schema([pa.field(name, pa.string()) for name in dated])
+    parse = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+    return pa_json.read_json(pa.BufferReader(data), read_options=options, parse_options=parse)
 
 
 def _string_mapper(arrow_type: pa.DataType) -> object:
@@ -70,9 +84,7 @@ class _TypeConflict(Exception):
 def _parse_block(data: bytes, block_size: int) -> pa.Table | None:
     try:
         data.decode("utf-8")
-        return pa_json.read_json(
-            pa.BufferReader(data), read_options=pa_json.ReadOptions(block_size=block_size)
-        )
+        return arrow_json(data, block_size)
     except (UnicodeDecodeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
 
