@@ -134,6 +134,23 @@ def test_vllm_run_wiring(
     assert meta["banned"]["words"] == ["wait"]
 
 
+def test_vllm_offline_hub_model_fails_before_the_engine(
+    tiny_model: Path, gen_fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: dict = {}
+    monkeypatch.setitem(sys.modules, "vllm", _fake_vllm(tiny_model, calls))
+    spec = GenerationSpec(
+        model="Qwen/Qwen2.5-Math-1.5B",
+        benchmark=str(gen_fixtures / "bench_native.jsonl"),
+        n=1,
+        out=tmp_path / "v",
+        backend="vllm",
+    )
+    with pytest.raises(InputError, match="offline and it is not in the local cache"):
+        generate_run(spec, progress=False)
+    assert "llm" not in calls
+
+
 def test_special_token_stops(tiny_model: Path) -> None:
     from transformers import AutoTokenizer
 

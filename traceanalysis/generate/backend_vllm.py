@@ -9,10 +9,12 @@ vLLM V1 rejects per-request logits processors: set ``VLLM_USE_V1=0`` for a token
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from traceanalysis.errors import InputError
 from traceanalysis.generate.ban import BannedSequencesProcessor
+from traceanalysis.generate.problems import is_offline
 from traceanalysis.generate.sampling import problem_seed
 from traceanalysis.generate.work import (
     Completion,
@@ -57,6 +59,20 @@ def sampling_kwargs(
     return kwargs
 
 
+def _check_offline_model(model_id: str) -> None:
+    """Offline, a hub id must be in the local cache: fail at once (as the transformers
+    backend does) rather than deep inside vLLM's engine start."""
+    from huggingface_hub import try_to_load_from_cache
+
+    if not is_offline() or Path(model_id).expanduser().is_dir():
+        return
+    if not isinstance(try_to_load_from_cache(model_id, "config.json"), str):
+        raise InputError(
+            f"model {model_id!r} could not be loaded: the hub is offline and it is not in the "
+            "local cache; pass a local model folder with --model PATH"
+        )
+
+
 class VllmBackend:
     """Samples with vLLM's offline ``LLM`` engine."""
 
@@ -79,6 +95,7 @@ class VllmBackend:
                 "--backend vllm needs vLLM, which is not installed "
                 "(pip install 'traceanalysis[vllm]' on a GPU machine, or use --backend transformers)"
             ) from None
+        _check_offline_model(model_id)
         self._vllm = vllm
         self.llm = vllm.LLM(model=model_id, seed=seed, dtype=dtype)
         self.tokenizer = self.llm.get_tokenizer()
