@@ -267,3 +267,19 @@ def test_lm_eval_two_tasks_in_one_run_folder(tmp_path: Path) -> None:
         "hendrycks_math500/0": 2,
         "hendrycks_math500/1": 2,
     }
+
+
+def test_openai_batch_responses_api_output() -> None:
+    df = _load("batch_output_responses.jsonl")
+    assert _formats(df) == ["openai_batch"]
+    assert df["problem_id"].tolist() == ["aime24-1", "aime24-1"]
+    assert df["response"].tolist() == [
+        "The answer is \\boxed{204}.",
+        "Hmm, consider n = 7 first, then",
+    ]
+    assert df["reasoning"].tolist()[0] == "Factor and check small cases."
+    assert df["reasoning"].isna().tolist() == [False, True]
+    assert df["finish_reason"].tolist() == ["stop", "length"]
+    assert df["truncated"].tolist() == [False, True]
+    (rej,) = df.attrs["rejections"]  # all its tokens went to reasoning: no output text
+    assert (rej.line, rej.reason) == (3, "empty response")

@@ -13,7 +13,8 @@ problem and sample). The run part names the run only for bare files in a runs fo
 inside a run folder the folder names it. A ``custom_id`` without a numeric sample part is
 the problem id and samples are numbered in file order. Failed requests (``error`` set or
 status code other than 200) are rejected with the error message. Several ``choices``
-(``n > 1``) become several samples.
+(``n > 1``) become several samples. A ``/v1/responses`` body gives the ``output_text`` of
+its message items as the response and its reasoning summaries as ``reasoning``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,52 @@ def parse_custom_id(custom_id: str) -> tuple[str | None, str, int | None]:
     return None, custom_id, None
 
 
+Choice = tuple[object, object, object]  # (response, reasoning, finish_reason)
+
+
+def _choices(body: dict) -> list[Choice]:
+    """``/v1/chat/completions`` (``message.content``) or ``/v1/completions`` (``text``)."""
+    out = []
+    for choice in as_list(body.get("choices")):
+        text = get_path(choice, "message.content")
+        out.append(
+            (
+                get_path(choice, "text") if text is None else text,
+                get_path(choice, "message.reasoning_content"),
+                get_path(choice, "finish_reason"),
+            )
+        )
+    return out
+
+
+def _responses_output(body: dict) -> list[Choice]:
+    """``/v1/responses``: ``output_text`` parts of the message items, reasoning summaries.
+
+    A response cut at ``max_output_tokens`` (status ``incomplete``) finishes by ``length``.
+    """
+    items = [i for i in as_list(body.get("output")) if isinstance(i, dict)]
+    texts = [
+        str(part.get("text", ""))
+        for item in items
+        if item.get("type") == "message"
+        for part in as_list(item.get("content"))
+        if isinstance(part, dict) and part.get("type") == "output_text"
+    ]
+    thoughts = [
+        str(part.get("text", ""))
+        for item in items
+        if item.get("type") == "reasoning"
+        for part in as_list(item.get("summary"))
+        if isinstance(part, dict)
+    ]
+    if not items:
+        return []
+    cut = get_path(body, "incomplete_details.reason") == "max_output_tokens"
+    status = body.get("status")
+    finish = "length" if cut else ("stop" if status == "completed" else status)
+    return [("".join(texts), "\n".join(thoughts) or None, finish)]
+
+
 def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection]]:
     """One row per choice of each successful request."""
     rows: list[dict] = []
@@ -63,16 +110,14 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
             message = get_path(error, "message", error) if error else f"status {status}"
             rejections.append(Rejection(file, line, f"request failed: {str(message)[:200]}"))
             continue
-        body = get_path(record, "response.body") or {}
-        choices = as_list(body.get("choices") if isinstance(body, dict) else None)
+        body = get_path(record, "response.body")
+        body = body if isinstance(body, dict) else {}
+        choices = _responses_output(body) if "output" in body else _choices(body)
         if not choices:
-            rejections.append(Rejection(file, line, "response.body has no choices"))
+            rejections.append(Rejection(file, line, "response.body has no choices or output"))
             continue
         run, problem, sample = parse_custom_id(custom_id)
-        for choice in choices:
-            text = get_path(choice, "message.content")
-            if text is None:
-                text = get_path(choice, "text")
+        for text, reasoning, finish in choices:
             rows.append(
                 {
                     "run": run,
@@ -81,8 +126,8 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
                     "sample_idx": sample if len(choices) == 1 else None,
                     "_auto_idx": sample is None or len(choices) > 1,
                     "response": text,
-                    "reasoning": get_path(choice, "message.reasoning_content"),
-                    "finish_reason": get_path(choice, "finish_reason"),
+                    "reasoning": reasoning,
+                    "finish_reason": finish,
                     "source_line": line,
                 }
             )
