@@ -92,3 +92,19 @@ def test_rejected_row_does_not_shadow_a_later_valid_duplicate() -> None:
     valid, rejections = validate_samples(df)
     assert valid["response"].tolist() == ["ok"]
     assert [r.reason for r in rejections] == ["empty response"]
+
+
+def test_rejection_location_without_a_line() -> None:
+    df = pd.DataFrame(
+        {
+            "run": ["r", "r"],
+            "problem_id": ["a", "b"],
+            "sample_idx": [0, 0],
+            "response": ["ok", " "],
+            "source_file": [None, "log.eval!samples/b_epoch_1.json"],
+        }
+    )
+    _, (archived,) = validate_samples(df)
+    assert str(archived) == "log.eval!samples/b_epoch_1.json: empty response"  # no fake line
+    _, (in_memory,) = validate_samples(df.drop(columns="source_file"))
+    assert (in_memory.file, in_memory.line) == ("<table>", 1)  # the row's position
