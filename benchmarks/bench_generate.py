@@ -33,6 +33,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
+    from transformers import AutoModelForCausalLM
 
     from traceanalysis.generate import GenerationSpec, generate_run
     from traceanalysis.generate.tiny import build_tiny_model
@@ -40,10 +41,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     work = Path(tempfile.mkdtemp(prefix="bench-generate-"))
     model = build_tiny_model(work / "tiny")
-    n_params = sum(
-        p.numel()
-        for p in __import__("transformers").AutoModelForCausalLM.from_pretrained(model).parameters()
-    )
+    n_params = sum(p.numel() for p in AutoModelForCausalLM.from_pretrained(model).parameters())
     bench = work / "bench.jsonl"
     with bench.open("w") as fh:
         for i in range(args.problems):

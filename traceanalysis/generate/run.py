@@ -166,10 +166,12 @@ def generate_run(spec: GenerationSpec, *, progress: bool = True) -> Path:
     ]
     pending = [(p, idx) for p, idx in pending if idx]
 
+    versions = package_versions(spec.backend)
     session: dict[str, Any] = {
         "started_at": _now(),
         "rows_before": sum(map(len, done.values())),
         "torn_bytes_cut": torn,
+        "versions": versions,  # per session: a resume may run on another software stack
     }
     meta: dict[str, Any] = dict(old or {})
     meta.update(
@@ -187,7 +189,7 @@ def generate_run(spec: GenerationSpec, *, progress: bool = True) -> Path:
             "batch_size": spec.batch_size,
             "limit": spec.limit,
             "identity": new_identity,
-            "versions": package_versions(spec.backend),
+            "versions": versions,
             "command": spec.extra.get("command"),
         }
     )
