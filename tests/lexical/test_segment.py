@@ -15,7 +15,9 @@ def test_sentence_counts_blank_english():
 def test_lemmas_merge_inflections():
     lemma, source = get_lemmatizer()
     assert "lookup" in source or "spaCy" in source
-    merged = lemmatize_counts(Counter({"checked": 2, "checking": 1, "check": 4, "went": 1, "double-check": 1}))
+    merged = lemmatize_counts(
+        Counter({"checked": 2, "checking": 1, "check": 4, "went": 1, "double-check": 1})
+    )
     assert merged["check"] == 7 and merged["go"] == 1 and merged["double-check"] == 1
 
 
