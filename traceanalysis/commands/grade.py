@@ -23,7 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: CPUs)"
     )
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per answer (default 5)")
+    parser.add_argument(
+        "--timeout", type=float, default=5.0, help="CPU seconds per unique answer (default 5)"
+    )
     parser.add_argument(
         "--strict-sets", action="store_true", help='"find all" answers must give the whole set'
     )
