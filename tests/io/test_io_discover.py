@@ -205,3 +205,19 @@ def test_inspect_log_folder_gives_one_run_per_log(tmp_path: Path) -> None:
     }
     assert df.groupby("run").size().tolist() == [3, 3]  # no sample lost as a "duplicate"
     assert all("duplicate" not in r.reason for r in df.attrs["rejections"])
+
+
+def test_runs_of_one_bare_file_keep_their_own_metadata(tmp_path: Path) -> None:
+    import json
+
+    def request(custom_id: str, model: str) -> str:
+        choice = {"message": {"content": "\\boxed{1}"}, "finish_reason": "stop"}
+        body = {"model": model, "choices": [choice]}
+        return json.dumps({"custom_id": custom_id, "response": {"status_code": 200, "body": body}})
+
+    lines = [request("a-base/p1/0", "m1"), request("b-rl/p1/0", "m2"), request("b-rl/p1/1", "m3")]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    runs = load_runs(path).attrs["runs"]
+    assert (runs["a-base"].model, runs["a-base"].extra) == ("m1", {"model_source": "data"})
+    assert (runs["b-rl"].model, runs["b-rl"].extra) == (None, {})  # two models: none chosen

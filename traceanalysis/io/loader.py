@@ -199,7 +199,12 @@ def load_runs(
         owner = names[0] if len(names) == 1 else source.name  # who the bad rows belong to
         rejections.extend(dataclasses.replace(r, run=owner) for r in source_rejections)
         for name in names:
-            info = dataclasses.replace(base_info, name=name, files=[str(f) for f in source.files])
+            info = dataclasses.replace(
+                base_info,
+                name=name,
+                files=[str(f) for f in source.files],
+                extra=dict(base_info.extra),
+            )
             if name != source.name:
                 info = dataclasses.replace(info, role=read_run_info(None, name).role)
             _finish_run_info(info, frame[frame["run"] == name], formats)
