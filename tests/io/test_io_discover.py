@@ -221,3 +221,14 @@ def test_runs_of_one_bare_file_keep_their_own_metadata(tmp_path: Path) -> None:
     runs = load_runs(path).attrs["runs"]
     assert (runs["a-base"].model, runs["a-base"].extra) == ("m1", {"model_source": "data"})
     assert (runs["b-rl"].model, runs["b-rl"].extra) == (None, {})  # two models: none chosen
+
+
+def test_dataset_repository_folder_is_one_run(tmp_path: Path) -> None:
+    repo = tmp_path / "qwen-distill-traces"
+    (repo / "data").mkdir(parents=True)
+    (repo / "README.md").write_text("---\nconfigs: [{config_name: default}]\n---\n")
+    shutil.copy(FORMATS / "native.parquet", repo / "data" / "train-00000-of-00001.parquet")
+    df = load_runs(repo)
+    assert list(df.attrs["runs"]) == ["qwen-distill-traces"]  # not a run called "data"
+    assert df.attrs["runs"]["qwen-distill-traces"].role == "distilled"
+    assert len(df) == 2

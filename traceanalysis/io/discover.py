@@ -11,7 +11,9 @@ Rules (docs/input-formats.md):
   run (``samples*``, ``completions_*``, ``details_*``, step numbers, ``data-*``, ``part-*``,
   and the ``results*`` JSON that lm-eval and lighteval write beside their samples), and a
   runs folder of bare files otherwise. inspect_ai ``.eval`` logs are never parts: a log
-  folder holds one log per model and task, so each log is a run of its own.
+  folder holds one log per model and task, so each log is a run of its own;
+- a folder whose only data sits in ``data/`` (a Hugging Face dataset repository as
+  downloaded, read like ``load_dataset(path)``) is one run named after the folder.
 
 Files that are not data (README, logs) are listed as skipped, never read silently.
 """
@@ -114,6 +116,9 @@ def discover_runs(root: Path) -> Discovery:
     )
     if not subruns and files and all(_looks_like_part(f) for f in files):
         found.runs.append(RunSource(root.name, root, files))
+        return found
+    if not files and [s.name for s in subruns] == ["data"]:  # a dataset repo's layout
+        found.runs.append(RunSource(root.name, root, subruns[0].files))
         return found
     found.runs.extend(subruns)
     found.runs.extend(RunSource(f.stem, None, [f], bare=True) for f in files)
