@@ -46,6 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--sentences", action="store_true", help="also count sentences with spaCy (slower)"
     )
     parser.add_argument("--threads", type=int, default=None, help="tokenizer threads")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="worker processes for the pass (many-core machines; default 1)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -72,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         lemmatize=args.lemmatize,
         sentences=args.sentences,
         threads=args.threads,
+        processes=args.processes,
     )
     if not args.quiet:
         for path in written:

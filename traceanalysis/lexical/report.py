@@ -86,6 +86,7 @@ def write_lexical_outputs(
     lemmatize: bool = False,
     sentences: bool = False,
     threads: int | None = None,
+    processes: int = 1,
 ) -> list[Path]:
     """Run the lexical pass on ``df`` and write lexical.csv, lexical_samples.parquet,
     word_freq_<run>.csv, token_freq_<run>.csv, distinctive_<a>_vs_<b>.csv (words),
@@ -98,7 +99,9 @@ def write_lexical_outputs(
         if df["source_correct"].notna().any():
             df["correct"] = df["source_correct"]
             correctness = "source_correct (labels carried by the input; not re-graded)"
-    result = analyze_lexical(df, lexicons=lexicons, tokenizer=tokenizer, part=part, threads=threads)
+    result = analyze_lexical(
+        df, lexicons=lexicons, tokenizer=tokenizer, part=part, threads=threads, processes=processes
+    )
     samples = result.samples
     if sentences:
         from traceanalysis.lexical.segment import sentence_counts

@@ -105,8 +105,13 @@ def analyze_lexical(
     word_freq: bool = True,
     token_freq: bool = True,
     threads: int | None = None,
+    processes: int = 1,
 ) -> LexicalResult:
-    """One pass: lexical columns for every row, and word/token counts per ``group_by`` value."""
+    """One pass: lexical columns for every row, and word/token counts per ``group_by`` value.
+
+    ``processes`` > 1 spreads the pass over forked worker processes (for many-core
+    machines; ``threads`` is then per process and defaults to 1); the result is the same.
+    """
     if "response" not in df.columns:
         raise InputError("the samples table has no 'response' column")
     if group_by is not None and group_by not in df.columns:
@@ -120,17 +125,21 @@ def analyze_lexical(
         keys = df[group_by].astype("string").fillna("<NA>")
         codes, uniques = pd.factorize(keys, sort=True)
         groups = [str(u) for u in uniques]
-    result = lexical_pass(
-        texts,
-        matcher,
-        tok,
-        sizes=texts.sizes(),
-        groups=codes.astype(np.int64),
-        n_groups=max(len(groups), 1),
-        word_freq=word_freq,
-        token_freq=token_freq,
-        threads=threads,
-    )
+    options = {
+        "sizes": texts.sizes(),
+        "groups": codes.astype(np.int64),
+        "n_groups": max(len(groups), 1),
+        "word_freq": word_freq,
+        "token_freq": token_freq,
+    }
+    if processes > 1 and len(df) > 1:
+        from traceanalysis.lexical.parallel import parallel_lexical_pass
+
+        result = parallel_lexical_pass(
+            texts, matcher, tok, processes=processes, threads=threads or 1, **options
+        )
+    else:
+        result = lexical_pass(texts, matcher, tok, threads=threads, **options)
     columns: dict[str, object] = {
         "n_tokens": result.n_tokens,
         "n_words": result.n_words,
