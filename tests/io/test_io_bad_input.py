@@ -6,9 +6,11 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from traceanalysis.errors import InputError
 from traceanalysis.io import load_runs
 
 
@@ -193,3 +195,12 @@ def test_text_that_looks_like_a_date_stays_text(tmp_path: Path) -> None:
     df = load_runs(path)
     assert df["response"].tolist() == ["1999-12-31", "ok"]
     assert [r.line for r in df.attrs["rejections"]] == [3]
+
+
+def test_unreadable_eval_log_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "run.eval"
+    path.write_text('{"not": "a zip"}')
+    with pytest.raises(
+        InputError, match=r"run\.eval: not an inspect_ai \.eval log \(expected a zip"
+    ):
+        load_runs(path)

@@ -189,7 +189,10 @@ def read_file(path: Path, columns: dict[str, str] | None = None) -> FileRead:
             return read
         if suffix == ".eval" or (suffix not in DATA_SUFFIXES and zipfile.is_zipfile(path)):
             if not inspect_log.is_eval_zip(path):
-                raise InputError("zip archive that is not an inspect_ai .eval log", file=str(path))
+                raise InputError(
+                    "not an inspect_ai .eval log (expected a zip archive holding header.json)",
+                    file=str(path),
+                )
             frame, rejections = inspect_log.read_log(path)
             coerced, bad = coerce_columns(frame, str(path))
             return FileRead(path, inspect_log.NAME, coerced, rejections + bad)
