@@ -6,6 +6,7 @@ prior) and the stratified ``lexical`` table.
 from __future__ import annotations
 
 from traceanalysis.lexical.counting import PassResult, lexical_pass
+from traceanalysis.lexical.frequency import frequency_table, token_frequency_table
 from traceanalysis.lexical.lexicons import (
     Lexicon,
     LexiconEntry,
@@ -14,8 +15,11 @@ from traceanalysis.lexical.lexicons import (
     parse_lexicon,
     shipped_lexicon_dir,
 )
+from traceanalysis.lexical.logodds import distinctive_tokens, log_odds_dirichlet
 from traceanalysis.lexical.matcher import LexiconMatcher, LexiconPattern, compile_lexicons
 from traceanalysis.lexical.patterns import WORD_PATTERN, normalize_text
+from traceanalysis.lexical.report import write_lexical_outputs
+from traceanalysis.lexical.segment import lemmatize_counts, sentence_counts
 from traceanalysis.lexical.stage import (
     PARTS,
     LexicalResult,
@@ -24,6 +28,7 @@ from traceanalysis.lexical.stage import (
     lexical_columns,
     select_part,
 )
+from traceanalysis.lexical.tables import lexical_table
 from traceanalysis.lexical.tokenizers import DEFAULT_TOKENIZER, ReferenceTokenizer, get_tokenizer
 
 __all__ = [
@@ -40,13 +45,21 @@ __all__ = [
     "analyze_lexical",
     "compile_lexicons",
     "count_lexicons",
+    "distinctive_tokens",
+    "frequency_table",
     "get_tokenizer",
+    "lemmatize_counts",
     "lexical_columns",
     "lexical_pass",
+    "lexical_table",
     "load_lexicon_file",
     "load_lexicons",
+    "log_odds_dirichlet",
     "normalize_text",
     "parse_lexicon",
     "select_part",
+    "sentence_counts",
     "shipped_lexicon_dir",
+    "token_frequency_table",
+    "write_lexical_outputs",
 ]
