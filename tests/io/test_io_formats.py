@@ -283,3 +283,15 @@ def test_openai_batch_responses_api_output() -> None:
     assert df["truncated"].tolist() == [False, True]
     (rej,) = df.attrs["rejections"]  # all its tokens went to reasoning: no output text
     assert (rej.line, rej.reason) == (3, "empty response")
+
+
+def test_numbered_samples_have_no_gap_for_a_rejected_row(tmp_path: Path) -> None:
+    lines = (FORMATS / "20.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    middle = {**first, "output": "  "}  # same prompt, empty response: rejected
+    path = tmp_path / "20.jsonl"
+    path.write_text("\n".join([lines[0], json.dumps(middle), lines[1]]) + "\n")
+    df = load_runs(path)
+    assert df["source_line"].tolist() == [1, 3]
+    assert df["sample_idx"].tolist() == [0, 1]  # not 0, 2
+    assert [(r.line, r.reason) for r in df.attrs["rejections"]] == [(2, "empty response")]

@@ -88,8 +88,12 @@ def _number_auto_samples(df: pd.DataFrame) -> pd.DataFrame:
         return df
     auto = df["_auto_idx"].fillna(False).astype(bool)
     if auto.any():
-        order = df.loc[auto].groupby(["run", "problem_id"], sort=False, dropna=False).cumcount()
-        df.loc[auto, "sample_idx"] = order.astype("Int64")
+        rows = df.loc[auto, ["run", "problem_id"]]
+        # Rows that validation rejects anyway (no text) are numbered last: no gaps in 0..n-1.
+        later = df.loc[auto, "response"].fillna("").str.strip().eq("")
+        rows = rows.assign(_later=later).sort_values("_later", kind="stable")
+        order = rows.groupby(["run", "problem_id"], sort=False, dropna=False).cumcount()
+        df.loc[order.index, "sample_idx"] = order.astype("Int64")
     return df.drop(columns="_auto_idx")
 
 
