@@ -110,6 +110,7 @@ class BannedSequencesProcessor:
         self.multi = [(tuple(s[:-1]), s[-1]) for s in sequences if len(s) > 1]
 
     def __call__(self, generated_ids: Sequence[int], logits: Any) -> Any:
+        """``logits`` with every token that would complete a banned sequence set to -inf."""
         banned = list(self.single)
         for prefix, last in self.multi:
             n = len(prefix)

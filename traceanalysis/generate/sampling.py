@@ -74,6 +74,7 @@ class KeyedSampler(LogitsProcessor):
             self.warpers.append(TopPLogitsWarper(top_p))
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        """Warp ``scores``, draw one token per row from its key, return one-hot logits."""
         if scores.shape[0] != len(self.keys):
             raise RuntimeError(f"KeyedSampler got {scores.shape[0]} rows for {len(self.keys)} keys")
         for warper in self.warpers:
@@ -106,6 +107,7 @@ class StopStringsInTail(StoppingCriteria):
     def __call__(
         self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: object
     ) -> torch.BoolTensor:
+        """One flag per row: does the text of its last new tokens hold a stop string?"""
         start = max(self.prompt_length, input_ids.shape[1] - self.window)
         texts = self.tokenizer.batch_decode(input_ids[:, start:], skip_special_tokens=False)  # type: ignore[attr-defined]
         hit = [any(s in t for s in self.stop) for t in texts]
