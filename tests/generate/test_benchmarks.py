@@ -190,3 +190,7 @@ def test_builtin_with_unexpected_columns(monkeypatch: pytest.MonkeyPatch) -> Non
     )
     with pytest.raises(InputError, match=r"has no column\(s\) \['problem', 'answer'\]"):
         load_benchmark("MATH-500")
+    with pytest.raises(InputError, match=r"has no column\(s\) \['question', 'answer'\]"):
+        load_benchmark("GSM8K")
+    with pytest.raises(InputError, match=r"no column\(s\) \['Question', 'Correct Answer', 'Inc"):
+        load_benchmark("GPQA-Diamond")

@@ -52,7 +52,7 @@ BUILTIN: dict[str, HubBenchmark] = {
             "math500", "HuggingFaceH4/MATH-500", None, "test", "unique_id", "problem", "answer"
         ),
         HubBenchmark(
-            "gsm8k", "openai/gsm8k", "main", "test", None, "question", gold_fn=_gsm8k_gold
+            "gsm8k", "openai/gsm8k", "main", "test", None, "question", "answer", _gsm8k_gold
         ),
         HubBenchmark(
             "aime2024", "HuggingFaceH4/aime_2024", None, "train", "id", "problem", "answer"
@@ -103,7 +103,9 @@ def load_hub(spec: HubBenchmark, split: str | None, limit: int | None) -> Benchm
         ) from None
     columns = list(ds.column_names)
     needed = [c for c in (spec.prompt_column, spec.gold_column) if c] + (
-        ["Question", "Correct Answer"] if spec.row_fn else []
+        ["Question", "Correct Answer", *(f"Incorrect Answer {i}" for i in (1, 2, 3))]
+        if spec.row_fn
+        else []
     )
     missing = [c for c in needed if c not in columns]
     if missing:
