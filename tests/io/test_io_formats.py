@@ -295,3 +295,15 @@ def test_numbered_samples_have_no_gap_for_a_rejected_row(tmp_path: Path) -> None
     assert df["source_line"].tolist() == [1, 3]
     assert df["sample_idx"].tolist() == [0, 1]  # not 0, 2
     assert [(r.line, r.reason) for r in df.attrs["rejections"]] == [(2, "empty response")]
+
+
+def test_lighteval_without_doc_ids_keeps_tasks_apart(tmp_path: Path) -> None:
+    frame = pd.read_parquet(FORMATS / "details_math_500_2025-02-01T12-00-00.parquet")
+    run = tmp_path / "qwen-base"
+    run.mkdir()
+    for task in ("math_500", "aime24"):
+        docs = [{**d, "id": "", "task_name": f"lighteval|{task}|0"} for d in frame["doc"]]
+        frame.assign(doc=docs).to_parquet(run / f"details_lighteval|{task}|0_2025.parquet")
+    df = load_runs(run)
+    assert df.attrs["rejections"] == []  # row 0 of each task is a problem of its own
+    assert sorted(set(df["problem_id"])) == ["aime24/0", "aime24/1", "math_500/0", "math_500/1"]

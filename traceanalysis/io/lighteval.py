@@ -7,7 +7,9 @@ Current shape, one row per document with nested structs::
     metric:         {extractive_match: 1.0, ...}
 
 Older releases (< 0.10) wrote flat columns ``full_prompt``, ``predictions``, ``gold``,
-``metrics``; both are read. The problem id is ``doc.id`` when set, else the row number;
+``metrics``; both are read. The problem id is ``doc.id`` when set, else
+``<task>/<row number>`` (``math_500/0`` from ``doc.task_name`` ``lighteval|math_500|0``,
+so the details of several tasks in one run folder do not collide) or the row number;
 gold is ``doc.choices[doc.gold_index]``. The metric is per document, so it becomes
 ``source_correct`` only for single-response documents.
 """
@@ -54,13 +56,25 @@ def _first_metric(metric: object) -> object:
     return None
 
 
+def _task(doc: Mapping) -> str | None:
+    """``math_500`` from ``lighteval|math_500|0``; the whole name when not in that shape."""
+    name = doc.get("task_name")
+    if not isinstance(name, str) or not name:
+        return None
+    parts = name.split("|")
+    return parts[1] if len(parts) == 3 and parts[1] else name
+
+
 def _unpack(record: dict) -> tuple[object, list, object, object, object]:
-    """(id, responses, prompt, gold, metric) for either layout."""
+    """(id, responses, prompt, gold, metric) for either layout; id None when unset."""
     if "doc" in record:
         doc = record.get("doc") if isinstance(record.get("doc"), Mapping) else {}
         response = record.get("model_response")
         texts = as_list(response.get("text")) if isinstance(response, Mapping) else []
-        return doc.get("id"), texts, doc.get("query"), _gold(doc), record.get("metric")
+        doc_id = doc.get("id")
+        if doc_id in (None, "") and _task(doc):
+            doc_id = f"{_task(doc)}/{record['source_line']}"
+        return doc_id, texts, doc.get("query"), _gold(doc), record.get("metric")
     gold = as_list(record.get("gold"))
     return (
         None,
