@@ -232,3 +232,14 @@ def test_dataset_repository_folder_is_one_run(tmp_path: Path) -> None:
     assert list(df.attrs["runs"]) == ["qwen-distill-traces"]  # not a run called "data"
     assert df.attrs["runs"]["qwen-distill-traces"].role == "distilled"
     assert len(df) == 2
+
+
+def test_hidden_data_file_is_listed_not_read(tmp_path: Path) -> None:
+    run = tmp_path / "qwen-base"
+    run.mkdir()
+    shutil.copy(FORMATS / "native.jsonl", run / "samples.jsonl")
+    shutil.copy(FORMATS / "native.jsonl", run / "_old_samples.jsonl")
+    (run / ".DS_Store").write_bytes(b"\x00")
+    df = load_runs(run)
+    assert len(df) == 4
+    assert df.attrs["skipped"] == [(str(run / "_old_samples.jsonl"), "hidden name (starts with _)")]

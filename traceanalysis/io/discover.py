@@ -61,8 +61,13 @@ def _is_data_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in DATA_SUFFIXES and path.name != "run.json"
 
 
-def _hidden(path: Path) -> bool:
-    return path.name.startswith((".", "_"))
+def _hidden(path: Path, skipped: list[tuple[str, str]]) -> bool:
+    """Names starting with ``.`` or ``_`` are not read; a data file so named is listed."""
+    if not path.name.startswith((".", "_")):
+        return False
+    if path.name.startswith("_") and _is_data_file(path):
+        skipped.append((str(path), "hidden name (starts with _)"))
+    return True
 
 
 def _looks_like_part(path: Path) -> bool:
@@ -73,7 +78,7 @@ def _collect(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
     """Data files and dataset folders under ``folder``, recursively, in natural order."""
     found: list[Path] = []
     for entry in sorted(folder.iterdir(), key=natural_key):
-        if _hidden(entry):
+        if _hidden(entry, skipped):
             continue
         if entry.is_dir():
             if is_dataset_dir(entry):
@@ -98,7 +103,7 @@ def discover_runs(root: Path) -> Discovery:
         if is_dataset_dir(root):
             found.runs[0].files = [root]
         return found
-    entries = [e for e in sorted(root.iterdir(), key=natural_key) if not _hidden(e)]
+    entries = [e for e in sorted(root.iterdir(), key=natural_key) if not _hidden(e, found.skipped)]
     subruns: list[RunSource] = []
     for entry in entries:
         if entry.is_dir():
