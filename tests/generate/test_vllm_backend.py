@@ -53,15 +53,14 @@ def test_sampling_kwargs_mapping() -> None:
     assert torch.isinf(logits[[2, 3]]).all() and torch.isfinite(logits[[0, 1, 4, 5]]).all()
 
 
+def _vllm_spec(model: str, gen_fixtures: Path, out: Path, **kw: object) -> GenerationSpec:
+    bench = str(gen_fixtures / "bench_native.jsonl")
+    return GenerationSpec(model=model, benchmark=bench, out=out, backend="vllm", **kw)  # type: ignore[arg-type]
+
+
 @pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vLLM is installed here")
 def test_missing_vllm_is_a_clear_error(gen_fixtures: Path, tmp_path: Path) -> None:
-    spec = GenerationSpec(
-        model="some/model",
-        benchmark=str(gen_fixtures / "bench_native.jsonl"),
-        n=2,
-        out=tmp_path / "v",
-        backend="vllm",
-    )
+    spec = _vllm_spec("some/model", gen_fixtures, tmp_path / "v", n=2)
     with pytest.raises(InputError, match="needs vLLM, which is not installed"):
         generate_run(spec, progress=False)
 
@@ -104,12 +103,11 @@ def test_vllm_run_wiring(
 ) -> None:
     calls: dict = {}
     monkeypatch.setitem(sys.modules, "vllm", _fake_vllm(tiny_model, calls))
-    spec = GenerationSpec(
-        model=str(tiny_model),
-        benchmark=str(gen_fixtures / "bench_native.jsonl"),
+    spec = _vllm_spec(
+        str(tiny_model),
+        gen_fixtures,
+        tmp_path / "vllm-run",
         n=3,
-        out=tmp_path / "vllm-run",
-        backend="vllm",
         template="qwen-boxed",
         seed=5,
         ban_words=("wait",),
@@ -139,13 +137,7 @@ def test_vllm_offline_hub_model_fails_before_the_engine(
 ) -> None:
     calls: dict = {}
     monkeypatch.setitem(sys.modules, "vllm", _fake_vllm(tiny_model, calls))
-    spec = GenerationSpec(
-        model="Qwen/Qwen2.5-Math-1.5B",
-        benchmark=str(gen_fixtures / "bench_native.jsonl"),
-        n=1,
-        out=tmp_path / "v",
-        backend="vllm",
-    )
+    spec = _vllm_spec("Qwen/Qwen2.5-Math-1.5B", gen_fixtures, tmp_path / "v", n=1)
     with pytest.raises(InputError, match="offline and it is not in the local cache"):
         generate_run(spec, progress=False)
     assert "llm" not in calls
