@@ -148,9 +148,11 @@ class TransformersBackend:
             "stop_strings": self.stop_strings,
         }
 
-    def _stop_end(self, ids: list[int]) -> int | None:
-        """End of the first stop string in the text of ``ids`` (None when there is none)."""
-        text = self.tokenizer.decode(ids, skip_special_tokens=True)
+    def _decode(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids, skip_special_tokens=True)
+
+    def _stop_end(self, text: str) -> int | None:
+        """End of the first stop string in ``text`` (None when there is none)."""
         ends = [(text.find(s), len(s)) for s in self.all_stop if s and s in text]
         return sum(min(ends)) if ends else None
 
@@ -164,15 +166,16 @@ class TransformersBackend:
         eos = set(self.eos_ids)
         end = next((i for i, t in enumerate(ids) if t in eos), None)
         body = ids if end is None else ids[:end]
-        text = self.tokenizer.decode(body, skip_special_tokens=True)
-        cut = self._stop_end(body)
+        text = self._decode(body)
+        cut = self._stop_end(text)
         if cut is None:
             return (text, "length", len(ids)) if end is None else (text, "stop", end + 1)
         # the fewest tokens whose text holds a stop string (more tokens never lose it)
         lo, hi = 1, len(body)
         while lo < hi:
             mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if self._stop_end(body[:mid]) is not None else (mid + 1, hi)
+            found = self._stop_end(self._decode(body[:mid])) is not None
+            lo, hi = (lo, mid) if found else (mid + 1, hi)
         return text[:cut], "stop", lo
 
     def _generate(self, group: list[tuple[WorkItem, list[int]]]) -> list[list[Completion]]:
