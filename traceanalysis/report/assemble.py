@@ -206,14 +206,21 @@ def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFra
     if per_run <= 0 or df.empty:
         return df.iloc[0:0]
     rng = np.random.default_rng(seed)
-    shuffled = df.iloc[rng.permutation(len(df))]
+    keys = [
+        c
+        for c in ("run", "correct", "difficulty_bin_coarse", "problem_id", "sample_idx")
+        if c in df.columns
+    ]
+    slim = df[keys].reset_index(drop=True)  # choose on a few columns; take the text once
+    shuffled = slim.iloc[rng.permutation(len(slim))]
     strata = [shuffled["run"], shuffled["correct"].astype("string").fillna("NA")]
     if "difficulty_bin_coarse" in shuffled.columns:
         strata.append(shuffled["difficulty_bin_coarse"].astype("string").fillna("NA"))
     order = shuffled.groupby(strata, sort=False, observed=True).cumcount()
     picked = shuffled.assign(_order=order.to_numpy()).sort_values(["run", "_order"], kind="stable")
-    picked = picked.groupby("run", sort=False).head(per_run).drop(columns="_order")
-    return picked.sort_values(["run", "problem_id", "sample_idx"]).reset_index(drop=True)
+    picked = picked.groupby("run", sort=False).head(per_run)
+    rows = picked.sort_values(["run", "problem_id", "sample_idx"]).index.to_numpy()
+    return df.iloc[rows].reset_index(drop=True)
 
 
 def write_samples(

@@ -61,8 +61,9 @@ def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -
         f"{len(samples):,} responses from {len(runs)} run(s) on "
         f"{samples['problem_id'].nunique():,} problems."
     ]
+    slim = samples[["run", "problem_id"]]
     for r in runs:
-        part = samples[samples["run"] == r.name]
+        part = slim[slim["run"] == r.name]
         per = part.groupby("problem_id").size()
         spp = (
             f"{int(per.min())}" if per.min() == per.max() else f"{int(per.min())}-{int(per.max())}"

@@ -43,8 +43,9 @@ def flexible_table(samples: pd.DataFrame, audit: pd.DataFrame | None = None) -> 
     indicator's within-problem AUROC for correctness from ``audit`` where it was audited."""
     columns = indicator_columns(samples)
     rows: list[dict[str, object]] = []
+    slim = samples[["run", *dict.fromkeys(col for col, _ in columns.values())]]  # no text copies
     for run in pd.unique(samples["run"]):
-        part = samples[samples["run"] == run]
+        part = slim[slim["run"] == run]
         for key, (col, label) in columns.items():
             values = part[col].astype("Float64")
             row: dict[str, object] = {
