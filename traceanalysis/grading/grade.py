@@ -112,11 +112,11 @@ def grade(
 ) -> pd.DataFrame:
     """Add ``extracted``, ``correct`` and ``grade_status`` to the samples table.
 
-    ``workers`` processes (default: CPU count) run math-verify with a ``timeout``-second
-    deadline per unique (answer, gold) pair; ``strict_sets`` requires the whole set for
+    ``workers`` processes (default: CPU count) run math-verify with a budget of ``timeout``
+    CPU seconds per unique (answer, gold) pair; ``strict_sets`` requires the whole set for
     "find all" answers. Verdicts are cached in the SQLite file ``cache_path`` (default
     :func:`traceanalysis.cache.default_cache_path`). ``out.attrs["grading"]`` reports counts:
-    responses, unique pairs, cache hits, newly verified, timeouts.
+    responses, unique pairs, cache hits, newly verified, timeouts, killed workers.
     """
     if "response" not in df.columns:
         raise KeyError("grade needs a 'response' column")
@@ -159,6 +159,7 @@ def grade(
         "n_unique": len(jobs),
         "n_cached": hits,
         "n_verified": len(todo),
+        "n_timeout": sum(outcomes[k].status == "timeout" for k in jobs),
         "n_killed": stats.killed if stats else 0,
         "worker_cpu_s": round(stats.worker_cpu_s, 3) if stats else 0.0,
     }

@@ -33,6 +33,36 @@ class _Worker:
     started: float = 0.0
 
 
+class _AffinityQueue:
+    """Jobs grouped by gold; a worker keeps to its group, so one process warms the sympy
+    and parser caches for a problem's answers instead of every process doing it again.
+    A worker whose group is done takes the next group, or finishes another worker's."""
+
+    def __init__(self, jobs: Iterable[Job]):
+        groups: dict[str | None, deque[Job]] = {}
+        for job in jobs:
+            groups.setdefault(job.gold, deque()).append(job)
+        self.groups = deque(groups.values())
+        self.own: dict[int, deque[Job]] = {}
+
+    def __len__(self) -> int:
+        return sum(map(len, self.groups)) + sum(map(len, self.own.values()))
+
+    def __bool__(self) -> bool:
+        return bool(self.groups) or any(self.own.values())
+
+    def next_for(self, worker: int) -> Job:
+        """The next job for ``worker`` (call only while the queue is non-empty)."""
+        mine = self.own.get(worker)
+        if mine:
+            return mine.popleft()
+        if self.groups:
+            self.own[worker] = self.groups.popleft()
+            return self.own[worker].popleft()
+        donor = max(self.own.values(), key=len)
+        return donor.pop()
+
+
 @dataclass
 class PoolStats:
     """What happened in one :meth:`VerifierPool.run`: jobs done, workers killed or lost."""
@@ -92,13 +122,13 @@ class VerifierPool:
 
     def run(self, jobs: Iterable[Job], on_outcome: Callable[[Outcome], None]) -> PoolStats:
         """Grade every job, calling ``on_outcome`` in the parent as each verdict arrives."""
-        pending = deque(jobs)
-        pool = [self._start_worker() for _ in range(min(self.workers, len(pending)))]
+        queue = _AffinityQueue(jobs)
+        pool = [self._start_worker() for _ in range(min(self.workers, len(queue)))]
         try:
-            while pending or any(w.job is not None for w in pool):
-                for worker in pool:
-                    if worker.job is None and pending:
-                        worker.job = pending.popleft()
+            while queue or any(w.job is not None for w in pool):
+                for i, worker in enumerate(pool):
+                    if worker.job is None and queue:
+                        worker.job = queue.next_for(i)
                         worker.started = time.monotonic()
                         worker.conn.send(worker.job)
                 busy = [w for w in pool if w.job is not None]
