@@ -59,6 +59,14 @@ def test_first_person_i_versus_math_index(shipped):
     assert got["anthropomorphic"] == 2
 
 
+@pytest.mark.parametrize(
+    "text", ["$i^2 = -1$", "$z = 1 + i$", "$ i$", "$i\\cdot j$", "$(i, j)$", "$i)$"]
+)
+def test_math_i_is_not_first_person(shipped, text):
+    assert counts(shipped, text)["anthropomorphic"] == 0
+    assert counts(shipped, "So I said " + text + " and I")["anthropomorphic"] == 2
+
+
 def test_unicode_apostrophes_and_hyphens(shipped):
     assert counts(shipped, "Let‘s check, letʼs check, double‐check")["reflection_kim2025"] == 3
 
@@ -103,6 +111,9 @@ FRAGMENTS = [
     "i",
     "(i)",
     "$i$",
+    "$",
+    "^",
+    "(",
     "but",
     "double-check",
     "let's",
