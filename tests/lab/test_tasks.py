@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -92,22 +93,15 @@ def test_teacher_traces_are_correct_and_reflective() -> None:
         t = teacher_trace(p, rng)
         assert reward(t, p.answer) == 1.0
         traces.append(t)
-        # one line per step after the plan line, each ending with the new state
-        lines = t.splitlines()
-        assert len(lines) == len(p.ops) + 3
-        states = p.states()
-        for line, a, op, b in zip(lines[1:], states, p.ops, states[1:], strict=False):
-            assert line.endswith(f"{a} {op}>{b}")
-        assert lines[-2].endswith(p.answer)
+        # the steps are exactly the correct terse solution; reflection follows the answer
+        steps, tail = t.rsplit("\n", 1)
+        assert steps == terse_solution(p, random.Random(0))
+        assert "\\boxed" not in tail and not re.search(r"\d", re.sub(r"step \d", "", tail))
     text = "\n".join(traces)
     for phrase in (
         "Wait, let me check",
-        "Wait, that is wrong. Let me redo it:",
-        "Alternatively, I redo the last step",
+        "at first I thought",
+        "Alternatively",
         "I must be careful",
     ):
         assert phrase in text
-    # a slip is corrected on its own line
-    p = Problem("5979", ("rot", "neg", "neg"))
-    t = teacher_trace(p, random.Random(3), slip_rate=1.0)
-    assert "5979 rot>9795" in t and "9795 neg>1315" in t and t.endswith("\\boxed{9795}")

@@ -27,12 +27,12 @@ class Recipe:
     grpo_max_new: int = 100
     # distillation (SFT from base on teacher traces)
     filter_pool: int = 512
-    sft_steps: int = 350
-    knowledge_sft_steps: int = 450
+    sft_steps: int = 300
+    knowledge_sft_steps: int = 300
     sft_batch: int = 24
     sft_lr: float = 1e-3
     knowledge_share: float = 0.5
-    rehearsal_share: float = 0.2
+    rehearsal_share: float = 0.0
     knowledge_max_ops: int = 7
     # evaluation logged after each stage (greedy, fresh problems)
     eval_per_level: int = 20
