@@ -18,12 +18,22 @@ from __future__ import annotations
 
 import sys
 import types
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from traceanalysis.audit_stats import (
+    FixedEffectsFit,
+    bootstrap_mean_ci,
+    fixed_effects_logit,
+    pooled_auroc,
+    within_problem_auroc,
+)
+
+__all__ = [
+    "AUDIT_VERSION", "FixedEffectsFit", "audit", "audit_features", "bootstrap_mean_ci",
+    "fixed_effects_logit", "pooled_auroc", "verdict", "within_problem_auroc",
+]  # fmt: skip
 AUDIT_VERSION = "1"
 BEHAVIORS = (
     "verification", "backtracking", "subgoal_setting", "backward_chaining",
@@ -34,7 +44,6 @@ AUDIT_COLUMNS = (
     "auroc_pooled", "auroc_within", "auroc_within_lo", "auroc_within_hi",
     "coef_fe", "coef_fe_lo", "coef_fe_hi", "p_value", "note", "verdict",
 )  # fmt: skip
-_Z95 = float(stats.norm.ppf(0.975))
 
 
 def audit_features(df: pd.DataFrame) -> dict[str, str]:
@@ -58,136 +67,6 @@ def audit_features(df: pd.DataFrame) -> dict[str, str]:
             if f"{source}_{b}_count" in df.columns:
                 features[f"{source}_{b}_count"] = f"{b.replace('_', ' ')} ({word}, count)"
     return features
-
-
-def pooled_auroc(y: np.ndarray, x: np.ndarray) -> float:
-    """AUROC of score ``x`` for binary labels ``y`` (ties count one half); NaN if one class."""
-    y = np.asarray(y, dtype=bool)
-    n1 = int(y.sum())
-    n0 = len(y) - n1
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    ranks = stats.rankdata(np.asarray(x, dtype=float))
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
-def within_problem_auroc(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> pd.Series:
-    """AUROC of ``x`` for ``y`` inside each group that has both classes (index: group).
-
-    One sort by (group, x), tie-averaged ranks per group, then the rank-sum formula."""
-    y = np.asarray(y, dtype=bool)
-    x = np.asarray(x, dtype=float)
-    codes, names = pd.factorize(np.asarray(groups), sort=True)
-    if len(codes) == 0:
-        return pd.Series([], dtype=float, name="auroc")
-    order = np.lexsort((x, codes))
-    xs, cs, ys = x[order], codes[order], y[order]
-    pos = np.arange(len(xs))
-    new_group = np.r_[True, cs[1:] != cs[:-1]]
-    group_start = pos[new_group][np.cumsum(new_group) - 1]
-    rank = (pos - group_start + 1).astype(float)
-    block = np.cumsum(new_group | np.r_[True, xs[1:] != xs[:-1]]) - 1
-    avg_rank = (np.bincount(block, weights=rank) / np.bincount(block))[block]
-    n = np.bincount(cs, minlength=len(names)).astype(float)
-    n1 = np.bincount(cs, weights=ys, minlength=len(names))
-    r1 = np.bincount(cs, weights=avg_rank * ys, minlength=len(names))
-    mixed = (n1 > 0) & (n1 < n)
-    n1, n0, r1 = n1[mixed], (n - n1)[mixed], r1[mixed]
-    values = (r1 - n1 * (n1 + 1) / 2) / (n1 * n0)
-    return pd.Series(values, index=pd.Index(np.asarray(names)[mixed], name="g"), name="auroc")
-
-
-def bootstrap_mean_ci(
-    values: np.ndarray, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95
-) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean of ``values`` (resampling the values)."""
-    values = np.asarray(values, dtype=float)
-    if len(values) < 2:
-        return float("nan"), float("nan")
-    idx = np.random.default_rng(seed).integers(0, len(values), size=(n_boot, len(values)))
-    means, alpha = values[idx].mean(axis=1), (1 - level) / 2
-    return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
-
-
-@dataclass(frozen=True)
-class FixedEffectsFit:
-    """Slope of a fixed-effects logit: log-odds per SD of the feature, CI, p, and a note."""
-
-    coef: float
-    lo: float
-    hi: float
-    p_value: float
-    note: str = ""
-
-
-def _nan_fit(note: str) -> FixedEffectsFit:
-    return FixedEffectsFit(np.nan, np.nan, np.nan, np.nan, note)
-
-
-def fixed_effects_logit(
-    y: np.ndarray, x: np.ndarray, groups: np.ndarray, *, max_iter: int = 100
-) -> FixedEffectsFit:
-    """Logit of ``y`` on standardised ``x`` with one intercept per group, by Newton's method.
-
-    The Hessian is an arrow matrix (slope + diagonal intercepts), so each step solves it
-    through its Schur complement in O(n): the same maximum likelihood estimate as a dense
-    ``statsmodels`` Logit with group dummies, at a fraction of the cost. Groups without
-    both outcomes are dropped. Separation or a feature that never varies within a group
-    gives NaN with the reason in ``note`` instead of an exception.
-    """
-    y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
-    codes = pd.factorize(np.asarray(groups))[0]
-    pos, size = np.bincount(codes, weights=y), np.bincount(codes)
-    keep = ((pos > 0) & (pos < size))[codes]
-    if not keep.any():
-        return _nan_fit("no problem has both correct and incorrect samples")
-    y, x = y[keep], x[keep]
-    codes = pd.factorize(codes[keep])[0]
-    sd = x.std()
-    if not np.isfinite(sd) or sd == 0:
-        return _nan_fit("feature does not vary")
-    z = (x - x.mean()) / sd
-    n_groups = codes.max() + 1
-    group_mean = np.bincount(codes, weights=z) / np.bincount(codes)
-    if np.allclose(z, group_mean[codes]):
-        return _nan_fit("feature does not vary within any problem")
-    rate = np.bincount(codes, weights=y) / np.bincount(codes)
-    alpha, beta = np.log(rate / (1 - rate)), 0.0
-
-    def loglik(a: np.ndarray, b: float) -> float:
-        eta = a[codes] + b * z
-        return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
-
-    current, schur = loglik(alpha, beta), np.nan
-    for _ in range(max_iter):
-        p = 1.0 / (1.0 + np.exp(-(alpha[codes] + beta * z)))
-        w, resid = p * (1 - p), y - p
-        g_b, g_a = float(resid @ z), np.bincount(codes, weights=resid, minlength=n_groups)
-        h_bb = float(w @ (z * z))
-        h_ab = np.bincount(codes, weights=w * z, minlength=n_groups)
-        d = np.bincount(codes, weights=w, minlength=n_groups)
-        schur = h_bb - float(np.sum(h_ab**2 / d))
-        if not schur > 1e-10:
-            return _nan_fit("singular fit (perfect separation)")
-        d_beta = (g_b - float(np.sum(h_ab * g_a / d))) / schur
-        d_alpha = (g_a - h_ab * d_beta) / d
-        step = 1.0
-        while step > 1e-6:  # step halving keeps the log-likelihood rising
-            candidate = loglik(alpha + step * d_alpha, beta + step * d_beta)
-            if candidate >= current - 1e-12:
-                break
-            step /= 2
-        alpha, beta, current = alpha + step * d_alpha, beta + step * d_beta, candidate
-        if abs(beta) > 50:
-            return _nan_fit("perfect separation: the feature alone sorts correct from wrong")
-        if max(abs(step * d_beta), float(np.max(np.abs(step * d_alpha)))) < 1e-9:
-            break
-    else:
-        return _nan_fit(f"did not converge in {max_iter} iterations")
-    se = float(np.sqrt(1.0 / schur))
-    return FixedEffectsFit(
-        beta, beta - _Z95 * se, beta + _Z95 * se, float(2 * stats.norm.sf(abs(beta / se)))
-    )
 
 
 def verdict(row: dict[str, object] | pd.Series, *, min_problems: int = 5) -> str:
@@ -219,13 +98,17 @@ def verdict(row: dict[str, object] | pd.Series, *, min_problems: int = 5) -> str
     return out
 
 
+def _nan_fit(note: str) -> FixedEffectsFit:
+    return FixedEffectsFit(np.nan, np.nan, np.nan, np.nan, note)
+
+
 def _audit_group(
     part: pd.DataFrame, feature: str, *, n_boot: int, seed: int, min_problems: int
 ) -> dict[str, object]:
     y = part["correct"].to_numpy(dtype=bool)
     x = part[feature].to_numpy(dtype=float, na_value=np.nan)
     ok = np.isfinite(x)
-    y, x, groups = y[ok], x[ok], part["problem_id"].to_numpy(dtype=object)[ok]
+    y, x, groups = y[ok], x[ok], part["_problem"].to_numpy()[ok]
     within = within_problem_auroc(y, x, groups)
     lo, hi = bootstrap_mean_ci(within.to_numpy(), n_boot=n_boot, seed=seed)
     if int(y.sum()) == 0:
@@ -262,6 +145,7 @@ def audit(
     features = audit_features(df) if features is None else features
     keep = ["run", "problem_id", "correct", "difficulty_bin_coarse", *features]
     slim = df[[c for c in dict.fromkeys(keep) if c in df.columns]]  # never copy the text
+    slim = slim.assign(_problem=pd.factorize(slim["problem_id"])[0])  # int codes, once
     graded = slim[slim["correct"].notna()] if "correct" in slim.columns else slim.iloc[0:0]
     has_bins = "difficulty_bin_coarse" in graded.columns
     rows: list[dict[str, object]] = []

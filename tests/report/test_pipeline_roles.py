@@ -59,7 +59,9 @@ def test_paired_difference_by_hand() -> None:
     diffs = np.array([1.0, -1.0])
     rng = np.random.default_rng(1)
     boot = diffs[rng.integers(0, 2, size=(500, 2))].mean(axis=1)
-    assert (lo, hi) == (np.quantile(boot, 0.025), np.quantile(boot, 0.975))
+    assert (lo, hi) == pytest.approx(
+        (np.quantile(boot, 0.025), np.quantile(boot, 0.975)), rel=1e-12
+    )
 
 
 def test_build_findings_with_only_samples_and_runs_in_display_order() -> None:
