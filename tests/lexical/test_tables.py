@@ -9,7 +9,11 @@ import pandas as pd
 import pytest
 
 from traceanalysis.lexical import count_lexicons, get_tokenizer
-from traceanalysis.lexical.frequency import frequency_table, token_frequency_table
+from traceanalysis.lexical.frequency import (
+    frequency_table,
+    token_counter,
+    token_frequency_table,
+)
 from traceanalysis.lexical.tables import lexical_table
 
 
@@ -28,6 +32,20 @@ def test_token_frequency_table_decodes_tokens():
     assert table["count"].tolist() == [2, 1, 1]
     assert table["token_id"].tolist()[1] < table["token_id"].tolist()[2]
     assert table["per_10k"].sum() == pytest.approx(10_000)
+
+
+def test_token_labels_do_not_depend_on_the_corpus():
+    tok = get_tokenizer()
+    # Two different byte-fragment tokens that both print as U+FFFD.
+    first, second = [i for i in range(200) if tok.token_text(i) == "\ufffd"][:2]
+    a = np.zeros(tok.vocab_size, dtype=np.int64)
+    b = a.copy()
+    a[first], b[second] = 5, 7
+    labels_a, labels_b = token_counter(a, tok), token_counter(b, tok)
+    assert set(labels_a).isdisjoint(labels_b)  # not one token counted in both
+    assert labels_a == Counter({f"\ufffd#{first}": 5})
+    both = a + b
+    assert token_counter(both, tok) == labels_a + labels_b
 
 
 def samples() -> pd.DataFrame:

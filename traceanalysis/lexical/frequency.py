@@ -52,15 +52,19 @@ def token_frequency_table(
 
 
 def token_counter(counts: np.ndarray, tokenizer: ReferenceTokenizer) -> Counter[str]:
-    """Token counts keyed by a readable, unique label (text, plus the id when two tokens
-    print the same), for log-odds between corpora."""
+    """Token counts keyed by a readable, unique label, for log-odds between corpora.
+
+    The label is the token's text, plus ``#<id>`` when the text holds U+FFFD (a partial
+    UTF-8 sequence: hundreds of tokens print the same) so that the label of a token does
+    not depend on which other tokens a corpus holds; any other clash also gets the id.
+    """
     ids = np.flatnonzero(counts)
     labels: Counter[str] = Counter()
     seen: dict[str, int] = {}
     for i in ids:
         text = tokenizer.token_text(int(i))
-        label = text if seen.setdefault(text, int(i)) == int(i) else f"{text}#{int(i)}"
-        labels[label] += int(counts[i])
+        unique = "\ufffd" not in text and seen.setdefault(text, int(i)) == int(i)
+        labels[text if unique else f"{text}#{int(i)}"] += int(counts[i])
     return labels
 
 
