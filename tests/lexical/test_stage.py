@@ -60,6 +60,20 @@ def test_columns_values_and_attrs():
     assert get_stage("lexical").func is count_lexicons
 
 
+def test_stage_version_follows_the_shipped_lexicon_files(tmp_path):
+    from traceanalysis.lexical.lexicons import shipped_lexicon_dir
+    from traceanalysis.lexical.stage import shipped_lexicons_digest
+
+    digest = shipped_lexicons_digest()
+    assert get_stage("lexical").version == f"1+lexicons.{digest}"
+    for path in shipped_lexicon_dir().glob("*.yaml"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    assert shipped_lexicons_digest(tmp_path) == digest
+    edited = tmp_path / "logical_connectors.yaml"
+    edited.write_text(edited.read_text().replace('"so"', '"so that"'))
+    assert shipped_lexicons_digest(tmp_path) != digest
+
+
 def test_parts_use_split_think():
     reasoning = count_lexicons(frame(), part="reasoning")
     final = count_lexicons(frame(), part="final")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import pandas as pd
 
 from traceanalysis.errors import InputError
 from traceanalysis.lexical.counting import lexical_pass
-from traceanalysis.lexical.lexicons import Lexicon, load_lexicons
+from traceanalysis.lexical.lexicons import Lexicon, load_lexicons, shipped_lexicon_dir
 from traceanalysis.lexical.matcher import LexiconMatcher, compile_lexicons
 from traceanalysis.lexical.tokenizers import ReferenceTokenizer, get_tokenizer
 from traceanalysis.stages import stage
@@ -167,7 +168,24 @@ def analyze_lexical(
     )
 
 
-@stage("lexical", "1", reads=("response",), adds=("n_tokens", "n_words", "n_chars"))
+def shipped_lexicons_digest(folder: Path | None = None) -> str:
+    """Short sha256 over the shipped lexicon files (names and bytes, top level only).
+
+    It is part of the stage version, so that a pipeline cache filled with other shipped
+    word lists (the cache key holds only a user ``--lexicons`` folder) is not reused.
+    """
+    digest = hashlib.sha256()
+    for path in sorted((folder or shipped_lexicon_dir()).glob("*.y*ml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+@stage(
+    "lexical",
+    f"1+lexicons.{shipped_lexicons_digest()}",
+    reads=("response",),
+    adds=("n_tokens", "n_words", "n_chars"),
+)
 def count_lexicons(
     df: pd.DataFrame,
     *,
