@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from traceanalysis.errors import InputError
+from traceanalysis.lexical.patterns import normalize_text
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -62,8 +63,6 @@ class Lexicon:
 
 def normalize_phrase(phrase: str) -> str:
     """Lowercase a phrase, unify apostrophes/hyphens and collapse whitespace."""
-    from traceanalysis.lexical.matcher import normalize_text
-
     return " ".join(normalize_text(phrase).split())
 
 
