@@ -20,6 +20,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a client opening 32 connections at once
+    # overflows it, and the dropped handshakes stall or reset (a benchmark artefact).
+    request_queue_size = 128
+
+
 _BEHAVIOR = re.compile(r"Behaviour: .*\((\w+)\)")
 _RESPONSE = re.compile(r"<response>\n(.*)\n</response>", re.DOTALL)
 
@@ -41,7 +48,7 @@ class FakeOpenAI:
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         self.last_request = time.monotonic()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.server = _Server(("127.0.0.1", port), self._handler())
         # A client that timed out closes its socket; the late reply's broken pipe is expected.
         self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self.server.daemon_threads = True
