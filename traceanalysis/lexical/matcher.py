@@ -99,7 +99,6 @@ class LexiconMatcher:
         # it ("risky"); responses with such spans take the slow path (_regions).
         alternation = phrase_alternation(phrases)
         self._spans = re.compile("(?:" + alternation + ")" + TAIL) if alternation else None
-        self._span_at = self._spans
         self._prefixes = {p[:j] for p in phrases for j in range(1, len(p))}
         self._phrases = sorted(phrases)
         self._risk: dict[str, tuple[int, ...]] = {}
@@ -140,7 +139,7 @@ class LexiconMatcher:
         match crosses a region's edge, so counting inside each region alone is exact."""
         regions = []
         start = end = -1
-        span_at = self._span_at.match  # type: ignore[union-attr]
+        span_at = self._spans.match  # type: ignore[union-attr]
         for m in self._spans.finditer(text):  # type: ignore[union-attr]
             s, e = m.span()
             if s >= end:

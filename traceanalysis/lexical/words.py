@@ -22,11 +22,6 @@ _KEEP = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_\\'
 _TABLE = bytes(b if (b in _KEEP or b >= 128) else 32 for b in range(256))
 
 
-def words_of(text: str) -> list[str]:
-    """The words of ``text`` by the regex definition (reference for the fast path)."""
-    return _WORD.findall(text)
-
-
 class WordCounter:
     """Counts words per text and accumulates raw pieces per group for frequency tables."""
 
