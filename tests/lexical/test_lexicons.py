@@ -62,6 +62,16 @@ def test_bad_files_name_file_and_problem(tmp_path: Path, text: str, message: str
     assert str(path) in str(info.value) and message in str(info.value)
 
 
+def test_one_name_in_two_files_of_a_folder(tmp_path: Path):
+    for stem in ("a", "b"):
+        (tmp_path / f"{stem}.yaml").write_text(
+            f"name: mine\nversion: '1'\nentries: [{stem}]\n", encoding="utf-8"
+        )
+    with pytest.raises(InputError, match="'mine' is also used by") as info:
+        load_lexicons(tmp_path)
+    assert str(tmp_path / "b.yaml") in str(info.value)
+
+
 def test_missing_user_folder():
     with pytest.raises(InputError, match="lexicon folder not found"):
         load_lexicons("/nonexistent/lexicons")

@@ -158,9 +158,9 @@ def shipped_lexicon_dir() -> Path:
 def load_lexicons(extra_dir: str | Path | None = None, *, shipped: bool = True) -> list[Lexicon]:
     """Load the shipped top-level lexicons, plus every ``*.yaml``/``*.yml`` in ``extra_dir``.
 
-    A user lexicon with the same name as a shipped one replaces it. Subfolders (such as
-    ``behaviors/``) are not read. Raises :class:`InputError` for a missing folder or a
-    bad file.
+    A user lexicon with the same name as a shipped one replaces it; two files of one
+    folder with the same name are an error. Subfolders (such as ``behaviors/``) are not
+    read. Raises :class:`InputError` for a missing folder or a bad file.
     """
     found: dict[str, Lexicon] = {}
     folders: list[Path] = [shipped_lexicon_dir()] if shipped else []
@@ -174,7 +174,14 @@ def load_lexicons(extra_dir: str | Path | None = None, *, shipped: bool = True) 
         if folder != folders[0] or not shipped:
             if not files:
                 raise InputError("no *.yaml lexicon files in folder", file=str(folder))
+        origin: dict[str, Path] = {}
         for path in files:
             lexicon = load_lexicon_file(path)
+            if lexicon.name in origin:  # two files of one folder: neither silently wins
+                raise InputError(
+                    f"lexicon name {lexicon.name!r} is also used by {origin[lexicon.name]}",
+                    file=str(path),
+                )
+            origin[lexicon.name] = path
             found[lexicon.name] = lexicon
     return list(found.values())
