@@ -22,8 +22,17 @@ from traceanalysis.stages import get_stage
 # Hand-written golden cases beyond the examples shipped in the YAML files.
 GOLDEN = {
     "verification": (
-        ["We substitute $x=3$ back into the equation: 9 - 9 = 0, it checks out."],
-        ["I will check out the library later.", "Looking at the figure, the angle is 30 degrees."],
+        [
+            "We substitute $x=3$ back into the equation: 9 - 9 = 0, it checks out.",
+            "Is that right? Yes: 3 - 2 = 1.",
+            "The answer is 58. This is correct since 58 = 100 - 42.",
+        ],
+        [
+            "I will check out the library later.",
+            "Looking at the figure, the angle is 30 degrees.",
+            "The problem asks which of the options is correct.",
+            "Option (B) is correct because the sum is 12.",
+        ],
     ),
     "backtracking": (
         ["Wait, I think I misread the question.", "Oops, I dropped a minus sign."],
@@ -135,7 +144,7 @@ def test_stage_columns_counts_and_spans():
     }
     assert json.loads(out["behavior_spans"].iloc[1]) == []
     assert str(out["behavior_spans"].dtype) == "string"
-    assert out.attrs["behaviors"]["definitions"]["verification"] == "1.0"
+    assert out.attrs["behaviors"]["definitions"]["verification"] == "1.1"
     assert get_stage("behaviors").func is tag_behaviors
     assert list(df.columns) == ["run", "response"]  # input untouched
 
