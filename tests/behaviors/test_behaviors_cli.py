@@ -56,3 +56,26 @@ def test_judge_bad_spec_exit_code_2(fixtures_dir, capsys):
     runs = str(fixtures_dir / "formats" / "native.jsonl")
     assert main(["judge", runs, "--judge", "gpt-4o", "--dry-run", "--quiet"]) == 2
     assert "openai:MODEL or hf:PATH" in capsys.readouterr().err
+
+
+def test_sample_seed_does_not_change_the_judge_cache_key(tmp_path, fixtures_dir):
+    # --seed used to be the judge's seed too: a new sample seed re-asked every cached label.
+    runs = str(fixtures_dir / "formats" / "native.jsonl")
+    with FakeOpenAI() as server:
+        base = [runs, "--judge", "openai:fake", "--judge-base-url", server.url, "--quiet"]
+        base += ["--out", str(tmp_path / "judge")]
+        assert main(["judge", *base, "--sample", "2", "--seed", "1"]) == 0
+        assert len(server.requests) == 14
+        assert main(["judge", *base, "--seed", "2"]) == 0
+        assert len(server.requests) == 28  # only the two responses not judged yet
+        assert main(["judge", *base, "--judge-seed", "5", "--max-calls", "1"]) == 0
+        assert server.requests[-1]["seed"] == 5 and len(server.requests) == 29
+
+
+def test_negative_limits_exit_code_2(fixtures_dir, capsys):
+    runs = str(fixtures_dir / "formats" / "native.jsonl")
+    base = ["judge", runs, "--judge", "openai:x", "--judge-base-url", "http://127.0.0.1:9/v1"]
+    assert main([*base, "--max-calls", "-1", "--dry-run", "--quiet"]) == 2
+    assert "max_calls must be >= 0" in capsys.readouterr().err
+    assert main([*base, "--sample", "-3", "--quiet"]) == 2
+    assert "sample must be >= 0" in capsys.readouterr().err

@@ -44,6 +44,23 @@ class JudgeConfig:
     retry_unparseable: bool = False  # ask again for cached answers that could not be read
     batch_size: int = 8
 
+    def __post_init__(self) -> None:
+        # A negative max_calls would slice the call list from the end (all but the last N).
+        limits = {
+            "concurrency": (self.concurrency, 1),
+            "max_attempts": (self.max_attempts, 1),
+            "max_tokens": (self.max_tokens, 1),
+            "batch_size": (self.batch_size, 1),
+            "max_response_chars": (self.max_response_chars, 0),
+            "max_calls": (self.max_calls, 0),
+            "sample": (self.sample, 0),
+        }
+        for name, (value, lowest) in limits.items():
+            if value is not None and value < lowest:
+                raise InputError(f"judge: {name} must be >= {lowest}, got {value}")
+        if self.timeout <= 0:
+            raise InputError(f"judge: timeout must be > 0 seconds, got {self.timeout}")
+
     @property
     def backend(self) -> str:
         """``openai`` or ``hf``."""

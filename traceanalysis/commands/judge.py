@@ -33,7 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--sample", type=int, default=None, help="judge a stratified sample of N responses"
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of --sample and of the judge (default 0)"
+        "--seed", type=int, default=0, help="seed of --sample and the classifier (default 0)"
+    )
+    parser.add_argument(
+        "--judge-seed",
+        type=int,
+        default=0,
+        help="the judge's sampling seed; part of the cache key (default 0)",
     )
     parser.add_argument("--behaviors", default=None, help="comma-separated subset of behaviours")
     parser.add_argument("--prompt", default="judge_v1", help="prompt version or YAML file")
@@ -65,7 +71,7 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         judge=args.judge,
         base_url=args.judge_base_url,
         concurrency=args.judge_concurrency,
-        seed=args.seed,
+        seed=args.judge_seed,
         max_tokens=args.max_tokens,
         timeout=args.timeout,
         max_attempts=args.max_attempts,
