@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--strict-sets", action="store_true", help='"find all" answers must give the whole set'
     )
-    parser.add_argument("--out", default="reports/grade", help="folder for the CSV tables")
+    parser.add_argument(
+        "--out", default="reports/grade", help="folder for the CSV tables (default reports/grade)"
+    )
     parser.add_argument(
         "--disagreements",
         action="store_true",
