@@ -187,3 +187,26 @@ def test_works_inside_a_running_event_loop():
     out = asyncio.run(notebook_cell())
     assert out["judge_status"].tolist() == ["ok", "ok"]
     assert out["judge_verification_count"].tolist() == [0, 1]
+
+
+def test_edited_definition_is_a_new_cache_key(monkeypatch):
+    import dataclasses
+
+    import traceanalysis.behaviors.judge as judge_module
+
+    df = frame(2).iloc[[1]]
+    opts = {"behaviors": ("verification",)}
+    with FakeOpenAI() as server:
+        judge_behaviors(df, config(server, **opts))
+        shipped = judge_module.load_behaviors()
+        edited = tuple(
+            dataclasses.replace(b, definition=b.definition + " Also count unit checks.")
+            if b.name == "verification"
+            else b
+            for b in shipped
+        )  # same version string: only the text the judge sees changed
+        monkeypatch.setattr(judge_module, "load_behaviors", lambda: edited)
+        out = judge_behaviors(df, config(server, **opts))
+        assert len(server.requests) == 2
+        assert "Also count unit checks." in server.requests[-1]["messages"][-1]["content"]
+    assert out.attrs["judge"]["n_cached"] == 0

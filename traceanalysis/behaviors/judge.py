@@ -108,8 +108,16 @@ class _Session:
             "judge", self.judge_id, self.prompt.version, self.prompt.text_hash, config.params()
         )
         self.response_hash = {p: content_hash(self.texts[p]) for p in self.selected}
+        # What the prompt shows of a behaviour, not only its version: an edited definition
+        # whose version was not bumped must not reuse the old labels.
+        shown = {
+            b.name: content_hash(
+                b.version, b.title, b.definition, b.positive_examples, b.negative_examples
+            )
+            for b in self.behaviors
+        }
         self.keys = {
-            (p, b.name): content_hash(base, b.name, b.version, self.response_hash[p])
+            (p, b.name): content_hash(base, b.name, shown[b.name], self.response_hash[p])
             for p in self.selected
             for b in self.behaviors
         }
