@@ -210,3 +210,17 @@ def test_edited_definition_is_a_new_cache_key(monkeypatch):
         assert len(server.requests) == 2
         assert "Also count unit checks." in server.requests[-1]["messages"][-1]["content"]
     assert out.attrs["judge"]["n_cached"] == 0
+
+
+def test_unreadable_retry_after_falls_back_to_backoff():
+    from traceanalysis.behaviors.judge_openai import retry_after_seconds
+
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({"retry-after": "2.5"}) == 2.5
+    assert retry_after_seconds({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    # An unreadable header used to raise inside the 429 handler and end the whole run.
+    with FakeOpenAI(script=[("429", "soon")]) as server:
+        out = judge_behaviors(frame(2).iloc[[1]], config(server, behaviors=("verification",)))
+        assert len(server.requests) == 2
+    assert out["judge_status"].tolist() == ["ok"]

@@ -49,8 +49,12 @@ def retry_after_seconds(headers: object) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):  # unreadable header: fall back to our backoff
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random) -> float:
