@@ -161,3 +161,17 @@ def test_bad_definition_file_names_file(tmp_path):
     )
     with pytest.raises(InputError, match=r"x\.yaml.*bad regex"):
         load_behavior_file(bad)
+
+
+def test_currency_dollars_are_not_math():
+    # "$3. Wait, ... costs $" was masked as one inline formula: two sentences became one.
+    text = "A pen costs $3. Wait, that's wrong, it costs $4. So 5 pens cost $20."
+    assert sentences(text) == [
+        "A pen costs $3.",
+        "Wait, that's wrong, it costs $4.",
+        "So 5 pens cost $20.",
+    ]
+    assert sentences("Take $x = 2.5$ and $y=3.5$. Then add.") == [
+        "Take $x = 2.5$ and $y=3.5$.",
+        "Then add.",
+    ]

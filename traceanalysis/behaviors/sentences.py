@@ -19,7 +19,7 @@ Offsets always refer to the original text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
 _MATH = re.compile(
@@ -27,7 +27,9 @@ _MATH = re.compile(
     r"|\\\[.+?\\\]"
     r"|\\\(.+?\\\)"
     r"|\\begin\{([a-zA-Z*]+)\}.+?\\end\{\1\}"
-    r"|(?<![\\$])\$(?!\$)[^$]+?(?<!\\)\$",
+    # Inline $...$ by pandoc's rule (no space inside either dollar, none followed by a digit),
+    # so that currency ("costs $3. Wait, ... $4") is not taken for a formula.
+    r"|(?<![\\$])\$(?![$\s])[^$]*?(?<![\s\\])\$(?!\d)",
     re.DOTALL,
 )
 _SENTENCE_PUNCT = re.compile(r"[.!?]")
@@ -115,9 +117,3 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def sentences(text: str) -> list[str]:
     """The sentences of ``text`` as strings (convenience for inspection and tests)."""
     return [text[s:e] for s, e in split_sentences(text)]
-
-
-def iter_chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
-    """Consecutive slices of ``items`` of at most ``size`` elements."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

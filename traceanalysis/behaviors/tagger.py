@@ -20,7 +20,7 @@ from traceanalysis.behaviors.sentences import split_sentences_many
 from traceanalysis.cache import content_hash
 from traceanalysis.stages import stage
 
-TAGGER_VERSION = "1.0"
+TAGGER_VERSION = "1.1"  # bump when splitting or matching changes (stage cache key)
 
 
 def _definitions_hash() -> str:
