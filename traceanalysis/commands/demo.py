@@ -16,10 +16,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--problems-per-level",
         type=int,
-        default=40,
+        default=10,
         help="held-out problems per task level (5 levels)",
     )
-    parser.add_argument("--n", type=int, default=16, help="samples per problem")
+    parser.add_argument("--n", type=int, default=8, help="samples per problem")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--threads",

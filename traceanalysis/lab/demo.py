@@ -28,12 +28,12 @@ DEMO_RUNS: dict[str, str] = {
 class DemoOptions:
     """Size and sampling of the demo (defaults: the committed ``reports/demo``)."""
 
-    per_level: int = 40
-    n: int = 16
+    per_level: int = 10
+    n: int = 8
     temperature: float = 0.9
     top_k: int = 50
-    max_new_tokens: int = 512
-    batch_size: int = 256
+    max_new_tokens: int = 400
+    batch_size: int = 512
     seed: int = 0
     threads: int = 1
     models_dir: Path = MODELS_DIR

@@ -28,10 +28,10 @@ class Recipe:
     # distillation (SFT from base on teacher traces)
     filter_pool: int = 512
     sft_steps: int = 300
-    knowledge_sft_steps: int = 300
+    knowledge_sft_steps: int = 600
     sft_batch: int = 24
     sft_lr: float = 1e-3
-    knowledge_share: float = 0.5
+    knowledge_share: float = 0.6
     rehearsal_share: float = 0.0
     knowledge_max_ops: int = 7
     # evaluation logged after each stage (greedy, fresh problems)
