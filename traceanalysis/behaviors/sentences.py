@@ -13,6 +13,11 @@ text:
 4. only lines that contain ``.``, ``!`` or ``?`` go through spaCy; other lines are one
    sentence each (this is also what keeps the splitter fast).
 
+:func:`sentences_at_many` answers "which sentence holds character p?" without splitting
+the whole text: it tokenizes only the lines holding the asked positions and applies the
+sentencizer's rule to the token arrays (see :func:`_sentence_starts`), which gives the
+same sentences as the spaCy pipe at a fraction of the cost.
+
 Offsets always refer to the original text.
 """
 
@@ -21,6 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+
+import numpy as np
 
 _MATH = re.compile(
     r"\$\$.+?\$\$"
@@ -106,6 +113,75 @@ def split_sentences_many(
             for slot, span in enumerate(result[i]):
                 merged.extend(filled[(i, slot)] if span == (-1, -1) else [span])
             result[i] = merged
+    return result
+
+
+@lru_cache(maxsize=1)
+def _punct_orths() -> np.ndarray:
+    from spacy.pipeline.sentencizer import Sentencizer
+
+    vocab = _nlp().vocab
+    return np.array(sorted(vocab.strings.add(c) for c in Sentencizer.default_punct_chars), "uint64")
+
+
+def _sentence_starts(doc) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Character offsets of the sentence starts the ``sentencizer`` would set on ``doc``.
+
+    Its rule: a token that is neither punctuation nor a sentence-final character starts a
+    sentence when a sentence-final character occurred since the previous such token.
+    """
+    from spacy.attrs import IDX, IS_PUNCT, ORTH
+
+    arr = doc.to_array([ORTH, IS_PUNCT, IDX])
+    final = np.isin(arr[:, 0], _punct_orths())
+    word = ~final & (arr[:, 1] == 0)
+    finals_before = np.cumsum(final)[word]
+    previous = np.concatenate(([0], finals_before[:-1]))
+    starts = np.flatnonzero(word)[finals_before > previous]
+    return np.concatenate(([0], arr[starts, 2])).astype(np.int64)
+
+
+def sentences_at_many(
+    texts: Sequence[str], positions: Sequence[Sequence[int]], batch_size: int = 512
+) -> list[dict[int, tuple[int, int]]]:
+    """For each text, ``{position: (start, end)}`` of the sentence holding that character.
+
+    Gives the same spans as :func:`split_sentences_many` for the asked positions;
+    positions outside every sentence (line breaks, blank space between sentences) are
+    left out. Only the lines holding a position are split.
+    """
+    result: list[dict[int, tuple[int, int]]] = [{} for _ in texts]
+    pending: list[tuple[int, int, list[int]]] = []  # (text index, line start, positions)
+    pending_lines: list[str] = []
+    for i, (text, wanted) in enumerate(zip(texts, positions, strict=True)):
+        if not wanted:
+            continue
+        masked = mask_math(text)
+        by_line: dict[int, list[int]] = {}
+        for p in set(wanted):
+            if masked[p] != "\n":
+                by_line.setdefault(masked.rfind("\n", 0, p) + 1, []).append(p)
+        for line_start, ps in by_line.items():
+            line_end = masked.find("\n", line_start)
+            span = _trimmed(masked, line_start, len(masked) if line_end < 0 else line_end)
+            if span is None:
+                continue
+            line = masked[span[0] : span[1]]
+            if _SENTENCE_PUNCT.search(line, 0, len(line) - 1) is None:
+                result[i].update((p, span) for p in ps if span[0] <= p < span[1])
+            else:
+                pending.append((i, span[0], ps))
+                pending_lines.append(line)
+    if pending_lines:
+        docs = _nlp().tokenizer.pipe(pending_lines, batch_size=batch_size)
+        for (i, offset, ps), doc, line in zip(pending, docs, pending_lines, strict=True):
+            starts = _sentence_starts(doc)
+            bounds = np.append(starts, len(line))
+            ks = np.searchsorted(starts, np.array(ps) - offset, "right") - 1
+            for p, k in zip(ps, ks, strict=True):
+                s = _trimmed(line, int(bounds[k]), int(bounds[k + 1]))
+                if s is not None and s[0] + offset <= p < s[1] + offset:
+                    result[i][p] = (s[0] + offset, s[1] + offset)
     return result
 
 

@@ -8,15 +8,15 @@ overlaps the match). Per response: ``behavior_B_count`` = number of sentences ta
 
 from __future__ import annotations
 
-import bisect
 import json
 from collections.abc import Sequence
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from traceanalysis.behaviors.definitions import Behavior, load_behaviors
-from traceanalysis.behaviors.sentences import split_sentences_many
+from traceanalysis.behaviors.sentences import sentences_at_many
 from traceanalysis.cache import content_hash
 from traceanalysis.stages import stage
 
@@ -45,36 +45,39 @@ def present_column(name: str) -> str:
     return f"behavior_{name}_present"
 
 
-def tag_text_spans(
-    text: str, sentence_spans: Sequence[tuple[int, int]], behaviors: Sequence[Behavior]
-) -> list[tuple[int, int, str]]:
-    """``[(start, end, behaviour)]`` for every (sentence, behaviour) pair that matches."""
-    starts = [s for s, _ in sentence_spans]
+def _cue_ends(text: str, behaviors: Sequence[Behavior]) -> list[list[int]] | None:
+    """Per behaviour, the last character of each cue match; ``None`` when nothing matches."""
     lowered = text.lower()
-    tagged: list[tuple[int, int, str]] = []
-    for b in behaviors:
-        hit: set[int] = set()
-        for _m_start, m_end in b.cue_spans(text, lowered):
-            # The sentence holding the match's last character (matches may start at the
-            # previous sentence's punctuation for sentence-initial cues).
-            k = bisect.bisect_right(starts, m_end - 1) - 1
-            if k >= 0 and sentence_spans[k][0] <= m_end - 1 < sentence_spans[k][1]:
-                hit.add(k)
-        tagged.extend((sentence_spans[k][0], sentence_spans[k][1], b.name) for k in hit)
-    tagged.sort()
-    return tagged
+    ends = [[m_end - 1 for _, m_end in b.cue_spans(text, lowered)] for b in behaviors]
+    return ends if any(ends) else None
 
 
 def tag_texts(
     texts: Sequence[str], behaviors: Sequence[Behavior] | None = None
 ) -> list[list[tuple[int, int, str]]]:
-    """Tagged sentence spans for each text (see :func:`tag_text_spans`)."""
+    """``[(start, end, behaviour)]`` for every (sentence, behaviour) pair that matches.
+
+    A sentence is tagged B when it holds the last character of a cue match of B (matches
+    may start at the previous sentence's punctuation for sentence-initial cues). Cues are
+    matched on the whole text first; only sentences holding a match are then located.
+    """
     behaviors = tuple(behaviors or load_behaviors())
-    out: list[list[tuple[int, int, str]]] = []
+    out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
     for start in range(0, len(texts), _CHUNK):
         chunk = texts[start : start + _CHUNK]
-        for text, spans in zip(chunk, split_sentences_many(chunk), strict=True):
-            out.append(tag_text_spans(text, spans, behaviors))
+        hits = [(i, _cue_ends(t, behaviors)) for i, t in enumerate(chunk)]
+        hits = [(i, ends) for i, ends in hits if ends is not None]
+        located = sentences_at_many(
+            [chunk[i] for i, _ in hits], [[p for e in ends for p in e] for _, ends in hits]
+        )
+        for (i, ends), where in zip(hits, located, strict=True):
+            tagged = {
+                (*where[p], b.name)
+                for b, ps in zip(behaviors, ends, strict=True)
+                for p in ps
+                if p in where
+            }
+            out[start + i] = sorted(tagged)
     return out
 
 
@@ -100,12 +103,17 @@ def tag_behaviors(
     texts = ["" if pd.isna(t) else str(t) for t in df[column].tolist()]
     tagged = tag_texts(texts, behaviors)
     out = df.copy()
-    for b in behaviors:
-        counts = [sum(1 for _, _, name in spans if name == b.name) for spans in tagged]
-        out[count_column(b.name)] = pd.array(counts, dtype="int64")
-        out[present_column(b.name)] = pd.array([c > 0 for c in counts], dtype="bool")
+    counts = np.zeros((len(behaviors), len(texts)), dtype="int64")
+    column_of = {b.name: k for k, b in enumerate(behaviors)}
+    for row, spans in enumerate(tagged):
+        for _, _, name in spans:
+            counts[column_of[name], row] += 1
+    for k, b in enumerate(behaviors):
+        out[count_column(b.name)] = pd.array(counts[k], dtype="int64")
+        out[present_column(b.name)] = pd.array(counts[k] > 0, dtype="bool")
     out["behavior_spans"] = pd.array(
-        [json.dumps([list(s) for s in spans]) for spans in tagged], dtype="string"
+        [json.dumps([list(s) for s in spans]) if spans else "[]" for spans in tagged],
+        dtype="string",
     )
     out.attrs["behaviors"] = {
         "tagger_version": STAGE_VERSION,
