@@ -34,6 +34,32 @@ def majority_vote(answers: list[str], correct: list[bool]) -> bool:
     return verdict[winner]
 
 
+def _majority_verdicts(voters: pd.DataFrame) -> dict[tuple[object, object], bool]:
+    """(run, problem_id) -> is its most frequent answer correct; what :func:`majority_vote`
+    gives on each problem's rows in order, computed for all problems at once."""
+    if voters.empty:
+        return {}
+    pos = np.arange(len(voters))
+    keyed = pd.DataFrame(
+        {
+            "run": voters["run"].to_numpy(),
+            "problem_id": voters["problem_id"].to_numpy(),
+            "answer": voters["answer"].to_numpy(),
+            "pos": pos,
+        }
+    )
+    stats = keyed.groupby(["run", "problem_id", "answer"], sort=False)["pos"].agg(["size", "min"])
+    # The winner: most votes, ties to the answer seen first; its verdict is the
+    # correctness of that answer's first occurrence.
+    stats = stats.reset_index().sort_values(["size", "min"], ascending=[False, True], kind="stable")
+    stats = stats.drop_duplicates(["run", "problem_id"], keep="first")
+    correct = voters["correct"].to_numpy()[stats["min"].to_numpy()]
+    return {
+        (run, pid): bool(ok)
+        for run, pid, ok in zip(stats["run"], stats["problem_id"], correct, strict=True)
+    }
+
+
 def majority_at_k(df: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     """Per (run, problem_id): ``maj`` (0/1) over the first ``k`` graded samples by sample_idx.
 
@@ -46,16 +72,12 @@ def majority_at_k(df: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     if k is not None:
         graded = graded.groupby(["run", "problem_id"], observed=True, sort=False).head(k)
     sizes = graded.groupby(["run", "problem_id"], observed=True, sort=True).size()
-    voters = _answers(graded)
-    grouped = {
-        key: g for key, g in voters.groupby(["run", "problem_id"], observed=True, sort=False)
-    }
+    winners = _majority_verdicts(_answers(graded))
     rows = []
     for (run, pid), n in sizes.items():
         if k is not None and n < k:
             continue
-        g = grouped.get((run, pid))
-        maj = majority_vote(g["answer"].tolist(), g["correct"].tolist()) if g is not None else False
+        maj = winners.get((run, pid), False)
         rows.append({"run": run, "problem_id": pid, "n": int(n), "maj": float(maj)})
     return pd.DataFrame(rows, columns=["run", "problem_id", "n", "maj"])
 
@@ -80,15 +102,26 @@ def answer_entropy(df: pd.DataFrame) -> pd.DataFrame:
     keys = [normalize_answer(str(a)) for a in part["extracted"]]
     part = part.assign(answer=keys)
     all_problems = df[["run", "problem_id"]].drop_duplicates()
-    rows = [
-        {
-            "run": run,
-            "problem_id": pid,
-            "entropy": entropy_bits(g["answer"].tolist()),
-            "n_answers": len(g),
-        }
-        for (run, pid), g in part.groupby(["run", "problem_id"], observed=True, sort=True)
-    ]
+    # Answer counts per problem in sorted answer order (np.unique's), then the entropy of
+    # each problem's slice: the same arithmetic as entropy_bits, without a group loop.
+    counts = part.groupby(["run", "problem_id", "answer"], observed=True, sort=True).size()
+    problems = counts.index.droplevel("answer")
+    starts = np.flatnonzero(np.r_[True, ~(problems[1:] == problems[:-1])]) if len(counts) else []
+    values = counts.to_numpy()
+    ends = list(starts[1:]) + [len(values)] if len(counts) else []
+    rows = []
+    for start, end in zip(starts, ends, strict=True):
+        c = values[start:end]
+        p = c / c.sum()
+        run, pid = problems[start]
+        rows.append(
+            {
+                "run": run,
+                "problem_id": pid,
+                "entropy": float(-(p * np.log2(p)).sum()),
+                "n_answers": int(c.sum()),
+            }
+        )
     ent = pd.DataFrame(rows, columns=["run", "problem_id", "entropy", "n_answers"])
     out = all_problems.merge(ent, on=["run", "problem_id"], how="left")
     out["n_answers"] = out["n_answers"].fillna(0).astype(int)
