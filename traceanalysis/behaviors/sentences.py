@@ -124,21 +124,33 @@ def _punct_orths() -> np.ndarray:
     return np.array(sorted(vocab.strings.add(c) for c in Sentencizer.default_punct_chars), "uint64")
 
 
-def _sentence_starts(doc) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Character offsets of the sentence starts the ``sentencizer`` would set on ``doc``.
+def _sentence_starts(docs: list, offsets: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+    """Sentence starts the ``sentencizer`` would set on ``docs``, as ``offsets[doc] + idx``.
 
     Its rule: a token that is neither punctuation nor a sentence-final character starts a
-    sentence when a sentence-final character occurred since the previous such token.
+    sentence when a sentence-final character occurred since the previous such token of
+    its doc (the first token of each doc always starts one). All docs are handled in one
+    vectorized pass; every doc must hold at least one token.
     """
     from spacy.attrs import IDX, IS_PUNCT, ORTH
 
-    arr = doc.to_array([ORTH, IS_PUNCT, IDX])
-    final = np.isin(arr[:, 0], _punct_orths())
-    word = ~final & (arr[:, 1] == 0)
-    finals_before = np.cumsum(final)[word]
-    previous = np.concatenate(([0], finals_before[:-1]))
-    starts = np.flatnonzero(word)[finals_before > previous]
-    return np.concatenate(([0], arr[starts, 2])).astype(np.int64)
+    arrays = [d.to_array([ORTH, IS_PUNCT, IDX]) for d in docs]
+    lengths = np.array([len(x) for x in arrays])
+    arr = np.concatenate(arrays)
+    doc_of = np.repeat(np.arange(len(arrays)), lengths)
+    first = np.cumsum(lengths) - lengths
+    punct = _punct_orths()
+    final = punct[np.searchsorted(punct[:-1], arr[:, 0])] == arr[:, 0]
+    finals_before = np.cumsum(final) - final  # sentence-final tokens strictly before i
+    words = np.flatnonzero(~final & (arr[:, 1] == 0))
+    seen = finals_before[words]
+    word_doc = doc_of[words]
+    previous = np.roll(seen, 1)
+    new_doc = np.ones(len(words), dtype=bool)
+    new_doc[1:] = word_doc[1:] != word_doc[:-1]
+    previous[new_doc] = finals_before[first[word_doc[new_doc]]]
+    starts = np.union1d(first, words[seen > previous])
+    return offsets[doc_of[starts]] + arr[starts, 2].astype(np.int64)
 
 
 def sentences_at_many(
@@ -167,21 +179,26 @@ def sentences_at_many(
             if span is None:
                 continue
             line = masked[span[0] : span[1]]
+            ps = [p for p in ps if span[0] <= p < span[1]]
             if _SENTENCE_PUNCT.search(line, 0, len(line) - 1) is None:
-                result[i].update((p, span) for p in ps if span[0] <= p < span[1])
-            else:
+                result[i].update((p, span) for p in ps)
+            elif ps:
                 pending.append((i, span[0], ps))
                 pending_lines.append(line)
     if pending_lines:
-        docs = _nlp().tokenizer.pipe(pending_lines, batch_size=batch_size)
-        for (i, offset, ps), doc, line in zip(pending, docs, pending_lines, strict=True):
-            starts = _sentence_starts(doc)
-            bounds = np.append(starts, len(line))
-            ks = np.searchsorted(starts, np.array(ps) - offset, "right") - 1
-            for p, k in zip(ps, ks, strict=True):
-                s = _trimmed(line, int(bounds[k]), int(bounds[k + 1]))
-                if s is not None and s[0] + offset <= p < s[1] + offset:
-                    result[i][p] = (s[0] + offset, s[1] + offset)
+        docs = list(_nlp().tokenizer.pipe(pending_lines, batch_size=batch_size))
+        lengths = np.array([len(line) for line in pending_lines], dtype=np.int64)
+        offsets = np.cumsum(lengths) - lengths  # the lines laid end to end
+        bounds = np.append(_sentence_starts(docs, offsets), lengths.sum())
+        line_of = np.repeat(np.arange(len(pending)), [len(ps) for _, _, ps in pending])
+        wanted = np.array([p - offset for _, offset, ps in pending for p in ps], dtype=np.int64)
+        ks = np.searchsorted(bounds, offsets[line_of] + wanted, "right") - 1
+        for j, k, rel in zip(line_of.tolist(), ks.tolist(), wanted.tolist(), strict=True):
+            i, offset, _ = pending[j]
+            base = int(offsets[j])
+            s = _trimmed(pending_lines[j], int(bounds[k]) - base, int(bounds[k + 1]) - base)
+            if s is not None and s[0] <= rel < s[1]:
+                result[i][rel + offset] = (s[0] + offset, s[1] + offset)
     return result
 
 

@@ -71,13 +71,13 @@ def tag_texts(
             [chunk[i] for i, _ in hits], [[p for e in ends for p in e] for _, ends in hits]
         )
         for (i, ends), where in zip(hits, located, strict=True):
-            tagged = {
-                (*where[p], b.name)
-                for b, ps in zip(behaviors, ends, strict=True)
-                for p in ps
-                if p in where
-            }
-            out[start + i] = sorted(tagged)
+            tagged: list[tuple[int, int, str]] = []
+            for b, ps in zip(behaviors, ends, strict=True):
+                spans = {where.get(p) for p in ps}
+                spans.discard(None)
+                tagged.extend((s, e, b.name) for s, e in spans)  # type: ignore[misc]
+            tagged.sort()
+            out[start + i] = tagged
     return out
 
 
