@@ -6,10 +6,13 @@ from __future__ import annotations
 import bisect
 import json
 import random
+import re
 
 import pandas as pd
+import pytest
 
 from traceanalysis.behaviors import load_behaviors, tag_behaviors, tag_texts
+from traceanalysis.behaviors.cuescan import cue_spans, guarded
 from traceanalysis.behaviors.sentences import sentences_at_many, split_sentences_many
 
 PIECES = [
@@ -95,3 +98,34 @@ def test_stage_columns_match_reference() -> None:
         counts = [sum(name == b.name for *_, name in r) for r in ref]
         assert out[f"behavior_{b.name}_count"].tolist() == counts
         assert out[f"behavior_{b.name}_present"].tolist() == [c > 0 for c in counts]
+
+
+@pytest.mark.parametrize(
+    ("source", "guarded_chars"),
+    [
+        (r"\b(?:the )?(?:first|next) step\b", "fnt"),
+        (r"\bwait\b|(?<!\w)hmm+|[x-z]\d", "hwxyz"),
+        (r"(?:a|b)*c", "abc"),
+        (r"\w+ back", None),  # \w: not listed exactly, pattern left as it is
+        (r"(?:so)?", None),  # may match the empty string
+        (r"[^a]b", None),  # negated class
+    ],
+)
+def test_guard_lists_the_first_characters(source: str, guarded_chars: str | None) -> None:
+    pattern = re.compile(source, re.MULTILINE)
+    fast = guarded(pattern)
+    if guarded_chars is None:
+        assert fast is pattern
+    else:
+        assert fast.pattern.startswith(f"(?=[{guarded_chars}])")
+    text = (
+        random_texts(1, seed=5)[0].lower() + " the next step: first step, hmm wait aab c y7 x back"
+    )
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in pattern.finditer(text)]
+
+
+def test_guarded_cues_find_the_same_matches() -> None:
+    texts = random_texts(200, seed=13) + ["İstanbul: let me check ﬁrst, WAIT."]
+    for b in load_behaviors():
+        for text in texts:
+            assert cue_spans(b, text, text.lower()) == b.cue_spans(text), (b.name, text)

@@ -15,6 +15,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from traceanalysis.behaviors.cuescan import cue_spans
 from traceanalysis.behaviors.definitions import Behavior, load_behaviors
 from traceanalysis.behaviors.sentences import sentences_at_many
 from traceanalysis.cache import content_hash
@@ -48,7 +49,7 @@ def present_column(name: str) -> str:
 def _cue_ends(text: str, behaviors: Sequence[Behavior]) -> list[list[int]] | None:
     """Per behaviour, the last character of each cue match; ``None`` when nothing matches."""
     lowered = text.lower()
-    ends = [[m_end - 1 for _, m_end in b.cue_spans(text, lowered)] for b in behaviors]
+    ends = [[m_end - 1 for _, m_end in cue_spans(b, text, lowered)] for b in behaviors]
     return ends if any(ends) else None
 
 

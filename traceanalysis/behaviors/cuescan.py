@@ -1,0 +1,98 @@
+"""Faster cue matching with the same matches: a first-character guard on each pattern.
+
+Python's ``re`` tries every branch of a cue alternation at every position of the text.
+Prefixing a pattern with ``(?=[chars])``, where ``chars`` is every character a match can
+begin with, rejects most positions with one test and leaves the matches unchanged (a
+position whose character is not in the set cannot start a match). The set comes from the
+pattern's parse tree; when it cannot be derived exactly (a branch that may match the
+empty string, ``\\w``, ``.``, a negated class...) the pattern is used as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from traceanalysis.behaviors.definitions import Behavior
+
+# The parser behind re.compile (private, but the only parser of Python's regex syntax).
+_parser = re._parser  # type: ignore[attr-defined]
+_c = re._constants  # type: ignore[attr-defined]
+_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+_MAX_RANGE = 512
+
+
+class _Unknown(Exception):
+    """The first characters of a pattern cannot be listed exactly."""
+
+
+def _first_of_sequence(items: list) -> tuple[set[str], bool]:  # type: ignore[type-arg]
+    """(characters a match of ``items`` may begin with, whether it may be empty)."""
+    chars: set[str] = set()
+    for op, av in items:
+        first, nullable = _first_of_item(op, av)
+        chars |= first
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+def _first_of_item(op, av) -> tuple[set[str], bool]:  # type: ignore[no-untyped-def]
+    if op in _ZERO_WIDTH:
+        return set(), True
+    if op is _c.LITERAL:
+        return {chr(av)}, False
+    if op is _c.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is _c.LITERAL:
+                chars.add(chr(value))
+            elif kind is _c.RANGE and value[1] - value[0] <= _MAX_RANGE:
+                chars.update(chr(c) for c in range(value[0], value[1] + 1))
+            else:
+                raise _Unknown
+        return chars, False
+    if op is _c.SUBPATTERN:
+        return _first_of_sequence(av[-1])
+    if op is _c.ATOMIC_GROUP:
+        return _first_of_sequence(av)
+    if op is _c.BRANCH:
+        chars, nullable = set(), False
+        for branch in av[1]:
+            first, empty = _first_of_sequence(branch)
+            chars |= first
+            nullable = nullable or empty
+        return chars, nullable
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        first, nullable = _first_of_sequence(av[2])
+        return first, nullable or av[0] == 0
+    raise _Unknown
+
+
+@lru_cache(maxsize=64)
+def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` behind a lookahead for its possible first characters (same matches)."""
+    try:
+        chars, nullable = _first_of_sequence(list(_parser.parse(pattern.pattern, pattern.flags)))
+    except _Unknown:
+        return pattern
+    if nullable or not chars or pattern.flags & re.IGNORECASE:
+        return pattern
+    guard = "".join(re.escape(c) for c in sorted(chars))
+    try:
+        return re.compile(f"(?=[{guard}])(?:{pattern.pattern})", pattern.flags)
+    except re.error:  # e.g. inline global flags, which must stay at the very start
+        return pattern
+
+
+def cue_spans(behavior: Behavior, text: str, lowered: str) -> list[tuple[int, int]]:
+    """Exactly :meth:`Behavior.cue_spans` (``lowered`` is ``text.lower()``), faster."""
+    if len(lowered) != len(text) or behavior.cues_lower is None:
+        return behavior.cue_spans(text, lowered)
+    spans = [
+        m.span() for m in guarded(behavior.cues_lower).finditer(lowered) if m.end() > m.start()
+    ]
+    if not spans or behavior.exclusions_lower is None:
+        return spans
+    excluded = [m.span() for m in guarded(behavior.exclusions_lower).finditer(lowered)]
+    return [s for s in spans if not any(s[0] < e1 and e0 < s[1] for e0, e1 in excluded)]
