@@ -16,8 +16,15 @@ def _answers(df: pd.DataFrame) -> pd.DataFrame:
     """Graded rows with an answer: run, problem_id, sample_idx, answer key, correct."""
     mask = df["correct"].notna() & df["extracted"].notna() & df["grade_status"].eq("ok")
     part = df.loc[mask, ["run", "problem_id", "sample_idx", "extracted", "correct"]].copy()
-    part["answer"] = [normalize_answer(str(a)) for a in part["extracted"]]
+    part["answer"] = _normalized(part["extracted"])
     return part
+
+
+def _normalized(extracted: pd.Series) -> list[str]:
+    """normalize_answer of every value, computed once per distinct value (answers repeat)."""
+    values = [str(a) for a in extracted]
+    keys = {a: normalize_answer(a) for a in dict.fromkeys(values)}
+    return [keys[a] for a in values]
 
 
 def majority_vote(answers: list[str], correct: list[bool]) -> bool:
@@ -99,8 +106,7 @@ def answer_entropy(df: pd.DataFrame) -> pd.DataFrame:
     """
     mask = df["extracted"].notna()
     part = df.loc[mask, ["run", "problem_id", "extracted"]]
-    keys = [normalize_answer(str(a)) for a in part["extracted"]]
-    part = part.assign(answer=keys)
+    part = part.assign(answer=_normalized(part["extracted"]))
     all_problems = df[["run", "problem_id"]].drop_duplicates()
     # Answer counts per problem in sorted answer order (np.unique's), then the entropy of
     # each problem's slice: the same arithmetic as entropy_bits, without a group loop.

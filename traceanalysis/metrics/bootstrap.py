@@ -7,14 +7,27 @@ resamples of a problems x k matrix cost one matrix product instead of B copies.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 N_BOOT = 1000
 SEED = 0
 
 
+@lru_cache(maxsize=4)
 def resample_weights(n_problems: int, n_boot: int = N_BOOT, seed: int = SEED) -> np.ndarray:
-    """A (n_boot x n_problems) matrix: how often each problem is drawn in each resample."""
+    """A (n_boot x n_problems) matrix: how often each problem is drawn in each resample.
+
+    Cached (read-only): every table of a report draws the same resamples for the same
+    number of problems, and drawing them is the bootstrap's main cost.
+    """
+    weights = _draw_weights(n_problems, n_boot, seed)
+    weights.flags.writeable = False
+    return weights
+
+
+def _draw_weights(n_problems: int, n_boot: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if n_problems == 0:
         return np.zeros((n_boot, 0))

@@ -26,6 +26,19 @@ TABLES_VERSION = "1"
 FIGURES_VERSION = "1"
 
 
+# Long per-response text: the aggregate tables never read it, and every row selection of
+# a frame that carries it copies it (pyarrow take), so table stages get frames without it.
+TEXT_COLUMNS = ("response", "prompt", "reasoning")
+
+
+def without_text(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without the response/prompt/reasoning text and the ``*_spans`` JSON columns."""
+    drop = [c for c in df.columns if c in TEXT_COLUMNS or str(c).endswith("_spans")]
+    slim = df.drop(columns=drop)
+    slim.attrs = df.attrs
+    return slim
+
+
 def _note(notes: dict[str, list[str]], section: str, text: str) -> None:
     notes.setdefault(section, []).append(text)
 
@@ -48,6 +61,7 @@ def accuracy_tables(
     if missing:
         _note(notes, "accuracy", f"Skipped (not available): {', '.join(missing)}.")
     roles = {r.name: r.role for r in runs}
+    df = without_text(df)
 
     def compute() -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {}
@@ -89,6 +103,7 @@ def language_tables(
     if missing:
         _note(notes, "language", f"Skipped (not available): {', '.join(missing)}.")
     pairs = comparison_pairs(runs, reference)
+    df = without_text(df)
 
     def compute() -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {}

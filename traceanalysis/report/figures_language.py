@@ -56,13 +56,17 @@ def length_figure(
     fig = new_figure(width, 2.6)
     ax = fig.add_subplot()
     lows, highs = [], []
+    # One grouping pass (rows keep their order within a group, as a mask would).
+    groups = {
+        (str(run), bool(flag)): part.to_numpy(dtype=float)
+        for (run, flag), part in data["n_tokens"].groupby(
+            [data["run"].astype(str), data["correct"].astype(bool)], sort=False
+        )
+    }
     for i, run in enumerate(runs):
-        part = data[data["run"] == run]
         for offset, flag, hatch in ((-0.2, True, None), (0.2, False, "////")):
-            values = part.loc[part["correct"].astype(bool) == flag, "n_tokens"].to_numpy(
-                dtype=float
-            )
-            if values.size == 0:
+            values = groups.get((run, flag))
+            if values is None or values.size == 0:
                 continue
             stats = _box_stats(values, run)
             lows.append(stats["whislo"])
