@@ -89,17 +89,19 @@ def tag_texts(
     may start at the previous sentence's punctuation for sentence-initial cues). Cues are
     matched on the whole text first; only sentences holding a match are then located.
     ``workers`` processes share the chunks (default: 2 from 5,000 texts on when there are
-    2 CPUs, else 1); the result is the same, in input order.
+    2 CPUs, else 1; forked, so POSIX only); the result is the same, in input order.
     """
     behaviors = tuple(behaviors or load_behaviors())
     if workers is None:
         enough = len(texts) >= _PARALLEL_MIN_TEXTS and (os.cpu_count() or 1) >= 2
         workers = 2 if enough else 1
     chunks = [texts[s : s + _CHUNK] for s in range(0, len(texts), _CHUNK)]
-    if workers <= 1 or len(chunks) < 2:
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or len(chunks) < 2 or not forking:
         return [spans for chunk in chunks for spans in _tag_chunk(chunk, behaviors)]
-    # spawn, not fork: the caller may hold threads (torch, HTTP clients) that fork breaks.
-    context = multiprocessing.get_context("spawn")
+    # fork, not spawn: spawn re-runs the caller's __main__ in each worker (a script without
+    # a main guard would run twice more); the forked workers only run re and spaCy code.
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         parts = pool.map(_tag_chunk, chunks, [behaviors] * len(chunks))
         return [spans for part in parts for spans in part]
