@@ -16,6 +16,8 @@ import json
 import os
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -92,6 +94,15 @@ def run_once(runs: Path, out: Path, cache: Path) -> tuple[float, dict[str, dict[
     return time.perf_counter() - start, analysis.stages
 
 
+def run_cli(runs: Path, out: Path, cache: Path) -> float:
+    """``python -m traceanalysis report`` in a fresh process (imports included); seconds."""
+    command = [sys.executable, "-m", "traceanalysis", "report", str(runs), "--out", str(out),
+               "--cache", str(cache), "--quiet"]  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     """Generate, baseline, then time cold and warm runs and print the breakdown."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -111,6 +122,7 @@ def main() -> None:
     cold, cold_stages = run_once(work / "runs", work / "report", work / "cache" / "cache.sqlite")
     rss_cold = peak_rss_mb()
     warm, warm_stages = run_once(work / "runs", work / "report", work / "cache" / "cache.sqlite")
+    warm_cli = run_cli(work / "runs", work / "report", work / "cache" / "cache.sqlite")
     start = time.perf_counter()  # baseline last, so it does not raise the peak measured above
     frames = [pd.read_json(p, lines=True) for p in sorted((work / "runs").glob("*/samples.jsonl"))]
     baseline = time.perf_counter() - start
@@ -126,6 +138,8 @@ def main() -> None:
     text_mb = text_chars / 2**20
     print(f"\ncold: {cold:.1f} s = {cold / baseline:.1f}x baseline (target < 60 s)")
     print(f"warm: {warm:.1f} s = {warm / baseline:.1f}x baseline (target < 10 s)")
+    print(f"warm, fresh process (`python -m traceanalysis report`, imports included): "
+          f"{warm_cli:.1f} s = {warm_cli / baseline:.1f}x baseline")  # fmt: skip
     print(
         f"peak RSS {rss_cold:.0f} MiB ({rss_cold - rss_before:+.0f} MiB over the baseline's "
         f"{rss_before:.0f}); text {text_mb:.0f} MiB; ratio peak/text {rss_cold / text_mb:.2f} "

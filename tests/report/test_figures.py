@@ -218,3 +218,28 @@ def test_single_run_ungraded_and_all_wrong_inputs() -> None:
     assert len(boxes) == 1  # only the incorrect box: no correct response exists
     ungraded = samples.assign(correct=pd.array([pd.NA] * len(samples), dtype="boolean"))
     assert "lengths" not in _drafts({}, ungraded)
+
+
+def test_palette_constants_are_seaborns_colorblind_palette() -> None:
+    import seaborn as sns
+
+    from traceanalysis.report.style import COLORBLIND
+
+    assert list(COLORBLIND) == sns.color_palette("colorblind", n_colors=10).as_hex()
+
+
+def test_figure_code_version_is_computed_without_importing_matplotlib() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from traceanalysis.report.figures_version import figures_code_version; "
+        "v = figures_code_version(); import traceanalysis.report.html; "
+        "print(v, 'matplotlib' in sys.modules, 'seaborn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    version, mpl_loaded, sns_loaded = out.stdout.split()
+    from traceanalysis.report.figures import make_figures
+
+    assert version == make_figures.stage_version
+    assert (mpl_loaded, sns_loaded) == ("False", "False")

@@ -23,7 +23,6 @@ from traceanalysis.report.manifest import build_manifest
 from traceanalysis.schema import RunInfo
 
 TABLES_VERSION = "1"
-FIGURES_VERSION = "1"
 
 
 # Long per-response text: the aggregate tables never read it, and every row selection of
@@ -151,15 +150,17 @@ def behavior_tables(
 def figures_stage(
     cache: Any, key_parts: list[str], analysis: Any, out_dir: Path, notes: dict[str, list[str]]
 ) -> list[Any]:
-    """Draw the figures (report.figures.make_figures) or copy them from the stage cache."""
-    make = optional("traceanalysis.report.figures", "make_figures")
-    if make is None:
-        _note(notes, "data", "Figures skipped: traceanalysis.report.figures unavailable.")
-        return []
+    """Draw the figures (report.figures.make_figures) or copy them from the stage cache.
+
+    The key is computed without importing the figure code (matplotlib, seaborn), so a
+    warm rerun that only copies cached figures never imports them.
+    """
+    from traceanalysis.report.figures_version import figures_code_version
+
     runs_key = [r.to_dict() for r in analysis.runs]
     key = cache.key(
         "figures",
-        version_of(make, FIGURES_VERSION),
+        figures_code_version(),
         {"runs": runs_key, "ref": analysis.reference},
         *key_parts,
     )
@@ -172,6 +173,10 @@ def figures_stage(
         cache.hits["figures"] = True
         return [_relocate(r, out_dir) for r in records]
     cache.hits["figures"] = False
+    make = optional("traceanalysis.report.figures", "make_figures")
+    if make is None:
+        _note(notes, "data", "Figures skipped: traceanalysis.report.figures unavailable.")
+        return []
     samples = analysis.samples[
         [
             c

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
-import seaborn as sns
 
 from traceanalysis.report.context import FigureRecord
 from traceanalysis.report.figures_accuracy import (
@@ -30,6 +29,7 @@ from traceanalysis.report.figures_language import (
     length_figure,
     lexicon_figure,
 )
+from traceanalysis.report.figures_version import figures_code_version
 from traceanalysis.report.style import PNG_DPI, RC_PARAMS, run_styles
 from traceanalysis.schema import RunInfo
 
@@ -129,23 +129,5 @@ def make_figures(
     return records
 
 
-def _code_version() -> str:
-    """A hash of the figure code and the matplotlib/seaborn versions: a cache of drawn
-    figures keyed on it goes stale exactly when the drawings could change."""
-    from traceanalysis.report import (
-        figures_accuracy,
-        figures_behaviors,
-        figures_common,
-        figures_language,
-        style,
-    )
-
-    digest = hashlib.sha256(f"{mpl.__version__}|{sns.__version__}".encode())
-    for module in (style, figures_common, figures_accuracy, figures_language, figures_behaviors):
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    return digest.hexdigest()[:16]
-
-
 # Read by the pipeline's figure-stage cache (report.feature_stages.version_of).
-make_figures.stage_version = _code_version()  # type: ignore[attr-defined]
+make_figures.stage_version = figures_code_version()  # type: ignore[attr-defined]

@@ -18,17 +18,15 @@ from traceanalysis.report.figures_common import (
     styles_for,
     usable,
 )
-from traceanalysis.report.style import NEUTRAL, ONE_COLUMN, TWO_COLUMN, RunStyle
-
-BEHAVIOR_ORDER = (
-    "verification",
-    "backtracking",
-    "subgoal_setting",
-    "backward_chaining",
-    "multi_perspective",
-    "metacognitive_awareness",
-    "self_reflection",
+from traceanalysis.report.style import (
+    BEHAVIOR_ORDER,
+    NEUTRAL,
+    ONE_COLUMN,
+    TWO_COLUMN,
+    RunStyle,
 )
+
+__all__ = ["BEHAVIOR_ORDER", "audit_figure", "behavior_figure", "flexible_figure"]
 
 
 def behavior_figure(

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import seaborn as sns
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -162,9 +161,10 @@ def _figure_links(fig: FigureRecord, html_dir: Path) -> list[tuple[str, str]]:
 
 def _highlight_css() -> tuple[str, list[tuple[str, str]]]:
     """CSS classes for behaviour shading (one colour-blind-safe colour each) and the legend."""
-    from traceanalysis.report.figures_behaviors import BEHAVIOR_ORDER
+    from traceanalysis.report.style import BEHAVIOR_ORDER, COLORBLIND
 
-    palette = sns.color_palette("colorblind", n_colors=len(BEHAVIOR_ORDER)).as_hex()
+    # = sns.color_palette("colorblind", n_colors=len(BEHAVIOR_ORDER)) (it cycles past 10)
+    palette = [COLORBLIND[i % len(COLORBLIND)] for i in range(len(BEHAVIOR_ORDER))]
     rules, legend = [], []
     for name, color in zip(BEHAVIOR_ORDER, palette, strict=True):
         rgb = tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))

@@ -10,14 +10,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import seaborn as sns
-
 ONE_COLUMN = 3.5  # inches
 TWO_COLUMN = 7.2  # inches
 PNG_DPI = 300
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
 NEUTRAL = "#8c8c8c"
+# seaborn's "colorblind" palette (sns.color_palette("colorblind", 10).as_hex(); a test
+# checks they agree), kept as constants so the HTML report does not import seaborn.
+COLORBLIND = (
+    "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
+    "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9",
+)  # fmt: skip
+
+# Behaviours in display order (figures and the HTML highlight legend).
+BEHAVIOR_ORDER = (
+    "verification",
+    "backtracking",
+    "subgoal_setting",
+    "backward_chaining",
+    "multi_perspective",
+    "metacognitive_awareness",
+    "self_reflection",
+)
 
 # Difficulty bin labels in order (fine bins, then coarse): CONTRACTS.md, FIELD.md.
 FINE_BINS = ("0", "1-4", "5-16", "17-32", "33-64", "65-128", "129-192", "193-256")
@@ -66,7 +81,7 @@ def run_styles(run_names: Iterable[str]) -> dict[str, RunStyle]:
     still tell runs apart.
     """
     names = list(dict.fromkeys(str(n) for n in run_names))
-    palette = sns.color_palette("colorblind", n_colors=10).as_hex()
+    palette = COLORBLIND
     return {
         name: RunStyle(color=palette[i % len(palette)], marker=MARKERS[i % len(MARKERS)])
         for i, name in enumerate(names)
