@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -169,20 +169,23 @@ def test_length_boxes_match_independent_quantiles() -> None:
 
 
 def test_length_figure_cost_does_not_grow_with_samples() -> None:
+    # The figure draws aggregates (box statistics), never one artist per response: the
+    # rendered SVG of ~38k responses is about the size of the one of 96. (A size check,
+    # not a timing, so it holds on a loaded machine.)
     styles = run_styles(r.name for r in rf.RUNS)
     small = rf.make_samples(n_problems=4, n_samples=8)
     big = pd.concat([small] * 400, ignore_index=True)  # ~38k responses
 
-    def cost(samples: pd.DataFrame) -> float:
-        start = time.perf_counter()
+    def svg_bytes(samples: pd.DataFrame) -> int:
+        total = 0
         with mpl.rc_context(RC_PARAMS):
             for draft in length_figure(samples, styles, "tokens"):
-                draft.figure.savefig(Path("/dev/null"), format="svg")
-        return time.perf_counter() - start
+                buffer = io.BytesIO()
+                draft.figure.savefig(buffer, format="svg")
+                total += len(buffer.getvalue())
+        return total
 
-    cost(small)  # warm caches
-    ratio = cost(big) / cost(small)
-    assert ratio < 3.0, ratio
+    assert svg_bytes(big) < 1.5 * svg_bytes(small)
 
 
 def test_distinctive_scatter_is_thinned_but_keeps_extremes() -> None:
