@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from traceanalysis.behaviors.definitions import BEHAVIORS
+
 ONE_COLUMN = 3.5  # inches
 TWO_COLUMN = 7.2  # inches
 PNG_DPI = 300
@@ -23,16 +25,8 @@ COLORBLIND = (
     "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9",
 )  # fmt: skip
 
-# Behaviours in display order (figures and the HTML highlight legend).
-BEHAVIOR_ORDER = (
-    "verification",
-    "backtracking",
-    "subgoal_setting",
-    "backward_chaining",
-    "multi_perspective",
-    "metacognitive_awareness",
-    "self_reflection",
-)
+# Behaviours in display order (figures and the HTML highlight legend): the definitions' order.
+BEHAVIOR_ORDER = BEHAVIORS
 
 # Difficulty bin labels in order (fine bins, then coarse): CONTRACTS.md, FIELD.md.
 FINE_BINS = ("0", "1-4", "5-16", "17-32", "33-64", "65-128", "129-192", "193-256")
