@@ -132,9 +132,10 @@ def difficulty_findings(diff: pd.DataFrame, pairs: list[tuple[str, str]]) -> lis
         if delta.empty:
             continue
         best, worst = delta.idxmax(), delta.idxmin()
+        n_best = int(counts.get(best[1], 0))
         out.append(
             f"{a} vs {b}: largest gain in bin {best[1]} ({_pts(delta[best])}, "
-            f"{int(counts.get(best[1], 0))} problems), smallest change in bin {worst[1]} "
+            f"{n_best} problem{'' if n_best == 1 else 's'}), smallest change in bin {worst[1]} "
             f"({_pts(delta[worst])})."
         )
     zero = diff[diff["bin"].astype(str) == "0"]
