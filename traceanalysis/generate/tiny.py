@@ -31,6 +31,7 @@ def build_tiny_model(
     layers: int = 4,
     seed: int = 0,
     extra_words: list[str] | None = None,
+    max_positions: int = 512,
 ) -> Path:
     """Write a tiny random Llama model + word-level tokenizer to ``folder``; returns it."""
     import torch
@@ -57,7 +58,7 @@ def build_tiny_model(
         num_hidden_layers=layers,
         num_attention_heads=4,
         num_key_value_heads=4,
-        max_position_embeddings=512,
+        max_position_embeddings=max_positions,
         bos_token_id=vocab["<s>"],
         eos_token_id=vocab["</s>"],
         pad_token_id=vocab["<pad>"],
