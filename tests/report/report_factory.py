@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from traceanalysis.behaviors.definitions import BEHAVIORS as BEHAVIOR_NAMES
 from traceanalysis.report.context import ReportContext
 from traceanalysis.schema import Rejection, RunInfo
 
@@ -50,15 +51,7 @@ REFERENCE = "qwen-base"
 BINS = ["0", "1-4", "5-16", "17-32", "33-64", "65-128", "129-192", "193-256"]
 COARSE = ["0-64", "65-128", "129-192", "193-256"]
 LEXICONS = ["reflection_kim2025", "anthropomorphic", "logical_connectors"]
-BEHAVIORS = [
-    "verification",
-    "backtracking",
-    "subgoal_setting",
-    "backward_chaining",
-    "multi_perspective",
-    "metacognitive_awareness",
-    "self_reflection",
-]
+BEHAVIORS = list(BEHAVIOR_NAMES)
 INJECTION = 'Wait, <script>window.__pwned = 1;</script><img src=x onerror="window.__pwned=2">'
 TEXTS = [
     "Let me think. First, we compute 2 + 2 = 4. Wait, let me verify: 2 + 2 = 4. "
