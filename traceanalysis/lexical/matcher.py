@@ -33,6 +33,7 @@ from traceanalysis.lexical.patterns import (
     risky_offsets,
     trie_regex,
 )
+from traceanalysis.lexical.spanscan import SpanScan
 
 
 class LexiconPattern:
@@ -99,6 +100,7 @@ class LexiconMatcher:
         # it ("risky"); responses with such spans take the slow path (_regions).
         alternation = phrase_alternation(phrases)
         self._spans = re.compile("(?:" + alternation + ")" + TAIL) if alternation else None
+        self._scan = SpanScan(self._spans, phrases) if self._spans is not None else None
         self._prefixes = {p[:j] for p in phrases for j in range(1, len(p))}
         self._phrases = sorted(phrases)
         self._risk: dict[str, tuple[int, ...]] = {}
@@ -171,8 +173,8 @@ class LexiconMatcher:
     def count_normalized(self, text: str) -> list[int]:
         """Counts per lexicon (in ``names`` order) in text already normalised."""
         counts = [0] * len(self._patterns)
-        if self._spans is not None:
-            spans = Counter(self._spans.findall(text))
+        if self._scan is not None:
+            spans = Counter(self._scan.findall(text))
             if any(self._extends(span, text) for span in spans):
                 spans = Counter(self._regions(text))
             cache = self._region_cache
