@@ -4,16 +4,24 @@ A sentence shows behaviour B when one of B's cues matches inside it (and no excl
 overlaps the match). Per response: ``behavior_B_count`` = number of sentences tagged B,
 ``behavior_B_present`` = count > 0, and ``behavior_spans`` = JSON list of
 ``[start, end, B]`` character spans of the tagged sentences (for highlighting).
+
+The stage reads the text column chunk by chunk (never a Python copy of the whole column)
+and builds its output per chunk: the counts as integer arrays and the spans as JSON text,
+so memory grows by about the size of its output.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from functools import partial
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +46,11 @@ def _definitions_hash() -> str:
 STAGE_VERSION = f"{TAGGER_VERSION}+{_definitions_hash()}"
 _CHUNK = 2048
 _PARALLEL_MIN_TEXTS = 5000
+# What the forked workers read their chunks from (set only while a pool runs), so that
+# no text is pickled to them.
+_SOURCE: Any = None
+
+Spans = list[tuple[int, int, str]]
 
 
 def count_column(name: str) -> str:
@@ -50,6 +63,20 @@ def present_column(name: str) -> str:
     return f"behavior_{name}_present"
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # Tagging allocates millions of short-lived tuples and match objects and creates no
+    # cycles; the cyclic collector would otherwise rescan the caller's whole heap (and,
+    # in forked workers, touch and copy its pages) over and over.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _cue_ends(text: str, behaviors: Sequence[Behavior]) -> list[list[int]] | None:
     """Per behaviour, the last character of each cue match; ``None`` when nothing matches."""
     lowered = text.lower()
@@ -57,17 +84,15 @@ def _cue_ends(text: str, behaviors: Sequence[Behavior]) -> list[list[int]] | Non
     return ends if any(ends) else None
 
 
-def _tag_chunk(
-    chunk: Sequence[str], behaviors: tuple[Behavior, ...]
-) -> list[list[tuple[int, int, str]]]:
-    out: list[list[tuple[int, int, str]]] = [[] for _ in chunk]
+def _tag_chunk(chunk: Sequence[str], behaviors: tuple[Behavior, ...]) -> list[Spans]:
+    out: list[Spans] = [[] for _ in chunk]
     hits = [(i, _cue_ends(t, behaviors)) for i, t in enumerate(chunk)]
     hits = [(i, ends) for i, ends in hits if ends is not None]
     located = sentences_at_many(
         [chunk[i] for i, _ in hits], [[p for e in ends for p in e] for _, ends in hits]
     )
     for (i, ends), where in zip(hits, located, strict=True):
-        tagged: list[tuple[int, int, str]] = []
+        tagged: Spans = []
         for b, ps in zip(behaviors, ends, strict=True):
             spans = {where.get(p) for p in ps}
             spans.discard(None)
@@ -77,12 +102,71 @@ def _tag_chunk(
     return out
 
 
+def _chunk_texts(source: Any, start: int, end: int) -> list[str]:
+    if isinstance(source, pd.Series):  # a column: missing text counts as no behaviour
+        return ["" if pd.isna(t) else str(t) for t in source.iloc[start:end].tolist()]
+    return list(source[start:end])
+
+
+def _tag_part(start: int, end: int, behaviors: tuple[Behavior, ...]) -> list[Spans]:
+    return _tag_chunk(_chunk_texts(_SOURCE, start, end), behaviors)
+
+
+def _encode_part(
+    start: int, end: int, behaviors: tuple[Behavior, ...]
+) -> tuple[np.ndarray, list[str]]:
+    """Counts (behaviours x texts) and the ``behavior_spans`` JSON of texts start..end."""
+    tagged = _tag_part(start, end, behaviors)
+    counts = np.zeros((len(behaviors), len(tagged)), dtype="int64")
+    row_of = {b.name: k for k, b in enumerate(behaviors)}
+    quoted = {b.name: json.dumps(b.name) for b in behaviors}
+    encoded = []
+    for col, spans in enumerate(tagged):
+        for *_, name in spans:
+            counts[row_of[name], col] += 1
+        # the same text as json.dumps([list(s) for s in spans]), without the lists
+        items = ", ".join(f"[{s}, {e}, {quoted[name]}]" for s, e, name in spans)
+        encoded.append(f"[{items}]")
+    return counts, encoded
+
+
+def _run_parts(
+    source: Any,
+    n: int,
+    work: Callable[..., Any],
+    behaviors: tuple[Behavior, ...],
+    workers: int | None,
+) -> Iterator[Any]:
+    """``work(start, end, behaviors)`` for each chunk of ``source``, in order."""
+    global _SOURCE
+    if workers is None:
+        enough = n >= _PARALLEL_MIN_TEXTS and (os.cpu_count() or 1) >= 2
+        workers = 2 if enough else 1
+    bounds = [(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    _SOURCE = source
+    try:
+        with _collector_paused():
+            if workers <= 1 or len(bounds) < 2 or not forking:
+                for s, e in bounds:
+                    yield work(s, e, behaviors)
+                return
+            # fork, not spawn: spawn re-runs the caller's __main__ in each worker (a script
+            # without a main guard would run twice more); forked workers inherit the source.
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                starts, ends = zip(*bounds, strict=True)
+                yield from pool.map(partial(work, behaviors=behaviors), starts, ends)
+    finally:
+        _SOURCE = None
+
+
 def tag_texts(
     texts: Sequence[str],
     behaviors: Sequence[Behavior] | None = None,
     *,
     workers: int | None = None,
-) -> list[list[tuple[int, int, str]]]:
+) -> list[Spans]:
     """``[(start, end, behaviour)]`` for every (sentence, behaviour) pair that matches.
 
     A sentence is tagged B when it holds the last character of a cue match of B (matches
@@ -92,19 +176,8 @@ def tag_texts(
     2 CPUs, else 1; forked, so POSIX only); the result is the same, in input order.
     """
     behaviors = tuple(behaviors or load_behaviors())
-    if workers is None:
-        enough = len(texts) >= _PARALLEL_MIN_TEXTS and (os.cpu_count() or 1) >= 2
-        workers = 2 if enough else 1
-    chunks = [texts[s : s + _CHUNK] for s in range(0, len(texts), _CHUNK)]
-    forking = "fork" in multiprocessing.get_all_start_methods()
-    if workers <= 1 or len(chunks) < 2 or not forking:
-        return [spans for chunk in chunks for spans in _tag_chunk(chunk, behaviors)]
-    # fork, not spawn: spawn re-runs the caller's __main__ in each worker (a script without
-    # a main guard would run twice more); the forked workers only run re and spaCy code.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        parts = pool.map(_tag_chunk, chunks, [behaviors] * len(chunks))
-        return [spans for part in parts for spans in part]
+    parts = _run_parts(texts, len(texts), _tag_part, behaviors, workers)
+    return [spans for part in parts for spans in part]
 
 
 @stage(
@@ -125,21 +198,22 @@ def tag_behaviors(
     as no behaviour. ``df.attrs["behaviors"]`` records ``{name: version}`` and the tagger
     version.
     """
+    import pyarrow as pa
+
     behaviors = tuple(behaviors or load_behaviors())
-    texts = ["" if pd.isna(t) else str(t) for t in df[column].tolist()]
-    tagged = tag_texts(texts, behaviors)
+    source = df[column]
+    counts = [np.zeros((len(behaviors), 0), dtype="int64")]
+    spans = []  # one Arrow array per chunk: no Python list of the whole column
+    for part_counts, encoded in _run_parts(source, len(source), _encode_part, behaviors, None):
+        counts.append(part_counts)
+        spans.append(pa.array(encoded, type=pa.large_string()))
+    all_counts = np.concatenate(counts, axis=1)
     out = df.copy()
-    counts = np.zeros((len(behaviors), len(texts)), dtype="int64")
-    column_of = {b.name: k for k, b in enumerate(behaviors)}
-    for row, spans in enumerate(tagged):
-        for _, _, name in spans:
-            counts[column_of[name], row] += 1
     for k, b in enumerate(behaviors):
-        out[count_column(b.name)] = pd.array(counts[k], dtype="int64")
-        out[present_column(b.name)] = pd.array(counts[k] > 0, dtype="bool")
+        out[count_column(b.name)] = pd.array(all_counts[k], dtype="int64")
+        out[present_column(b.name)] = pd.array(all_counts[k] > 0, dtype="bool")
     out["behavior_spans"] = pd.array(
-        [json.dumps([list(s) for s in spans]) if spans else "[]" for spans in tagged],
-        dtype="string",
+        pa.chunked_array(spans, type=pa.large_string()), dtype="string"
     )
     out.attrs["behaviors"] = {
         "tagger_version": STAGE_VERSION,
