@@ -9,9 +9,14 @@ absent or empty, so a report never shows an empty plot. Figures are drawn with
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 import pandas as pd
@@ -48,6 +53,32 @@ def namespace_ids(svg: str, prefix: str) -> str:
     )
 
 
+def _makers(
+    tables: dict[str, pd.DataFrame],
+    samples: pd.DataFrame,
+    runs: list[RunInfo],
+    reference: str | None,
+) -> list[Callable[[], Iterator[FigureDraft]]]:
+    """One callable per figure family, in report order; each yields the drafts its inputs
+    allow."""
+    styles = run_styles(r.name for r in runs)
+    tokenizer = samples.attrs.get("tokenizer") if samples is not None else None
+    unit = "tokens"
+    if isinstance(tokenizer, dict) and tokenizer.get("name"):
+        unit = f"{tokenizer.get('unit') or 'tokens'}, {tokenizer['name']}"
+    return [
+        partial(passk_figure, tables, styles),
+        partial(difficulty_figure, tables, styles, reference),
+        partial(transition_figures, tables, reference),
+        partial(length_figure, samples, styles, unit),
+        partial(lexicon_figure, tables, styles),
+        partial(distinctive_figures, tables, styles),
+        partial(behavior_figure, tables, styles),
+        partial(flexible_figure, tables, styles),
+        partial(audit_figure, tables, styles),
+    ]
+
+
 def _drafts(
     tables: dict[str, pd.DataFrame],
     samples: pd.DataFrame,
@@ -55,20 +86,8 @@ def _drafts(
     reference: str | None,
 ) -> Iterator[FigureDraft]:
     """Every figure the inputs allow, in report order."""
-    styles = run_styles(r.name for r in runs)
-    tokenizer = samples.attrs.get("tokenizer") if samples is not None else None
-    unit = "tokens"
-    if isinstance(tokenizer, dict) and tokenizer.get("name"):
-        unit = f"{tokenizer.get('unit') or 'tokens'}, {tokenizer['name']}"
-    yield from passk_figure(tables, styles)
-    yield from difficulty_figure(tables, styles, reference)
-    yield from transition_figures(tables, reference)
-    yield from length_figure(samples, styles, unit)
-    yield from lexicon_figure(tables, styles)
-    yield from distinctive_figures(tables, styles)
-    yield from behavior_figure(tables, styles)
-    yield from flexible_figure(tables, styles)
-    yield from audit_figure(tables, styles)
+    for maker in _makers(tables, samples, runs, reference):
+        yield from maker()
 
 
 def save_figure(draft: FigureDraft, out_dir: Path) -> FigureRecord:
@@ -107,26 +126,61 @@ def save_figure(draft: FigureDraft, out_dir: Path) -> FigureRecord:
     )
 
 
+def _draw(maker: Callable[[], Iterator[FigureDraft]], out_dir: Path) -> list[FigureRecord]:
+    records = []
+    for draft in maker():
+        records.append(save_figure(draft, out_dir))
+        draft.figure.clear()
+    return records
+
+
+_SHARED: dict[str, Any] = {}  # set in the parent just before forking the figure workers
+
+
+def _draw_shared(index: int) -> list[FigureRecord]:
+    return _draw(_SHARED["makers"][index], _SHARED["out_dir"])
+
+
+def figure_workers() -> int:
+    """Worker processes for drawing: 2 where forking is safe and two cores are free, else 1
+    (drawing is CPU-bound Python; each figure family is drawn in one process)."""
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(2, len(os.sched_getaffinity(0)))
+
+
 def make_figures(
     ctx_tables: dict[str, pd.DataFrame],
     samples: pd.DataFrame,
     runs: list[RunInfo],
     reference: str | None,
     out_dir: Path,
+    *,
+    workers: int | None = None,
 ) -> list[FigureRecord]:
     """Draw every figure the tables allow and save each as PDF, SVG and PNG (300 dpi).
 
     ``runs`` fixes the display order and therefore each run's colour and marker in every
     figure. ``samples`` needs only ``run``, ``n_tokens`` and ``correct`` (for the length
-    figure). Returns the records in report order.
+    figure). Returns the records in report order. ``workers`` > 1 draws the figure
+    families in that many forked processes (default :func:`figure_workers`); the files
+    are the same either way.
     """
     out_dir = Path(out_dir)
-    records: list[FigureRecord] = []
+    workers = figure_workers() if workers is None else workers
     with mpl.rc_context(RC_PARAMS):
-        for draft in _drafts(ctx_tables, samples, runs, reference):
-            records.append(save_figure(draft, out_dir))
-            draft.figure.clear()
-    return records
+        makers = _makers(ctx_tables, samples, runs, reference)
+        if workers <= 1:
+            parts = [_draw(maker, out_dir) for maker in makers]
+        else:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            _SHARED.update(makers=makers, out_dir=out_dir)
+            try:  # forked children inherit the tables and the rc settings; nothing is pickled in
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    parts = pool.map(_draw_shared, range(len(makers)), chunksize=1)
+            finally:
+                _SHARED.clear()
+    return [record for part in parts for record in part]
 
 
 # Read by the pipeline's figure-stage cache (report.feature_stages.version_of).
