@@ -14,9 +14,11 @@ text:
    sentence each (this is also what keeps the splitter fast).
 
 :func:`sentences_at_many` answers "which sentence holds character p?" without splitting
-the whole text: it tokenizes only the lines holding the asked positions and applies the
-sentencizer's rule to the token arrays (see :func:`_sentence_starts`), which gives the
-same sentences as the spaCy pipe at a fraction of the cost.
+the whole text: only the lines holding the asked positions are split, by the
+sentencizer's rule applied to the few tokens that can start a sentence
+(:mod:`traceanalysis.behaviors.sentence_rule`), or with spaCy's tokenizer and the rule
+applied to its token arrays (see :func:`_sentence_starts`) for the rare line where that
+shortcut cannot be sure; both give the same sentences as the spaCy pipe.
 
 Offsets always refer to the original text.
 """
@@ -24,10 +26,13 @@ Offsets always refer to the original text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+
+from traceanalysis.behaviors.sentence_rule import line_starts
 
 _MATH = re.compile(
     r"\$\$.+?\$\$"
@@ -35,8 +40,10 @@ _MATH = re.compile(
     r"|\\\(.+?\\\)"
     r"|\\begin\{([a-zA-Z*]+)\}.+?\\end\{\1\}"
     # Inline $...$ by pandoc's rule (no space inside either dollar, none followed by a digit),
-    # so that currency ("costs $3. Wait, ... $4") is not taken for a formula.
-    r"|(?<![\\$])\$(?![$\s])[^$]*?(?<![\s\\])\$(?!\d)",
+    # so that currency ("costs $3. Wait, ... $4") is not taken for a formula. The test
+    # "no \\ or $ before the opening $" sits after it, as a lookbehind that includes it: the
+    # same test, and every branch then begins with a literal, which re scans for in C.
+    r"|\$(?<![\\$]\$)(?![$\s])[^$]*?(?<![\s\\])\$(?!\d)",
     re.DOTALL,
 )
 _SENTENCE_PUNCT = re.compile(r"[.!?]")
@@ -153,6 +160,23 @@ def _sentence_starts(docs: list, offsets: np.ndarray) -> np.ndarray:  # type: ig
     return offsets[doc_of[starts]] + arr[starts, 2].astype(np.int64)
 
 
+def _locate(
+    line: str, starts: Sequence[int], wanted: Sequence[int]
+) -> list[tuple[int, tuple[int, int]]]:
+    """``(position, sentence)`` for the positions of ``wanted`` inside a sentence."""
+    found = []
+    trimmed: dict[int, tuple[int, int] | None] = {}
+    last = len(starts) - 1
+    for rel in wanted:
+        k = bisect_right(starts, rel) - 1
+        if k not in trimmed:
+            trimmed[k] = _trimmed(line, starts[k], starts[k + 1] if k < last else len(line))
+        s = trimmed[k]
+        if s is not None and s[0] <= rel < s[1]:
+            found.append((rel, s))
+    return found
+
+
 def sentences_at_many(
     texts: Sequence[str], positions: Sequence[Sequence[int]], batch_size: int = 512
 ) -> list[dict[int, tuple[int, int]]]:
@@ -160,7 +184,9 @@ def sentences_at_many(
 
     Gives the same spans as :func:`split_sentences_many` for the asked positions;
     positions outside every sentence (line breaks, blank space between sentences) are
-    left out. Only the lines holding a position are split.
+    left out. Only the lines holding a position are split: by the sentencizer's rule on
+    the few tokens that matter (:mod:`traceanalysis.behaviors.sentence_rule`), or, for the
+    rare line where the tokenizer's special cases could reach across whitespace, by spaCy.
     """
     result: list[dict[int, tuple[int, int]]] = [{} for _ in texts]
     pending: list[tuple[int, int, list[int]]] = []  # (text index, line start, positions)
@@ -183,23 +209,39 @@ def sentences_at_many(
             if _SENTENCE_PUNCT.search(line, 0, len(line) - 1) is None:
                 result[i].update((p, span) for p in ps)
             elif ps:
-                pending.append((i, span[0], ps))
-                pending_lines.append(line)
+                starts = line_starts(line)
+                if starts is None:
+                    pending.append((i, span[0], ps))
+                    pending_lines.append(line)
+                    continue
+                offset = span[0]
+                located = _locate(line, starts, [p - offset for p in ps])
+                result[i].update((r + offset, (s + offset, e + offset)) for r, (s, e) in located)
     if pending_lines:
-        docs = list(_nlp().tokenizer.pipe(pending_lines, batch_size=batch_size))
-        lengths = np.array([len(line) for line in pending_lines], dtype=np.int64)
-        offsets = np.cumsum(lengths) - lengths  # the lines laid end to end
-        bounds = np.append(_sentence_starts(docs, offsets), lengths.sum())
-        line_of = np.repeat(np.arange(len(pending)), [len(ps) for _, _, ps in pending])
-        wanted = np.array([p - offset for _, offset, ps in pending for p in ps], dtype=np.int64)
-        ks = np.searchsorted(bounds, offsets[line_of] + wanted, "right") - 1
-        for j, k, rel in zip(line_of.tolist(), ks.tolist(), wanted.tolist(), strict=True):
-            i, offset, _ = pending[j]
-            base = int(offsets[j])
-            s = _trimmed(pending_lines[j], int(bounds[k]) - base, int(bounds[k + 1]) - base)
-            if s is not None and s[0] <= rel < s[1]:
-                result[i][rel + offset] = (s[0] + offset, s[1] + offset)
+        _spacy_locate(pending, pending_lines, result, batch_size)
     return result
+
+
+def _spacy_locate(
+    pending: list[tuple[int, int, list[int]]],
+    pending_lines: list[str],
+    result: list[dict[int, tuple[int, int]]],
+    batch_size: int,
+) -> None:
+    """Fill ``result`` for ``pending`` lines tokenized by spaCy (vectorized sentencizer)."""
+    docs = list(_nlp().tokenizer.pipe(pending_lines, batch_size=batch_size))
+    lengths = np.array([len(line) for line in pending_lines], dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths  # the lines laid end to end
+    bounds = np.append(_sentence_starts(docs, offsets), lengths.sum())
+    line_of = np.repeat(np.arange(len(pending)), [len(ps) for _, _, ps in pending])
+    wanted = np.array([p - offset for _, offset, ps in pending for p in ps], dtype=np.int64)
+    ks = np.searchsorted(bounds, offsets[line_of] + wanted, "right") - 1
+    for j, k, rel in zip(line_of.tolist(), ks.tolist(), wanted.tolist(), strict=True):
+        i, offset, _ = pending[j]
+        base = int(offsets[j])
+        s = _trimmed(pending_lines[j], int(bounds[k]) - base, int(bounds[k + 1]) - base)
+        if s is not None and s[0] <= rel < s[1]:
+            result[i][rel + offset] = (s[0] + offset, s[1] + offset)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

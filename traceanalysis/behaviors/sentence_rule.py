@@ -1,0 +1,149 @@
+"""Sentence starts of one line by the sentencizer's rule, tokenizing only what matters.
+
+spaCy's ``sentencizer`` starts a sentence at the first token of a doc and at the first
+token after a sentence-final character (a token that is exactly ``.``, ``!``, ``?`` or
+another of its characters) that is neither punctuation nor such a character. The
+tokenizer of :mod:`traceanalysis.behaviors.sentences` cuts a line at whitespace into runs
+and tokenizes each run on its own (its cache is keyed by the run's text), so:
+
+* a run of ASCII letters and digits only has no punctuation (Unicode category ``P*``)
+  and no sentence-final character, so it tokenizes into word tokens only: for the rule
+  it is "a word at the run's start", whatever the tokenizer does inside it;
+* a whitespace gap other than one plain space is itself one token, a word for the rule;
+* only the other runs (and their neighbours) need the real tokenizer, whose output per
+  distinct run text is cached here.
+
+The one thing that looks across runs is the tokenizer's special-case matcher, which can
+merge tokens of neighbouring runs that spell a special case (``Mr`` ``.``). Whenever two
+neighbouring runs meet with tokens that may belong to such a case, :func:`line_starts`
+answers ``None`` and the caller tokenizes that line with spaCy itself.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+_MAX_CACHE = 200_000
+_Tokens = tuple[tuple[tuple[int, bool, bool], ...], str, str]  # (rel, final, punct), first, last
+_cache: dict[str, _Tokens] = {}
+
+
+class _Tables(NamedTuple):
+    runs: re.Pattern[str]  # whole runs that may hold a sentence-final character
+    final: frozenset[str]  # the sentencizer's sentence-final characters
+    pairs: frozenset[tuple[str, str]]  # neighbouring tokens of a special case
+    lefts: frozenset[str]
+    rights: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    from spacy.pipeline.sentencizer import Sentencizer
+
+    from traceanalysis.behaviors.sentences import _nlp
+
+    final = frozenset(Sentencizer.default_punct_chars)
+    # Runs holding ., ! or ? or any non-ASCII character: a superset of the runs holding a
+    # sentence-final character (a class of many non-ASCII literals makes re slow).
+    if any(ch.isascii() for ch in final - set(".!?")):
+        raise RuntimeError("spaCy's sentence-final characters changed; update _tables")
+    runs = re.compile(r"(?<!\S)[^\s.!?\x80-\U0010ffff]*+(?=\S)[.!?\x80-\U0010ffff]\S*")
+    tokenizer = _nlp().tokenizer
+    pairs: set[tuple[str, str]] = set()
+    for rule in tokenizer.rules:  # the special cases the matcher looks for, as it does
+        if not (tokenizer.suffix_search(rule) or " " in rule or not tokenizer.faster_heuristics):
+            continue
+        core, suffixes = rule, []
+        while core and (m := tokenizer.suffix_search(core)) and m.end() > m.start():
+            suffixes.insert(0, core[m.start() :])
+            core = core[: m.start()]
+        tokens = ([core] if core else []) + suffixes
+        pairs.update(zip(tokens, tokens[1:], strict=False))
+    lefts = frozenset(x for x, _ in pairs)
+    return _Tables(runs, final, frozenset(pairs), lefts, frozenset(y for _, y in pairs))
+
+
+def _tokens(run: str) -> _Tokens:
+    """The tokens of one whitespace-free run: (offset, sentence-final, punctuation)."""
+    found = _cache.get(run)
+    if found is None:
+        from traceanalysis.behaviors.sentences import _nlp
+
+        final = _tables()[1]
+        doc = _nlp().tokenizer(run)
+        found = (
+            tuple((t.idx, t.text in final, t.is_punct) for t in doc),
+            doc[0].text,
+            doc[-1].text,
+        )
+        if len(_cache) >= _MAX_CACHE:
+            _cache.clear()
+        _cache[run] = found
+    return found
+
+
+def _run_before(line: str, start: int) -> str | None:
+    end = start
+    while end > 0 and line[end - 1].isspace():
+        end -= 1
+    begin = end
+    while begin > 0 and not line[begin - 1].isspace():
+        begin -= 1
+    return line[begin:end] if begin < end else None
+
+
+_NEXT_RUN = re.compile(r"\s*(\S+)")
+
+
+def _after(line: str, end: int) -> int:
+    """Where the token after a run ending at ``end`` starts: one plain space is absorbed,
+    any other whitespace gap is a token of its own."""
+    return end + 1 if line[end] == " " else end
+
+
+def line_starts(line: str) -> list[int] | None:
+    """Sentence starts in ``line`` (no line break, no leading or trailing space), as the
+    sentencizer sets them on this package's tokenizer; ``None`` when spaCy must decide.
+
+    Only runs that may hold a sentence-final character are looked at, with the runs that
+    follow them while a start is pending: elsewhere no token can start a sentence.
+    """
+    tables = _tables()
+    pairs, lefts = tables.pairs, tables.lefts
+    starts = [0]
+    done = 0  # runs before this offset were handled with an earlier run
+    for m in tables.runs.finditer(line):
+        a, b = m.span()
+        if a < done:
+            continue
+        tokens, first, last = _tokens(m.group())
+        if first in tables.rights and (before := _run_before(line, a)) is not None:
+            if (_tokens(before)[2], first) in pairs:
+                return None
+        seen = False  # a sentence-final token since the last word token
+        while True:
+            for rel, final, punct in tokens:
+                if seen and not punct and not final:
+                    starts.append(a + rel)
+                    seen = False
+                elif final:
+                    seen = True
+            if not seen and last not in lefts:
+                break
+            after = _NEXT_RUN.match(line, b)
+            if after is None:  # end of the line
+                break
+            following = _tokens(after.group(1))
+            if (last, following[1]) in pairs:
+                return None
+            if not seen:
+                break
+            if line[b] != " " or after.start(1) != b + 1:  # a whitespace token: a word
+                starts.append(_after(line, b))
+                break
+            a, b = after.span(1)
+            tokens, _, last = following
+            done = b
+    return starts
