@@ -14,13 +14,13 @@ from traceanalysis.io.discover import RunSource, discover_runs
 from traceanalysis.io.files import FileRead, read_file
 from traceanalysis.io.mapping import check_mapping
 from traceanalysis.io.think import split_think
+from traceanalysis.io.validation import blank_text, validate_keeping_text
 from traceanalysis.schema import (
     CORE_COLUMNS,
     Rejection,
     RunInfo,
     empty_samples,
     read_run_info,
-    validate_samples,
 )
 
 _THINK_TAG = r"(?i)</?think>"
@@ -90,7 +90,7 @@ def _number_auto_samples(df: pd.DataFrame) -> pd.DataFrame:
     if auto.any():
         rows = df.loc[auto, ["run", "problem_id"]]
         # Rows that validation rejects anyway (no text) are numbered last: no gaps in 0..n-1.
-        later = df.loc[auto, "response"].fillna("").str.strip().eq("")
+        later = blank_text(df["response"])[auto.to_numpy()]
         rows = rows.assign(_later=later).sort_values("_later", kind="stable")
         order = rows.groupby(["run", "problem_id"], sort=False, dropna=False).cumcount()
         df.loc[order.index, "sample_idx"] = order.astype("Int64")
@@ -234,7 +234,7 @@ def load_runs(
         table.loc[mask, "role"] = info.role
         if info.model is not None:
             table.loc[mask, "model"] = info.model
-    valid, invalid = validate_samples(table)
+    valid, invalid = validate_keeping_text(table)
     valid = apply_think(valid)[list(CORE_COLUMNS)]
     valid.attrs = {
         "runs": runs,
