@@ -2,9 +2,18 @@
 
 Default size: 4 runs x 500 problems x 16 samples (~32k responses, ~100 MB of text).
 Cold = empty SQLite and stage caches; warm = the same command again. Prints the
-per-stage breakdown, peak memory against the text size, and every time as a ratio to a
-baseline measured in the same process (reading the same JSONL files with pandas), since
-timings on shared machines are noisy.
+per-stage breakdown of time and memory, and every time as a ratio to a baseline measured
+in the same process (reading the same JSONL files with pandas), since timings on shared
+machines are noisy.
+
+Memory is the job's, not the interpreter's: the growth of this process's resident set
+(``VmRSS``) over its size once the interpreter and every library the pipeline uses are
+imported (:data:`LIBRARIES`). Per stage, the kernel's own peak (``VmHWM``, reset as each
+stage starts, Linux) minus that base; between stages too. Worker processes (grading
+forkserver and workers, the tagger's and lexical pass's forks) are reported apart: their
+private memory (USS, the pages they wrote; pages still shared copy-on-write with this
+process are counted once, here), sampled every 20 ms, so a spike shorter than that can
+be missed. The absolute peak RSS is printed as well.
 
     python benchmarks/bench_report.py [--problems 500] [--samples 16] [--chars 3000]
 """
@@ -12,6 +21,7 @@ timings on shared machines are noisy.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
@@ -24,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from memory_meter import BenchMeter, proc_status_mib
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -78,20 +89,35 @@ def make_runs(root: Path, n_problems: int, n_samples: int, chars: int, seed: int
     return total
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB (Linux: ru_maxrss is KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# Imported before the base is taken: the interpreter and libraries are not the job's memory.
+LIBRARIES = (
+    "traceanalysis.pipeline", "traceanalysis.io", "traceanalysis.grading", "traceanalysis.metrics",
+    "traceanalysis.lexical", "traceanalysis.behaviors", "traceanalysis.audit",
+    "traceanalysis.report.figures", "traceanalysis.report.html", "traceanalysis.report.markdown",
+    "math_verify", "spacy", "spacy.pipeline.sentencizer", "spacy.tokenizer", "tiktoken",
+    "matplotlib.pyplot", "seaborn", "statsmodels.api", "sklearn.metrics", "pyarrow.json",
+    "pyarrow.parquet",
+)  # fmt: skip
 
 
-def run_once(runs: Path, out: Path, cache: Path) -> tuple[float, dict[str, dict[str, object]]]:
-    """One ``report`` end to end; returns seconds and the per-stage breakdown."""
+def run_once(runs: Path, out: Path, cache: Path, base: float) -> tuple[float, dict, BenchMeter]:
+    """One ``report`` end to end; returns seconds, the stage records and the memory meter."""
     from traceanalysis.pipeline import ReportOptions, analyze, write_report
+    from traceanalysis.report.stage_memory import set_stage_meter
 
     options = ReportOptions(cache=str(cache), quiet=True)
-    start = time.perf_counter()
-    analysis = analyze(runs, options)
-    write_report(analysis, out, options)
-    return time.perf_counter() - start, analysis.stages
+    meter = BenchMeter(base)
+    set_stage_meter(meter)  # type: ignore[arg-type]
+    try:
+        start = time.perf_counter()
+        analysis = analyze(runs, options)
+        write_report(analysis, out, options)
+        seconds = time.perf_counter() - start
+    finally:
+        set_stage_meter(None)
+    stages = analysis.stages
+    del analysis
+    return seconds, stages, meter
 
 
 def run_cli(runs: Path, out: Path, cache: Path) -> float:
@@ -118,33 +144,55 @@ def main() -> None:
     n = len(RUNS) * args.problems * args.samples
     print(f"{n:,} responses, {text_chars / 1e6:.1f} M characters of text in {work / 'runs'}")
 
-    rss_before = peak_rss_mb()
-    cold, cold_stages = run_once(work / "runs", work / "report", work / "cache" / "cache.sqlite")
-    rss_cold = peak_rss_mb()
-    warm, warm_stages = run_once(work / "runs", work / "report", work / "cache" / "cache.sqlite")
-    warm_cli = run_cli(work / "runs", work / "report", work / "cache" / "cache.sqlite")
-    start = time.perf_counter()  # baseline last, so it does not raise the peak measured above
+    for name in LIBRARIES:
+        importlib.import_module(name)
+    base = proc_status_mib()["VmRSS"]
+    cache = work / "cache" / "cache.sqlite"
+    cold, cold_stages, cold_mem = run_once(work / "runs", work / "report", cache, base)
+    cold_peak = cold_mem.stop()
+    warm, warm_stages, warm_mem = run_once(work / "runs", work / "report", cache, base)
+    warm_peak = warm_mem.stop()
+    warm_cli = run_cli(work / "runs", work / "report", cache)
+    cli_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    start = time.perf_counter()  # baseline last, so it does not raise the peaks above
     frames = [pd.read_json(p, lines=True) for p in sorted((work / "runs").glob("*/samples.jsonl"))]
     baseline = time.perf_counter() - start
     del frames
     print(f"baseline (pandas.read_json of the same files): {baseline:.2f} s")
 
-    print(f"\n{'stage':<18}{'cold s':>9}{'warm s':>9}{'peak MiB':>10}  cached(warm)")
+    print(f"\n{'stage':<18}{'cold s':>8}{'warm s':>8}{'peak +MiB':>10}{'after +MiB':>11}"
+          f"{'workers MiB':>12}  cached(warm)")  # fmt: skip
     for name in cold_stages:
         c, w = cold_stages[name].get("seconds", 0.0), warm_stages.get(name, {}).get("seconds", 0.0)
-        peak = cold_stages[name].get("peak_rss_mib", 0.0)
+        mem = cold_mem.records.get(name, {})
         cached = warm_stages.get(name, {}).get("cached", "")
-        print(f"{name:<18}{c:>9.2f}{w:>9.2f}{peak:>10.0f}  {cached}")
+        print(f"{name:<18}{c:>8.2f}{w:>8.2f}{mem.get('peak', 0):>10.0f}{mem.get('after', 0):>11.0f}"
+              f"{mem.get('workers', 0):>12.0f}  {cached}")  # fmt: skip
     text_mb = text_chars / 2**20
     print(f"\ncold: {cold:.1f} s = {cold / baseline:.1f}x baseline (target < 60 s)")
     print(f"warm: {warm:.1f} s = {warm / baseline:.1f}x baseline (target < 10 s)")
     print(f"warm, fresh process (`python -m traceanalysis report`, imports included): "
           f"{warm_cli:.1f} s = {warm_cli / baseline:.1f}x baseline")  # fmt: skip
+    exact = "VmHWM reset per stage" if cold_mem.exact else "ru_maxrss (no per-stage reset)"
     print(
-        f"peak RSS {rss_cold:.0f} MiB ({rss_cold - rss_before:+.0f} MiB over the baseline's "
-        f"{rss_before:.0f}); text {text_mb:.0f} MiB; ratio peak/text {rss_cold / text_mb:.2f} "
-        f"(increase/text {(rss_cold - rss_before) / text_mb:.2f}; target < 3)"
+        f"\nmemory: growth of this process's RSS over {base:.0f} MiB (RSS after importing the "
+        f"interpreter and {len(LIBRARIES)} libraries the pipeline uses); text {text_mb:.0f} MiB; "
+        f"peaks by {exact}"
     )
+    print(
+        f"peak growth, cold: {cold_peak['peak']:.0f} MiB = {cold_peak['peak'] / text_mb:.2f}x "
+        f"the text (target < 3x); absolute peak RSS {base + cold_peak['peak']:.0f} MiB"
+    )
+    print(
+        f"peak growth, warm (same process): {warm_peak['peak']:.0f} MiB = "
+        f"{warm_peak['peak'] / text_mb:.2f}x the text"
+    )
+    print(
+        f"worker processes (not in the figures above): peak private memory (USS) "
+        f"{cold_peak['workers']:.0f} MiB; this process + workers, sampled together: peak growth "
+        f"{cold_peak['combined']:.0f} MiB = {cold_peak['combined'] / text_mb:.2f}x the text"
+    )
+    print(f"fresh-process warm run: peak RSS {cli_peak:.0f} MiB (absolute, imports included)")
     html = work / "report" / "index.html"
     if html.exists():
         print(f"index.html: {html.stat().st_size / 2**20:.1f} MiB")

@@ -9,7 +9,6 @@ module is not installed or fails to import is skipped with a note shown in the r
 
 from __future__ import annotations
 
-import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,12 @@ from traceanalysis.report.findings import build_findings
 from traceanalysis.report.flexible import flexible_table
 from traceanalysis.report.manifest import write_manifest
 from traceanalysis.report.stage_cache import StageCache, file_fingerprint, stage_cache_dir
+from traceanalysis.report.stage_memory import (
+    release_free_memory,
+    row_batches,
+    stage_input,
+    stage_meter,
+)
 from traceanalysis.report.tables import write_tables
 from traceanalysis.schema import Rejection, RunInfo
 
@@ -83,12 +88,13 @@ class _Runner:
         """Value of stage ``name`` (cached or computed) and its key."""
         self.bar.set_postfix_str(name)
         key = StageCache.key(name, version, opts, *deps)
+        meter = stage_meter()
+        record: dict[str, object] = {"version": version, "key": key[:16], **meter.begin(name)}
         start = time.perf_counter()
         value = self.cache.cached(name, key, compute)
-        self.stages[name] = {
-            "version": version, "key": key[:16], "cached": self.cache.hits[name],
-            "seconds": round(time.perf_counter() - start, 3), "peak_rss_mib": _peak_rss_mib(),
-        }  # fmt: skip
+        release_free_memory()
+        record.update(cached=self.cache.hits[name], seconds=round(time.perf_counter() - start, 3))
+        self.stages[name] = {**record, **meter.end(name)}
         self.bar.update(1)
         return value, key
 
@@ -104,17 +110,29 @@ class _Runner:
         """Run a per-response stage ``func(df) -> df`` and cache only the columns it adds.
 
         ``func`` may return ``(df, extra)``: ``extra`` (e.g. word counts) is cached with
-        the columns and left in ``self.extras[name]``.
+        the columns and left in ``self.extras[name]``. ``func`` gets the table without the
+        text columns it does not read, in row batches for the stages listed in
+        :data:`~traceanalysis.report.stage_memory.BATCH_ROWS` (same rows, same output).
         """
 
         def compute() -> tuple[pd.DataFrame, dict[str, object], object]:
-            result = func(df)
-            out, extra = result if isinstance(result, tuple) else (result, None)
-            if len(out) != len(df):
-                raise RuntimeError(f"stage {name} changed the number of rows")
-            new = [c for c in out.columns if c not in df.columns]
-            attrs = {k: v for k, v in out.attrs.items() if k not in df.attrs}
-            return out[new].reset_index(drop=True), attrs, extra
+            pieces: list[pd.DataFrame] = []
+            attrs: dict[str, object] | None = None
+            extra = None
+            for batch in row_batches(name, stage_input(name, df)):
+                result = func(batch)
+                out, extra = result if isinstance(result, tuple) else (result, None)
+                if len(out) != len(batch):
+                    raise RuntimeError(f"stage {name} changed the number of rows")
+                new = [c for c in out.columns if c not in df.columns]
+                part = {k: v for k, v in out.attrs.items() if k not in df.attrs}
+                if attrs is not None and part != attrs:
+                    raise RuntimeError(f"stage {name} gave different attrs for two row batches")
+                attrs = part
+                pieces.append(out[new].reset_index(drop=True))
+                del result, out
+            cols = pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
+            return cols, attrs or {}, extra
 
         (cols, attrs, self.extras[name]), key = self.run(name, version, opts, deps, compute)
         merged = pd.concat([df.reset_index(drop=True), cols.set_axis(range(len(df)))], axis=1)
@@ -230,11 +248,6 @@ def build_report(
     return index
 
 
-def _peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (MiB; Linux reports KiB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 class _StepTimer:
     """``with timer(name):`` records the block's seconds in ``stages[name]``."""
 
@@ -242,14 +255,18 @@ class _StepTimer:
         self.stages = stages
         self.name = ""
         self.start = 0.0
+        self.begun: dict[str, object] = {}
 
     def __call__(self, name: str) -> _StepTimer:
         self.name = name
         return self
 
     def __enter__(self) -> None:
+        self.begun = stage_meter().begin(self.name)
         self.start = time.perf_counter()
 
     def __exit__(self, *exc: object) -> None:
         seconds = round(time.perf_counter() - self.start, 3)
-        self.stages.setdefault(self.name, {}).update(seconds=seconds, peak_rss_mib=_peak_rss_mib())
+        release_free_memory()
+        record = self.stages.setdefault(self.name, {})
+        record.update(self.begun, seconds=seconds, **stage_meter().end(self.name))

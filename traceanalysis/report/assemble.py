@@ -20,6 +20,7 @@ from traceanalysis.report.context import ReportContext
 from traceanalysis.report.feature_stages import SKIPPED, optional, version_of
 from traceanalysis.report.findings import comparison_pairs
 from traceanalysis.report.manifest import build_manifest
+from traceanalysis.report.stage_memory import take_rows
 from traceanalysis.schema import RunInfo
 
 TABLES_VERSION = "1"
@@ -240,7 +241,7 @@ def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFra
     picked = shuffled.assign(_order=order.to_numpy()).sort_values(["run", "_order"], kind="stable")
     picked = picked.groupby("run", sort=False).head(per_run)
     rows = picked.sort_values(["run", "problem_id", "sample_idx"]).index.to_numpy()
-    return df.iloc[rows].reset_index(drop=True)
+    return take_rows(df, rows)  # not df.iloc: that would join (copy) the text chunks
 
 
 def write_samples(

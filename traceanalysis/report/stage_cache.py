@@ -5,7 +5,9 @@ whose output it reads (and, for loading, the content hashes of the input files).
 one option therefore changes the keys of that stage and of the stages downstream of it
 only; everything else is read back. Entries are pickle files (they keep dtypes and
 ``attrs`` exactly) in a ``stages/`` folder beside the SQLite cache file, written
-atomically so a killed run never leaves a half-written entry.
+atomically so a killed run never leaves a half-written entry. Arrow-backed columns are
+pickled chunk by chunk (pandas' own pickling joins the chunks first: a copy of the whole
+text column while it is written).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import hashlib
 import os
 import pickle
 from pathlib import Path
+
+import pandas as pd
 
 from traceanalysis.cache import content_hash, default_cache_path
 
@@ -41,6 +45,28 @@ def file_fingerprint(path: Path) -> list[tuple[str, int, str]]:
                 h.update(block)
         out.append((rel, f.stat().st_size, h.hexdigest()))
     return out
+
+
+def _arrow_string_array(chunked: object, dtype: object) -> pd.api.extensions.ExtensionArray:
+    return pd.arrays.ArrowStringArray(chunked, dtype=dtype)
+
+
+def _arrow_array(chunked: object) -> pd.api.extensions.ExtensionArray:
+    return pd.arrays.ArrowExtensionArray(chunked)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles Arrow-backed pandas arrays as their chunked Arrow data, without joining it."""
+
+    def reducer_override(self, obj: object) -> object:
+        chunked = getattr(obj, "_pa_array", None)
+        if chunked is None:
+            return NotImplemented
+        if isinstance(obj, pd.arrays.ArrowStringArray):
+            return _arrow_string_array, (chunked, obj.dtype)
+        if type(obj) is pd.arrays.ArrowExtensionArray:
+            return _arrow_array, (chunked,)
+        return NotImplemented
 
 
 class StageCache:
@@ -80,7 +106,7 @@ class StageCache:
         path = self._path(name, key)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         with open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
         os.replace(tmp, path)
 
     def cached(self, name: str, key: str, compute):  # noqa: ANN001, ANN201 - any callable

@@ -1,0 +1,185 @@
+"""Keeping the pipeline's memory near one copy of the text, and measuring it per stage.
+
+- :func:`stage_input`: a per-response stage gets the samples table without the long text
+  columns it does not read (its row selections would copy them: Arrow's ``take`` on a
+  chunked text column first joins the chunks, a transient copy of the whole column).
+- :func:`row_batches`: stages whose per-row intermediate results are large (the rule
+  tagger keeps every tagged span as Python tuples) run on slices of rows; slicing a
+  table copies nothing, and each row's output does not depend on the other rows.
+- :func:`take_rows`: a few rows of the table, taken chunk by chunk from Arrow-backed
+  columns (so picking 200 examples does not join, i.e. copy, the whole text first).
+- :func:`release_free_memory`: freed heap pages handed back to the OS after each stage.
+- :class:`StageMeter`: what the pipeline records per stage (RSS before and after, the
+  process's peak so far); a benchmark may install its own with :func:`set_stage_meter`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import resource
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+# Long per-response text (and JSON span lists): the columns a row selection copies.
+TEXT_COLUMNS = ("response", "prompt", "reasoning")
+# Stages with no text among what they read (not registered with @stage's ``reads``).
+_NO_TEXT = {"difficulty"}  # metrics.assign_difficulty: run, problem_id, correct
+# Stages whose registered ``reads`` names every text column they touch.
+_DECLARED = ("grade", "lexical", "behaviors")
+# Rows per call for stages run in row batches. The tagger forks two workers from 5,000
+# texts on, so batches stay above that. A multiple of 1024 (pyarrow's Parquet write batch):
+# the batches' columns then make the same samples.parquet bytes as one-piece columns.
+BATCH_ROWS = {"behaviors": 8192}
+
+
+def is_text_column(name: object) -> bool:
+    """Response/prompt/reasoning text or a ``*_spans`` JSON column."""
+    return name in TEXT_COLUMNS or str(name).endswith("_spans")
+
+
+def text_columns_read(name: str) -> set[str] | None:
+    """The text columns stage ``name`` reads, or None when unknown (it then gets them all)."""
+    if name in _NO_TEXT:
+        return set()
+    if name not in _DECLARED:
+        return None
+    from traceanalysis.stages import get_stage
+
+    try:
+        return set(get_stage(name).reads)
+    except KeyError:
+        return None
+
+
+def stage_input(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without the text columns stage ``name`` does not read (same rows, attrs)."""
+    reads = text_columns_read(name)
+    if reads is None:
+        return df
+    drop = [c for c in df.columns if is_text_column(c) and c not in reads]
+    if not drop:
+        return df
+    slim = df.drop(columns=drop)
+    slim.attrs = df.attrs
+    return slim
+
+
+def row_batches(name: str, df: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    """``df`` itself, or consecutive row slices of it for the stages in :data:`BATCH_ROWS`."""
+    step = BATCH_ROWS.get(name, 0)
+    if step <= 0 or len(df) <= step:
+        yield df
+        return
+    for start in range(0, len(df), step):
+        yield df.iloc[start : start + step]
+
+
+def _take_chunked(chunked: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """``chunked.take(rows)`` without joining the chunks: each chunk gives its rows."""
+    starts = np.cumsum([0] + [len(c) for c in chunked.chunks])
+    which = np.searchsorted(starts, rows, side="right") - 1
+    order = np.argsort(which, kind="stable")  # rows grouped by chunk, request order kept
+    parts = []
+    for k in np.unique(which):
+        local = rows[order][which[order] == k] - starts[k]
+        parts.append(chunked.chunk(int(k)).take(pa.array(local)))
+    grouped = pa.concat_arrays(parts) if parts else pa.array([], type=chunked.type)
+    back = np.empty(len(rows), dtype=np.int64)
+    back[order] = np.arange(len(rows))
+    return grouped.take(pa.array(back))
+
+
+def take_rows(df: pd.DataFrame, rows: Sequence[int] | np.ndarray) -> pd.DataFrame:
+    """``df.iloc[rows].reset_index(drop=True)``, with Arrow-backed columns taken chunk by
+    chunk: Arrow's take on a chunked column first joins the chunks (a copy of the whole
+    column for a handful of rows). Same values, dtypes and attrs."""
+    rows = np.asarray(rows, dtype=np.int64)
+    rows = np.where(rows < 0, rows + len(df), rows)
+    columns = {}
+    for name in df.columns:
+        array = df[name].array
+        chunked = getattr(array, "_pa_array", None)
+        if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
+            if isinstance(array, pd.arrays.ArrowStringArray):
+                taken = pd.arrays.ArrowStringArray(_take_chunked(chunked, rows), dtype=array.dtype)
+            else:
+                taken = type(array)(_take_chunked(chunked, rows))
+            columns[name] = pd.Series(taken, name=name, copy=False)
+        else:
+            columns[name] = df[name].iloc[rows].reset_index(drop=True)
+    out = pd.DataFrame(columns, columns=df.columns) if columns else df.iloc[rows]
+    out = out.reset_index(drop=True)
+    out.attrs = df.attrs
+    return out
+
+
+def _libc_malloc_trim() -> object:
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
+_MALLOC_TRIM: list[object] = []
+
+
+def release_free_memory() -> None:
+    """Hand freed memory back to the OS: Arrow's pool, then the C heap (glibc
+    ``malloc_trim``), so a stage starts from the memory the data needs, not from the
+    earlier stages' freed buffers."""
+    pa.default_memory_pool().release_unused()
+    if not _MALLOC_TRIM:
+        _MALLOC_TRIM.append(_libc_malloc_trim())
+    if _MALLOC_TRIM[0] is not None:
+        _MALLOC_TRIM[0](0)  # type: ignore[operator]
+
+
+def _status_mib(field: str) -> float | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def rss_mib() -> float | None:
+    """Resident memory of this process now (MiB; Linux ``VmRSS``), None elsewhere."""
+    return _status_mib("VmRSS")
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (MiB; Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class StageMeter:
+    """Records ``rss_mib`` (after the stage) and ``peak_rss_mib`` (process peak so far)."""
+
+    def begin(self, name: str) -> dict[str, object]:
+        """Called as stage ``name`` starts; returns what to merge into its record."""
+        return {}
+
+    def end(self, name: str) -> dict[str, object]:
+        """Called as stage ``name`` ends; returns what to merge into its record."""
+        return {"rss_mib": rss_mib(), "peak_rss_mib": peak_rss_mib()}
+
+
+_METER: list[StageMeter] = [StageMeter()]
+
+
+def set_stage_meter(meter: StageMeter | None) -> None:
+    """Install ``meter`` for every later pipeline stage (None: the default one)."""
+    _METER[0] = meter or StageMeter()
+
+
+def stage_meter() -> StageMeter:
+    """The installed :class:`StageMeter`."""
+    return _METER[0]
