@@ -44,7 +44,7 @@ def _definitions_hash() -> str:
 # The stage version changes with the shipped definition files, so editing a cue list
 # invalidates cached tagger output.
 STAGE_VERSION = f"{TAGGER_VERSION}+{_definitions_hash()}"
-_CHUNK = 2048
+_CHUNK = 512  # texts per chunk: bounds the memory of the per-text intermediates
 _PARALLEL_MIN_TEXTS = 5000
 # What the forked workers read their chunks from (set only while a pool runs), so that
 # no text is pickled to them.
