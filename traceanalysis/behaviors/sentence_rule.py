@@ -26,8 +26,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 _MAX_CACHE = 200_000
-_Tokens = tuple[tuple[tuple[int, bool, bool], ...], str, str]  # (rel, final, punct), first, last
-_cache: dict[str, _Tokens] = {}
+_Effect = tuple[tuple[int, ...], bool]
+_Run = tuple[_Effect, _Effect, str, str]
+_cache: dict[str, _Run] = {}
 
 
 class _Tables(NamedTuple):
@@ -49,7 +50,10 @@ def _tables() -> _Tables:
     # sentence-final character (a class of many non-ASCII literals makes re slow).
     if any(ch.isascii() for ch in final - set(".!?")):
         raise RuntimeError("spaCy's sentence-final characters changed; update _tables")
-    runs = re.compile(r"(?<!\S)[^\s.!?\x80-\U0010ffff]*+(?=\S)[.!?\x80-\U0010ffff]\S*")
+    # (group 1: the whitespace after it, group 2: the next run, both looked at, not taken)
+    runs = re.compile(
+        r"(?<!\S)[^\s.!?\x80-\U0010ffff]*+(?=\S)[.!?\x80-\U0010ffff]\S*(?=(\s*)(\S*))"
+    )
     tokenizer = _nlp().tokenizer
     pairs: set[tuple[str, str]] = set()
     for rule in tokenizer.rules:  # the special cases the matcher looks for, as it does
@@ -65,23 +69,36 @@ def _tables() -> _Tables:
     return _Tables(runs, final, frozenset(pairs), lefts, frozenset(y for _, y in pairs))
 
 
-def _tokens(run: str) -> _Tokens:
-    """The tokens of one whitespace-free run: (offset, sentence-final, punctuation)."""
+def _run(run: str) -> _Run:
+    """What one whitespace-free run does to the rule, from its tokens (cached per text).
+
+    ``(starts, seen after)`` when no sentence-final token is pending before it, the same
+    when one is, then its first and last token.
+    """
     found = _cache.get(run)
     if found is None:
         from traceanalysis.behaviors.sentences import _nlp
 
-        final = _tables()[1]
+        final = _tables().final
         doc = _nlp().tokenizer(run)
-        found = (
-            tuple((t.idx, t.text in final, t.is_punct) for t in doc),
-            doc[0].text,
-            doc[-1].text,
-        )
+        tokens = [(t.idx, t.text in final, t.is_punct) for t in doc]
+        found = (_apply(tokens, False), _apply(tokens, True), doc[0].text, doc[-1].text)
         if len(_cache) >= _MAX_CACHE:
             _cache.clear()
         _cache[run] = found
     return found
+
+
+def _apply(tokens: list[tuple[int, bool, bool]], seen: bool) -> tuple[tuple[int, ...], bool]:
+    """The sentencizer's rule over ``tokens``: (offsets of the starts it sets, seen after)."""
+    starts = []
+    for rel, final, punct in tokens:
+        if seen and not punct and not final:
+            starts.append(rel)
+            seen = False
+        elif final:
+            seen = True
+    return tuple(starts), seen
 
 
 def _run_before(line: str, start: int) -> str | None:
@@ -115,35 +132,30 @@ def line_starts(line: str) -> list[int] | None:
     starts = [0]
     done = 0  # runs before this offset were handled with an earlier run
     for m in tables.runs.finditer(line):
-        a, b = m.span()
+        (a, b), _, (n, e) = m.regs
         if a < done:
             continue
-        tokens, first, last = _tokens(m.group())
+        (rel, seen), _, first, last = _run(line[a:b])
         if first in tables.rights and (before := _run_before(line, a)) is not None:
-            if (_tokens(before)[2], first) in pairs:
+            if (_run(before)[3], first) in pairs:
                 return None
-        seen = False  # a sentence-final token since the last word token
-        while True:
-            for rel, final, punct in tokens:
-                if seen and not punct and not final:
-                    starts.append(a + rel)
-                    seen = False
-                elif final:
-                    seen = True
-            if not seen and last not in lefts:
-                break
-            after = _NEXT_RUN.match(line, b)
-            if after is None:  # end of the line
-                break
-            following = _tokens(after.group(1))
-            if (last, following[1]) in pairs:
+        if rel:
+            starts.extend(a + r for r in rel)
+        while (seen or last in lefts) and n < e:  # n == e: end of the line
+            following = _run(line[n:e])
+            if (last, following[2]) in pairs:
                 return None
             if not seen:
                 break
-            if line[b] != " " or after.start(1) != b + 1:  # a whitespace token: a word
+            if line[b] != " " or n != b + 1:  # a whitespace token comes first: a word
                 starts.append(_after(line, b))
                 break
-            a, b = after.span(1)
-            tokens, _, last = following
+            a, b = n, e
+            (rel, seen), last = following[1], following[3]
+            if rel:
+                starts.extend(a + r for r in rel)
             done = b
+            if seen or last in lefts:
+                after = _NEXT_RUN.match(line, b)
+                n, e = after.span(1) if after is not None else (b, b)
     return starts
