@@ -6,12 +6,13 @@ another of its characters) that is neither punctuation nor such a character. The
 tokenizer of :mod:`traceanalysis.behaviors.sentences` cuts a line at whitespace into runs
 and tokenizes each run on its own (its cache is keyed by the run's text), so:
 
-* a run of ASCII letters and digits only has no punctuation (Unicode category ``P*``)
-  and no sentence-final character, so it tokenizes into word tokens only: for the rule
-  it is "a word at the run's start", whatever the tokenizer does inside it;
+* a run without a sentence-final character sets no start unless a sentence-final token
+  is pending before it, so only the runs holding ``.``, ``!``, ``?`` or any non-ASCII
+  character (a superset of those with a sentence-final one) are looked at, with the runs
+  that follow them while a start is pending;
 * a whitespace gap other than one plain space is itself one token, a word for the rule;
-* only the other runs (and their neighbours) need the real tokenizer, whose output per
-  distinct run text is cached here.
+* those runs are tokenized by the real tokenizer, one run at a time, and the rule's
+  effect on each distinct run text is cached here.
 
 The one thing that looks across runs is the tokenizer's special-case matcher, which can
 merge tokens of neighbouring runs that spell a special case (``Mr`` ``.``). Whenever two
@@ -122,11 +123,7 @@ def _after(line: str, end: int) -> int:
 
 def line_starts(line: str) -> list[int] | None:
     """Sentence starts in ``line`` (no line break, no leading or trailing space), as the
-    sentencizer sets them on this package's tokenizer; ``None`` when spaCy must decide.
-
-    Only runs that may hold a sentence-final character are looked at, with the runs that
-    follow them while a start is pending: elsewhere no token can start a sentence.
-    """
+    sentencizer sets them on this package's tokenizer; ``None`` when spaCy must decide."""
     tables = _tables()
     pairs, lefts = tables.pairs, tables.lefts
     starts = [0]
