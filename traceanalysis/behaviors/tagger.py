@@ -112,10 +112,9 @@ def _tag_part(start: int, end: int, behaviors: tuple[Behavior, ...]) -> list[Spa
     return _tag_chunk(_chunk_texts(_SOURCE, start, end), behaviors)
 
 
-def _encode_part(
-    start: int, end: int, behaviors: tuple[Behavior, ...]
-) -> tuple[np.ndarray, list[str]]:
-    """Counts (behaviours x texts) and the ``behavior_spans`` JSON of texts start..end."""
+def _encode_part(start: int, end: int, behaviors: tuple[Behavior, ...]) -> tuple[np.ndarray, Any]:
+    """Counts (behaviours x texts) and the ``behavior_spans`` JSON (an Arrow array) of
+    texts start..end."""
     tagged = _tag_part(start, end, behaviors)
     counts = np.zeros((len(behaviors), len(tagged)), dtype="int64")
     row_of = {b.name: k for k, b in enumerate(behaviors)}
@@ -127,7 +126,11 @@ def _encode_part(
         # the same text as json.dumps([list(s) for s in spans]), without the lists
         items = ", ".join(f"[{s}, {e}, {quoted[name]}]" for s, e, name in spans)
         encoded.append(f"[{items}]")
-    return counts, encoded
+    import pyarrow as pa
+
+    # Arrow, not a list of str: what comes back from a worker is one buffer, unpickled
+    # straight into Arrow memory.
+    return counts, pa.array(encoded, type=pa.large_string())
 
 
 def _run_parts(
@@ -206,7 +209,7 @@ def tag_behaviors(
     spans = []  # one Arrow array per chunk: no Python list of the whole column
     for part_counts, encoded in _run_parts(source, len(source), _encode_part, behaviors, None):
         counts.append(part_counts)
-        spans.append(pa.array(encoded, type=pa.large_string()))
+        spans.append(encoded)
     all_counts = np.concatenate(counts, axis=1)
     out = df.copy()
     for k, b in enumerate(behaviors):
