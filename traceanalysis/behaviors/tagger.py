@@ -108,14 +108,19 @@ def _chunk_texts(source: Any, start: int, end: int) -> list[str]:
     return list(source[start:end])
 
 
-def _tag_part(start: int, end: int, behaviors: tuple[Behavior, ...]) -> list[Spans]:
-    return _tag_chunk(_chunk_texts(_SOURCE, start, end), behaviors)
+def _tag_part(
+    start: int, end: int, behaviors: tuple[Behavior, ...], source: Any = None
+) -> list[Spans]:
+    """Tags of texts start..end of ``source`` (a forked worker: of the inherited one)."""
+    return _tag_chunk(_chunk_texts(_SOURCE if source is None else source, start, end), behaviors)
 
 
-def _encode_part(start: int, end: int, behaviors: tuple[Behavior, ...]) -> tuple[np.ndarray, Any]:
+def _encode_part(
+    start: int, end: int, behaviors: tuple[Behavior, ...], source: Any = None
+) -> tuple[np.ndarray, Any]:
     """Counts (behaviours x texts) and the ``behavior_spans`` JSON (an Arrow array) of
     texts start..end."""
-    tagged = _tag_part(start, end, behaviors)
+    tagged = _tag_part(start, end, behaviors, source)
     counts = np.zeros((len(behaviors), len(tagged)), dtype="int64")
     row_of = {b.name: k for k, b in enumerate(behaviors)}
     quoted = {b.name: json.dumps(b.name) for b in behaviors}
@@ -147,21 +152,21 @@ def _run_parts(
         workers = 2 if enough else 1
     bounds = [(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
     forking = "fork" in multiprocessing.get_all_start_methods()
-    _SOURCE = source
-    try:
-        with _collector_paused():
-            if workers <= 1 or len(bounds) < 2 or not forking:
-                for s, e in bounds:
-                    yield work(s, e, behaviors)
-                return
-            # fork, not spawn: spawn re-runs the caller's __main__ in each worker (a script
-            # without a main guard would run twice more); forked workers inherit the source.
-            context = multiprocessing.get_context("fork")
+    with _collector_paused():
+        if workers <= 1 or len(bounds) < 2 or not forking:
+            for s, e in bounds:
+                yield work(s, e, behaviors, source)
+            return
+        # fork, not spawn: spawn re-runs the caller's __main__ in each worker (a script
+        # without a main guard would run twice more); forked workers inherit the source.
+        context = multiprocessing.get_context("fork")
+        _SOURCE = source
+        try:
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 starts, ends = zip(*bounds, strict=True)
                 yield from pool.map(partial(work, behaviors=behaviors), starts, ends)
-    finally:
-        _SOURCE = None
+        finally:
+            _SOURCE = None
 
 
 def tag_texts(
