@@ -8,7 +8,9 @@ Baselines, run in the same process on the same files:
 - parquet: ``pandas.read_parquet`` alone (no validation).
 
 ``load_runs`` does more (type checks, rejections with line numbers, think splitting,
-duplicate detection, file hashes); the ratio says what that costs or saves.
+duplicate detection, file hashes); the ratio says what that costs or saves. Each call's
+peak memory is printed too: the growth of the process's peak RSS (``VmHWM``, reset before
+the call, Linux) over its RSS before the call, with freed memory handed back first.
 
     python benchmarks/bench_load.py            # 1,000,000 rows
     python benchmarks/bench_load.py --rows 200000
@@ -17,6 +19,7 @@ duplicate detection, file hashes); the ratio says what that costs or saves.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import tempfile
@@ -25,8 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+from memory_meter import proc_status_mib, reset_peak
 
 from traceanalysis.io import load_runs
+from traceanalysis.report.stage_memory import release_free_memory
 
 WORDS = ["wait", "so", "the", "answer", "is", "let", "me", "check", "therefore", "x", "=", "2"]
 
@@ -63,14 +68,20 @@ def naive_jsonl(path: Path) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def timed(fn: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, int]:
-    """Best wall time of ``repeat`` calls and the row count."""
-    best, rows = float("inf"), 0
+def timed(fn: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, int, float]:
+    """Best wall time of ``repeat`` calls, the row count and the largest peak RSS growth (MiB)."""
+    best, rows, peak = float("inf"), 0, 0.0
     for _ in range(repeat):
+        gc.collect()
+        release_free_memory()
+        exact = reset_peak()
+        before = proc_status_mib()["VmRSS"]
         start = time.perf_counter()
         rows = len(fn())
         best = min(best, time.perf_counter() - start)
-    return best, rows
+        if exact:
+            peak = max(peak, proc_status_mib()["VmHWM"] - before)
+    return best, rows, peak
 
 
 def main() -> None:
@@ -90,6 +101,7 @@ def main() -> None:
             for i, r in enumerate(rows):
                 line = json.dumps(r)
                 handle.write((line[:-7] if i % step == step // 2 else line) + "\n")
+        size = jsonl.stat().st_size
         parquet = Path(tmp) / "bench-parquet.parquet"
         pd.DataFrame(rows).to_parquet(parquet, index=False)
         del rows
@@ -102,9 +114,10 @@ def main() -> None:
             ("parquet", "pd.read_parquet", lambda: pd.read_parquet(parquet)),
         ]
         results = {(fmt, name): timed(fn, args.repeat) for fmt, name, fn in cases}
-    print(f"{'format':8} {'loader':18} {'rows':>9} {'seconds':>8} {'rows/s':>11}")
-    for (fmt, name), (secs, n) in results.items():
-        print(f"{fmt:8} {name:18} {n:>9} {secs:>8.2f} {n / secs:>11,.0f}")
+    print(f"{'format':8} {'loader':18} {'rows':>9} {'seconds':>8} {'rows/s':>11} {'peak +MiB':>10}")
+    for (fmt, name), (secs, n, peak) in results.items():
+        print(f"{fmt:8} {name:18} {n:>9} {secs:>8.2f} {n / secs:>11,.0f} {peak:>10.0f}")
+    print(f"(JSON Lines file: {size / 2**20:.0f} MiB)")
     pairs = (("jsonl", "naive json.loads"), ("broken", "naive json.loads"))
     for fmt, base in (*pairs, ("parquet", "pd.read_parquet")):
         ratio = results[(fmt, base)][0] / results[(fmt, "load_runs")][0]

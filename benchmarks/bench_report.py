@@ -111,7 +111,7 @@ def run_once(runs: Path, out: Path, cache: Path, base: float) -> tuple[float, di
     try:
         start = time.perf_counter()
         analysis = analyze(runs, options)
-        write_report(analysis, out, options)
+        write_report(analysis, out, options, release_text=True)  # as build_report does
         seconds = time.perf_counter() - start
     finally:
         set_stage_meter(None)

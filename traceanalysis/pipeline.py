@@ -24,9 +24,12 @@ from traceanalysis.report import feature_stages as fs
 from traceanalysis.report.findings import build_findings
 from traceanalysis.report.flexible import flexible_table
 from traceanalysis.report.manifest import write_manifest
+from traceanalysis.report.samples_out import select_examples, write_samples
 from traceanalysis.report.stage_cache import StageCache, file_fingerprint, stage_cache_dir
 from traceanalysis.report.stage_memory import (
+    clear_table_caches,
     release_free_memory,
+    returns_memory,
     row_batches,
     stage_input,
     stage_meter,
@@ -140,6 +143,7 @@ class _Runner:
         return merged, key
 
 
+@returns_memory
 def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Analysis:
     """Load, grade and analyse a runs folder: every table, finding and note; writes no files."""
     options = options or ReportOptions()
@@ -175,13 +179,16 @@ def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Anal
         tables.update(asm.behavior_tables(runner, df, [beh_key, judge_key], notes))
         audit_opts = {"n_boot": options.n_boot, "seed": options.seed}
         feature_keys = [grade_key, diff_key, lex_key, beh_key, judge_key]
+        features = asm.without_text(df)  # the audit and findings read no text
         tables["audit"], audit_key = runner.run(
             "audit", AUDIT_VERSION, audit_opts, feature_keys,
-            lambda: audit(df, n_boot=options.n_boot, seed=options.seed),
+            lambda: audit(features, n_boot=options.n_boot, seed=options.seed),
         )  # fmt: skip
-        tables["flexible"] = flexible_table(df, tables["audit"])
+        tables["flexible"] = flexible_table(features, tables["audit"])
         rejections = list(df.attrs.get("rejections", []))
-        findings = build_findings(tables, df, runs, reference, n_rejected=len(rejections))
+        findings = build_findings(tables, features, runs, reference, n_rejected=len(rejections))
+        clear_table_caches()
+        release_free_memory()
         runner.bar.update(1)
     finally:
         runner.bar.close()
@@ -192,11 +199,21 @@ def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Anal
     )
 
 
-def write_report(analysis: Analysis, out: str | Path, options: ReportOptions | None = None) -> Path:
+@returns_memory
+def write_report(
+    analysis: Analysis,
+    out: str | Path,
+    options: ReportOptions | None = None,
+    *,
+    release_text: bool = False,
+) -> Path:
     """Write the report folder for ``analysis``; returns the path of its ``index.html``.
 
     Layout (DESIGN.md): index.html, report.md, figures/, tables/, samples.parquet,
     manifest.json. Figures come from the stage cache when their inputs are unchanged.
+    ``release_text``: once samples.parquet is written and the browser's examples chosen,
+    ``analysis.samples`` loses its text columns, so figures and rendering run without
+    them in memory (what :func:`build_report` does; the files are the same).
     """
     options = options or ReportOptions()
     out = Path(out)
@@ -207,20 +224,25 @@ def write_report(analysis: Analysis, out: str | Path, options: ReportOptions | N
                 old.unlink()
     timer = _StepTimer(analysis.stages)
     cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
+    with timer("write_samples"):  # first: the text can go before the other files
+        write_samples(
+            analysis.samples, out / "samples.parquet", cache, list(analysis.keys.values())
+        )
+        examples = None
+        if release_text:
+            examples = select_examples(analysis.samples, options.max_examples, options.seed)
+            analysis.samples = asm.without_text(analysis.samples)
     with timer("write_tables"):
         asm.cached_files(cache, "tables", list(analysis.keys.values()), out / "tables",
                          lambda folder: write_tables(analysis.tables, folder))  # fmt: skip
-    with timer("write_samples"):
-        asm.write_samples(
-            analysis.samples, out / "samples.parquet", cache, list(analysis.keys.values())
-        )
     with timer("figures"):
         figures = asm.figures_stage(
             cache, list(analysis.keys.values()), analysis, out / "figures", analysis.notes
         )
     analysis.stages["figures"]["cached"] = cache.hits.get("figures", False)
     with timer("render"):
-        ctx = asm.report_context(analysis, figures, options, title=options.title or out.name)
+        title = options.title or out.name
+        ctx = asm.report_context(analysis, figures, options, title=title, examples=examples)
         write_manifest(ctx.manifest, out / "manifest.json")
         asm.render(ctx, out)
     return out / "index.html"
@@ -238,7 +260,7 @@ def build_report(
     out = Path(out) if out is not None else Path("reports") / runs_path.resolve().name
     start = time.perf_counter()
     analysis = analyze(runs_path, options)
-    index = write_report(analysis, out, options)
+    index = write_report(analysis, out, options, release_text=True)
     total = time.perf_counter() - start
     if not options.quiet:
         print(

@@ -13,14 +13,13 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from traceanalysis.report.context import ReportContext
 from traceanalysis.report.feature_stages import SKIPPED, optional, version_of
 from traceanalysis.report.findings import comparison_pairs
 from traceanalysis.report.manifest import build_manifest
-from traceanalysis.report.stage_memory import take_rows
+from traceanalysis.report.samples_out import select_examples
 from traceanalysis.schema import RunInfo
 
 TABLES_VERSION = "1"
@@ -221,59 +220,11 @@ def _relocate(record: Any, out_dir: Path) -> Any:
     return replace(record, files={k: out_dir / Path(p).name for k, p in record.files.items()})
 
 
-def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFrame:
-    """Up to ``per_run`` responses per run for the sample browser, seeded, interleaving
-    correct/incorrect/ungraded responses and difficulty bins so each stratum shows up."""
-    if per_run <= 0 or df.empty:
-        return df.iloc[0:0]
-    rng = np.random.default_rng(seed)
-    keys = [
-        c
-        for c in ("run", "correct", "difficulty_bin_coarse", "problem_id", "sample_idx")
-        if c in df.columns
-    ]
-    slim = df[keys].reset_index(drop=True)  # choose on a few columns; take the text once
-    shuffled = slim.iloc[rng.permutation(len(slim))]
-    strata = [shuffled["run"], shuffled["correct"].astype("string").fillna("NA")]
-    if "difficulty_bin_coarse" in shuffled.columns:
-        strata.append(shuffled["difficulty_bin_coarse"].astype("string").fillna("NA"))
-    order = shuffled.groupby(strata, sort=False, observed=True).cumcount()
-    picked = shuffled.assign(_order=order.to_numpy()).sort_values(["run", "_order"], kind="stable")
-    picked = picked.groupby("run", sort=False).head(per_run)
-    rows = picked.sort_values(["run", "problem_id", "sample_idx"]).index.to_numpy()
-    return take_rows(df, rows)  # not df.iloc: that would join (copy) the text chunks
-
-
-def write_samples(
-    df: pd.DataFrame, path: Path, cache: Any = None, keys: list[str] | None = None
-) -> Path:
-    """The per-response table with all features as Parquet (attrs left out).
-
-    With a stage ``cache`` and the analysis ``keys``, an unchanged table is copied from
-    the cache instead of being encoded again.
-    """
-    stored = None
-    if cache is not None and cache.enabled and keys:
-        stored = cache.root / f"samples-{cache.key('samples', '1', {}, *keys)[:24]}.parquet"
-        if stored.is_file():
-            shutil.copyfile(stored, path)
-            return path
-    table = df.copy()
-    table.attrs = {}
-    for col in table.columns:
-        if isinstance(table[col].dtype, pd.CategoricalDtype):
-            table[col] = table[col].astype("string")
-    table.to_parquet(path, index=False, compression="zstd")
-    if stored is not None:
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stored.with_suffix(f".tmp{os.getpid()}")
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, stored)
-    return path
-
-
-def report_context(analysis: Any, figures: list[Any], options: Any, *, title: str) -> ReportContext:
-    """The :class:`ReportContext` handed to the renderers, manifest included."""
+def report_context(
+    analysis: Any, figures: list[Any], options: Any, *, title: str, examples: Any = None
+) -> ReportContext:
+    """The :class:`ReportContext` handed to the renderers, manifest included; ``examples``
+    chosen here (:func:`select_examples`) unless given."""
     from dataclasses import asdict
 
     manifest = build_manifest(
@@ -293,7 +244,9 @@ def report_context(analysis: Any, figures: list[Any], options: Any, *, title: st
         tables=analysis.tables,
         findings=analysis.findings,
         figures=figures,
-        examples=select_examples(analysis.samples, options.max_examples, options.seed),
+        examples=select_examples(analysis.samples, options.max_examples, options.seed)
+        if examples is None
+        else examples,
         manifest=manifest,
         rejections=analysis.rejections,
         notes=analysis.notes,
