@@ -7,12 +7,14 @@ The baseline's ``tagger.py``, ``cuescan.py`` and ``sentences.py`` are read from 
 
 * time: rounds alternate baseline / current, in one process (``--workers 1``: single
   process, also CPU seconds; default: the tagger's own choice, two forked workers from
-  5,000 texts on); outputs are checked equal;
+  5,000 texts on), called once or per ``--batch`` rows as the report pipeline does, with
+  spaCy imported beforehand as there; outputs are checked equal;
 * memory: each tagger once more in a fresh process reading the texts from Parquet: the
   peak RSS of that (main) process while tagging (``VmHWM``, reset just before) over its
   RSS before; the forked workers are not counted.
 
     python benchmarks/bench_tagger_vs_baseline.py [--texts 8000] [--rounds 2] [--workers N]
+        [--batch ROWS]
 """
 
 from __future__ import annotations
@@ -73,7 +75,15 @@ def single_process(module, workers: int | None) -> None:  # type: ignore[no-unty
         module._PARALLEL_MIN_TEXTS = 0 if workers > 1 else 10**12
 
 
-def bench_time(texts: list[str], baseline, rounds: int, workers: int | None) -> None:  # type: ignore[no-untyped-def]
+def tag_in_batches(module, df: pd.DataFrame, batch: int) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """The stage over ``batch``-row slices, as the pipeline calls it (0: the whole frame)."""
+    if batch <= 0 or len(df) <= batch:
+        return module.tag_behaviors(df)
+    parts = [module.tag_behaviors(df.iloc[s : s + batch]) for s in range(0, len(df), batch)]
+    return pd.concat(parts)
+
+
+def bench_time(texts: list[str], baseline, rounds: int, workers: int | None, batch: int) -> None:  # type: ignore[no-untyped-def]
     """Interleaved rounds; best wall (and CPU) seconds of each tagger and their ratio."""
     from traceanalysis.behaviors import tagger
 
@@ -85,7 +95,7 @@ def bench_time(texts: list[str], baseline, rounds: int, workers: int | None) -> 
     for _ in range(rounds):
         for name, module in (("baseline", baseline), ("current", tagger)):
             t0, c0 = time.perf_counter(), time.process_time()
-            out = module.tag_behaviors(df)
+            out = tag_in_batches(module, df, batch)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
             if name == "baseline":
                 reference = out
@@ -95,6 +105,7 @@ def bench_time(texts: list[str], baseline, rounds: int, workers: int | None) -> 
             best[name] = min(old, (wall, cpu))
     mb = sum(len(t) for t in texts) / 2**20
     label = "default workers" if workers is None else f"workers={workers}"
+    label += f", {batch}-row batches" if 0 < batch < len(texts) else ", one call"
     print(f"{len(texts):,} texts, {mb:.1f} MiB, {label}, best of {rounds} (outputs equal):")
     for name, (wall, cpu) in best.items():
         print(f"  {name:<9} {wall:7.2f} s wall  {cpu:7.2f} s CPU (main process)")
@@ -140,6 +151,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="default: the tagger's own")
     parser.add_argument("--baseline", default=BASELINE, help="git commit of the baseline")
     parser.add_argument(
+        "--batch", type=int, default=0, help="rows per call (the pipeline uses 8192); 0: one call"
+    )
+    parser.add_argument(
         "--memory-child", nargs=2, metavar=("WHICH", "PARQUET"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -149,7 +163,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_tagger_") as tmp:
         texts = report_texts(args.texts, Path(tmp))
         baseline = load_baseline(args.baseline, Path(tmp))
-        bench_time(texts, baseline, args.rounds, args.workers)
+        import spacy  # noqa: F401  (imported before tagging, as in the report pipeline)
+
+        bench_time(texts, baseline, args.rounds, args.workers, args.batch)
         parquet = str(Path(tmp) / "texts.parquet")
         frame(texts).to_parquet(parquet)
         del texts
