@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-_MAX_CACHE = 200_000
+_MAX_CACHE = 50_000  # distinct runs kept (a few hundred bytes each)
 _Effect = tuple[tuple[int, ...], bool]
 _Run = tuple[_Effect, _Effect, str, str]
 _cache: dict[str, _Run] = {}
