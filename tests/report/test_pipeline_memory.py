@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from itertools import pairwise
 from pathlib import Path
 
@@ -124,3 +125,65 @@ def test_row_batches_with_different_attrs_are_an_error(
     options = ReportOptions(cache=str(tmp_path / "c.sqlite"), quiet=True, stage_cache=False)
     with pytest.raises(RuntimeError, match="different attrs"):
         _Runner(options, total=1).add_columns("behaviors", "1", {}, [], df, unstable)
+
+
+@pytest.fixture(scope="module")
+def small_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ReportOptions]:
+    from pipeline_runs import write_runs
+
+    root = tmp_path_factory.mktemp("memory")
+    runs = write_runs(root / "runs", n_problems=6, n_samples=4)
+    options = ReportOptions(
+        cache=str(root / "cache" / "c.sqlite"), quiet=True, n_boot=50, max_examples=3
+    )
+    return runs, options
+
+
+def test_real_tagger_in_row_batches_gives_the_same_columns(
+    small_analysis: tuple[Path, ReportOptions], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from traceanalysis.pipeline import analyze
+
+    runs, options = small_analysis
+    fresh = ReportOptions(**{**options.__dict__, "stage_cache": False})
+    whole = analyze(runs, fresh).samples
+    monkeypatch.setitem(stage_memory.BATCH_ROWS, "behaviors", 16)
+    batched = analyze(runs, fresh).samples
+    behaviour = [c for c in whole.columns if c.startswith("behavior_")]
+    assert len(behaviour) > 10 and len(whole) == 72
+    pd.testing.assert_frame_equal(batched[behaviour], whole[behaviour])
+
+
+def test_releasing_the_text_writes_the_same_report(
+    small_analysis: tuple[Path, ReportOptions], tmp_path: Path
+) -> None:
+    from traceanalysis.pipeline import analyze, write_report
+
+    runs, options = small_analysis
+    options = ReportOptions(**{**options.__dict__, "stage_cache": False})  # both computed
+    kept = analyze(runs, options)
+    write_report(kept, tmp_path / "kept" / "report", options)
+    released = analyze(runs, options)
+    write_report(released, tmp_path / "released" / "report", options, release_text=True)
+    assert "response" in kept.samples.columns and "response" not in released.samples.columns
+    assert "behavior_spans" not in released.samples.columns
+    names = ["samples.parquet", "report.md"] + [
+        f"tables/{p.name}" for p in sorted((tmp_path / "kept" / "report" / "tables").iterdir())
+    ]
+    for name in names:
+        assert (tmp_path / "kept" / "report" / name).read_bytes() == (
+            tmp_path / "released" / "report" / name
+        ).read_bytes()
+    pages = [(tmp_path / d / "report" / "index.html").read_text() for d in ("kept", "released")]
+    assert "data-run" in pages[0] or "example" in pages[0]
+    # Same page up to numbers (timestamps, stage timings and memory in the manifest).
+    assert re.sub(r"\d+(\.\d+)?", "#", pages[0]) == re.sub(r"\d+(\.\d+)?", "#", pages[1])
+
+
+def test_table_caches_are_dropped_and_redrawn_the_same() -> None:
+    from traceanalysis.metrics import bootstrap
+
+    first = bootstrap.resample_weights(7, 20, 0).copy()
+    stage_memory.clear_table_caches()
+    assert bootstrap.resample_weights.cache_info().currsize == 0
+    np.testing.assert_array_equal(bootstrap.resample_weights(7, 20, 0), first)
