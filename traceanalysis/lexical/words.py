@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import repeat
+from collections.abc import Iterable
+from itertools import islice, repeat
 
 from traceanalysis.lexical.patterns import WORD_PATTERN
 
@@ -32,7 +33,7 @@ class WordCounter:
             [Counter() for _ in range(n_groups)] if keep_frequencies else []
         )
 
-    def _learn(self, pieces: set[bytes]) -> None:
+    def _learn(self, pieces: Iterable[bytes]) -> None:
         for piece in pieces:
             words = tuple(_WORD.findall(piece.decode("utf-8", "surrogatepass")))
             self._words[piece] = words
@@ -43,8 +44,15 @@ class WordCounter:
         """Number of words in ``normalized`` text; adds its pieces to ``group``'s counts."""
         raw = normalized.encode("utf-8", "surrogatepass").translate(_TABLE).split()
         if self.pieces:
-            self.pieces[group].update(raw)
-        unseen = set(raw).difference(self._words)  # iterates the small set, not the dict
+            tally = self.pieces[group]
+            before = len(tally)
+            tally.update(raw)
+            # A dict keeps insertion order, so the pieces new to this group are its last
+            # keys: no set of the text's pieces is needed to find the unseen ones.
+            new = islice(reversed(tally), len(tally) - before)
+            unseen: Iterable[bytes] = [p for p in new if p not in self._words]
+        else:
+            unseen = set(raw).difference(self._words)  # iterates the small set, not the dict
         if unseen:
             self._learn(unseen)
         return len(raw) + sum(map(self._extra.get, raw, repeat(0)))
