@@ -8,6 +8,7 @@ absent or empty, so a report never shows an empty plot. Figures are drawn with
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -142,8 +143,9 @@ def _draw_shared(index: int) -> list[FigureRecord]:
 
 
 def figure_workers() -> int:
-    """Worker processes for drawing: 2 where forking is safe and two cores are free, else 1
-    (drawing is CPU-bound Python; each figure family is drawn in one process)."""
+    """Processes for drawing: 2 (this one and a forked child) where forking is safe and two
+    cores are free, else 1 (drawing is CPU-bound Python; a figure family is drawn in one
+    process)."""
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(2, len(os.sched_getaffinity(0)))
@@ -163,8 +165,8 @@ def make_figures(
     ``runs`` fixes the display order and therefore each run's colour and marker in every
     figure. ``samples`` needs only ``run``, ``n_tokens`` and ``correct`` (for the length
     figure). Returns the records in report order. ``workers`` > 1 draws the figure
-    families in that many forked processes (default :func:`figure_workers`); the files
-    are the same either way.
+    families in that many processes, this one and forked children (default
+    :func:`figure_workers`); the files are the same either way.
     """
     out_dir = Path(out_dir)
     workers = figure_workers() if workers is None else workers
@@ -175,11 +177,21 @@ def make_figures(
         else:
             out_dir.mkdir(parents=True, exist_ok=True)
             _SHARED.update(makers=makers, out_dir=out_dir)
+            # Objects alive now go to the GC's permanent generation: a child's collections
+            # then do not write to (and so copy) every page of the parent's heap.
+            gc.freeze()
             try:  # forked children inherit the tables and the rc settings; nothing is pickled in
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    parts = pool.map(_draw_shared, range(len(makers)), chunksize=1)
+                with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+                    # This process draws every workers-th family, the children the rest.
+                    mine = range(0, len(makers), workers)
+                    theirs = [i for i in range(len(makers)) if i % workers]
+                    pending = pool.map_async(_draw_shared, theirs, chunksize=1)
+                    drawn = {i: _draw(makers[i], out_dir) for i in mine}
+                    drawn.update(zip(theirs, pending.get(), strict=True))
             finally:
+                gc.unfreeze()
                 _SHARED.clear()
+            parts = [drawn[i] for i in range(len(makers))]
     return [record for part in parts for record in part]
 
 
