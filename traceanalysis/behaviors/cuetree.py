@@ -168,7 +168,11 @@ def _expand(tests: list, prefix: str, items: list, out: list, flags: int) -> Non
             for branch in av[1]:
                 _expand(tests, prefix, list(branch) + rest, out, flags)
             return
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and (av[0], av[1]) == (0, 1):
+        elif (
+            op in (_c.MAX_REPEAT, _c.MIN_REPEAT)
+            and (av[0], av[1]) == (0, 1)
+            and len(out) < _MAX_BRANCHES
+        ):
             taken, skipped = list(av[2]) + rest, rest
             for seq in (taken, skipped) if op is _c.MAX_REPEAT else (skipped, taken):
                 _expand(tests, prefix, seq, out, flags)

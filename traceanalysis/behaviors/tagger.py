@@ -45,7 +45,10 @@ def _definitions_hash() -> str:
 # The stage version changes with the shipped definition files, so editing a cue list
 # invalidates cached tagger output.
 STAGE_VERSION = f"{TAGGER_VERSION}+{_definitions_hash()}"
-_CHUNK = 512  # texts per chunk: bounds the memory of the per-text intermediates
+# Texts per chunk: bounds the memory of the per-text intermediates. A multiple of 1024
+# (pyarrow's Parquet write batch): the spans column comes back in chunks of this many
+# rows, and only then are the Parquet bytes those of a one-piece column.
+_CHUNK = 1024
 _PARALLEL_MIN_TEXTS = 5000
 # What the forked workers read their chunks from (set only while a pool runs), so that
 # no text is pickled to them.
