@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
 from collections import Counter
 from pathlib import Path
 
@@ -268,3 +270,23 @@ def test_forked_workers_draw_the_same_files_in_the_same_order(tmp_path: Path) ->
             assert ra.svg == rb.svg
             for fmt in ("pdf", "svg", "png"):
                 assert Path(ra.files[fmt]).read_bytes() == Path(rb.files[fmt]).read_bytes(), fmt
+
+
+def _die(index: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)  # stands for the kernel's out-of-memory killer
+
+
+@pytest.mark.timeout(120)
+def test_a_figure_worker_that_dies_raises_instead_of_hanging(tmp_path: Path, monkeypatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    monkeypatch.setattr(figmod, "_draw_shared", _die)
+    with pytest.raises(BrokenProcessPool):
+        figmod.make_figures(
+            {"passk": rf.make_tables()["passk"]},
+            rf.make_samples(),
+            rf.RUNS,
+            rf.REFERENCE,
+            tmp_path,
+            workers=2,
+        )

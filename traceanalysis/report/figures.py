@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,8 @@ def figure_workers() -> int:
     process)."""
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 1
+    if multiprocessing.current_process().daemon:  # a daemonic process may not have children
+        return 1
     return min(2, len(os.sched_getaffinity(0)))
 
 
@@ -180,14 +183,17 @@ def make_figures(
             # Objects alive now go to the GC's permanent generation: a child's collections
             # then do not write to (and so copy) every page of the parent's heap.
             gc.freeze()
-            try:  # forked children inherit the tables and the rc settings; nothing is pickled in
-                with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            context = multiprocessing.get_context("fork")
+            # Forked children inherit the tables and the rc settings; nothing is pickled in.
+            # A child that dies raises BrokenProcessPool here instead of hanging.
+            try:
+                with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
                     # This process draws every workers-th family, the children the rest.
                     mine = range(0, len(makers), workers)
                     theirs = [i for i in range(len(makers)) if i % workers]
-                    pending = pool.map_async(_draw_shared, theirs, chunksize=1)
+                    pending = {i: pool.submit(_draw_shared, i) for i in theirs}
                     drawn = {i: _draw(makers[i], out_dir) for i in mine}
-                    drawn.update(zip(theirs, pending.get(), strict=True))
+                    drawn.update((i, future.result()) for i, future in pending.items())
             finally:
                 gc.unfreeze()
                 _SHARED.clear()
