@@ -125,6 +125,8 @@ class _Runner:
             for batch in row_batches(name, stage_input(name, df)):
                 result = func(batch)
                 out, extra = result if isinstance(result, tuple) else (result, None)
+                if extra is not None and len(batch) != len(df):
+                    raise RuntimeError(f"stage {name} returns extra data: it cannot run in batches")
                 if len(out) != len(batch):
                     raise RuntimeError(f"stage {name} changed the number of rows")
                 new = [c for c in out.columns if c not in df.columns]

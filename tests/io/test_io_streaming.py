@@ -27,16 +27,17 @@ def _blocks(data: bytes, size: int, tmp_path: Path) -> list[tuple[int, bytes]]:
 
 
 def _arrow_like_blocks(data: bytes, size: int) -> list[tuple[int, bytes]]:
-    """Blocks as pyarrow's JSON reader cuts them: block k ends at the last newline of the
-    k-th ``size``-byte slab (the file's end inside a slab ends the last block)."""
+    """Blocks as pyarrow's JSON reader cuts them: block k ends at the last newline (``\n``
+    or ``\r``) of the k-th ``size``-byte slab (a slab that reaches the file's end ends the
+    last block)."""
     blocks: list[tuple[int, bytes]] = []
     start, k = 0, 0
     while k * size < len(data):
         lo, hi = k * size, (k + 1) * size
-        if hi > len(data):
+        if hi >= len(data):
             cut = len(data)
         else:
-            newline = data.rfind(b"\n", lo, hi)
+            newline = max(data.rfind(b"\n", lo, hi), data.rfind(b"\r", lo, hi))
             if newline < 0:
                 return [*blocks, (-1, b"")]
             cut = newline + 1
@@ -49,7 +50,16 @@ def _arrow_like_blocks(data: bytes, size: int) -> list[tuple[int, bytes]]:
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"a\n", b"a\nbb\nccc\n", b"a\nbb\nccc", b"\n\n\n", b"x" * 100, b"x" * 5 + b"\n" + b"y"],
+    [
+        b"",
+        b"a\n",
+        b"a\nbb\nccc\n",
+        b"a\nbb\nccc",
+        b"\n\n\n",
+        b"x" * 100,
+        b"x" * 5 + b"\n" + b"y",
+        b"a\r\nbb\r\nccc\r\n",
+    ],
 )
 @pytest.mark.parametrize("size", [1, 3, 4, 8, 1024])
 def test_line_blocks_are_cut_like_pyarrow(data: bytes, size: int, tmp_path: Path) -> None:
@@ -57,6 +67,26 @@ def test_line_blocks_are_cut_like_pyarrow(data: bytes, size: int, tmp_path: Path
     assert blocks == _arrow_like_blocks(data, size)
     if not blocks or blocks[-1][0] >= 0:  # no line longer than a slab: the file, in order
         assert b"".join(b for _, b in blocks) == data
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+@pytest.mark.parametrize("final", [True, False])
+def test_line_blocks_match_pyarrow_chunks(newline: bytes, final: bool, tmp_path: Path) -> None:
+    """Against pyarrow itself: its chunk lengths are the lines of each of our blocks."""
+    import pyarrow.json as pa_json
+
+    lines = [json.dumps({"a": "x" * (i % 9)}).encode() for i in range(60)]
+    data = newline.join(lines) + (newline if final else b"")
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(data)
+    for size in range(max(map(len, lines)) + 2, 90):
+        options = pa_json.ReadOptions(block_size=size, use_threads=False)
+        chunks = [len(c) for c in pa_json.read_json(path, read_options=options).column(0).chunks]
+        ours = [
+            sum(1 for line in bytes(b).replace(b"\r", b"\n").split(b"\n") if line.strip())
+            for _, b in jsonl.line_blocks(path, size)
+        ]
+        assert [n for n in ours if n] == [n for n in chunks if n], size
 
 
 def _line(i: int) -> bytes:

@@ -171,7 +171,8 @@ def _run_parts(
         enough = n >= _PARALLEL_MIN_TEXTS and (os.cpu_count() or 1) >= 2
         workers = 2 if enough else 1
     bounds = [(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
-    forking = "fork" in multiprocessing.get_all_start_methods()
+    # Linux only: CPython deems fork unsafe on macOS (system libraries' threads).
+    forking = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
     with _collector_paused():
         if workers <= 1 or len(bounds) < 2 or not forking:
             for s, e in bounds:

@@ -35,10 +35,10 @@ _READ_SIZE = 8 << 20  # bytes of file per block of whole lines
 def line_blocks(path: Path, size: int | None = None) -> Iterator[tuple[int, bytearray]]:
     """``(lines before the block, block)`` for consecutive blocks of whole lines of ``path``.
 
-    Cut like pyarrow's JSON reader cuts a file: block k ends at the last newline within
-    the first (k + 1) * ``size`` bytes (default ``_READ_SIZE``); the last block may lack
-    a final newline. A stretch of ``size`` bytes holding no newline yields a block of
-    ``None`` lines instead (``(-1, b"")``): pyarrow would reject that file as a whole.
+    Cut like pyarrow's JSON reader: block k ends at the last ``\n`` or ``\r`` (a CRLF may
+    be split) in the first (k + 1) * ``size`` bytes (default ``_READ_SIZE``); the last block
+    may lack a final newline. A stretch of ``size`` bytes holding no newline yields a block
+    of ``None`` lines instead (``(-1, b"")``): pyarrow would reject that file as a whole.
     Drop each block before asking for the next, to hold one block at a time.
     """
     size = size or _READ_SIZE
@@ -52,11 +52,12 @@ def line_blocks(path: Path, size: int | None = None) -> Iterator[tuple[int, byte
             if got == 0:
                 break
             end = len(tail) + got
-            cut = block.rfind(b"\n", len(tail), end) + 1
-            if cut == 0 and got == size:
+            cut = max(block.rfind(b"\n", len(tail), end), block.rfind(b"\r", len(tail), end)) + 1
+            at_end = got < size or not handle.peek(1)
+            if cut == 0 and not at_end:
                 yield -1, bytearray()  # a line longer than a block
                 return
-            if got < size:  # end of file: the unfinished line is the last line
+            if at_end:  # end of file: the unfinished line is the last line
                 cut = end
             tail = bytes(block[cut:end])
             del block[cut:]

@@ -132,7 +132,10 @@ def lexical_pass(
     chunks = _chunks(sizes, chunk_chars)
     workers = threads if tokenizer.parallel_threads else 1
     pending: dict[int, tuple[list[str], Future]] = {}
-    with ThreadPoolExecutor(max_workers=workers, initializer=_behind_the_scan) as pool:
+    # Only tiktoken's threads are lowered: a Hugging Face tokenizer may start its own
+    # thread pool from the calling thread, which would then keep the lower priority.
+    lower = _behind_the_scan if tokenizer.kind == "tiktoken" else None
+    with ThreadPoolExecutor(max_workers=workers, initializer=lower) as pool:
 
         def submit(k: int) -> None:
             a, b = chunks[k]
