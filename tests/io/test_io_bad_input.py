@@ -122,7 +122,7 @@ def test_mangled_records_property(plan: list[str | None]) -> None:
 
 
 def test_bisection_locates_bad_lines_in_a_big_file(tmp_path: Path) -> None:
-    from traceanalysis.io.jsonl import read_jsonl_located
+    from traceanalysis.io.jsonl import read_jsonl_columnar
 
     bad_at = {7, 500, 999}
     lines = [
@@ -132,7 +132,7 @@ def test_bisection_locates_bad_lines_in_a_big_file(tmp_path: Path) -> None:
     lines.insert(300, b"\n")  # a blank line shifts every later line number by one
     path = tmp_path / "big.jsonl"
     path.write_bytes(b"".join(lines))
-    located = read_jsonl_located(path)
+    located = read_jsonl_columnar(path)
     assert located is not None  # stayed on the columnar path
     frame, rejections = located
     expected_bad = {n if n <= 300 else n + 1 for n in bad_at}

@@ -237,9 +237,6 @@ def read_jsonl_columnar(path: Path) -> tuple[pd.DataFrame, list[Rejection]] | No
     return _read_located(path)
 
 
-read_jsonl_located = read_jsonl_columnar  # the name this path had before it streamed
-
-
 def iter_jsonl(path: Path) -> tuple[list[tuple[int, dict]], list[Rejection]]:
     """Parse ``path`` line by line: ``([(line_no, record), ...], rejections)``.
 
