@@ -22,9 +22,14 @@ from test_behaviors_tagger_equivalence import random_texts
 
 from traceanalysis.behaviors import load_behaviors, tag_behaviors
 from traceanalysis.behaviors.cuescan import fast, guarded
-from traceanalysis.behaviors.cuetree import _Unknown, prefix_tree
+from traceanalysis.behaviors.cuetree import UnsupportedPattern, prefix_tree
 from traceanalysis.behaviors.sentence_rule import line_starts
-from traceanalysis.behaviors.sentences import _MATH, _nlp, _sentence_starts, split_sentences_many
+from traceanalysis.behaviors.sentences import (
+    _MATH,
+    _sentence_starts,
+    light_pipeline,
+    split_sentences_many,
+)
 
 BEHAVIORS = load_behaviors()
 SHIPPED = [
@@ -95,7 +100,7 @@ def test_rebuilt_constructs_match_like_the_original(source: str, text: str) -> N
 @pytest.mark.parametrize("source", [r"(a)\1", r"(?i:a)b", r"(a)?(?(1)b|c)"])
 def test_what_the_rewrite_cannot_do_falls_back(source: str) -> None:
     pattern = re.compile(source)
-    with pytest.raises((_Unknown, re.error)):
+    with pytest.raises((UnsupportedPattern, re.error)):
         prefix_tree(pattern)
     assert fast(pattern) is guarded(pattern)
     assert spans(fast(pattern), "aab abc aa ac") == spans(pattern, "aab abc aa ac")
@@ -139,7 +144,7 @@ def test_rule_sentences_equal_spacy_pipe(line: str) -> None:
     if starts is None:  # the caller tokenizes this line with spaCy itself
         return
     assert rule_spans(line, starts) == spacy_spans(line)
-    doc = _nlp().tokenizer(line)
+    doc = light_pipeline().tokenizer(line)
     assert starts == _sentence_starts([doc], np.array([0])).tolist()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from traceanalysis.behaviors.cuetree import _REPEATS, _class_chars, _Unknown, prefix_tree
+from traceanalysis.behaviors.cuetree import REPEATS, UnsupportedPattern, class_chars, prefix_tree
 from traceanalysis.behaviors.definitions import Behavior
 
 # The parser behind re.compile (private, but the only parser of Python's regex syntax).
@@ -41,7 +41,7 @@ def _first_of_item(op, av) -> tuple[set[str], bool]:  # type: ignore[no-untyped-
     if op is _c.LITERAL:
         return {chr(av)}, False
     if op is _c.IN:
-        return _class_chars(av), False
+        return class_chars(av), False
     if op is _c.SUBPATTERN:
         return _first_of_sequence(av[-1])
     if op is _c.ATOMIC_GROUP:
@@ -53,10 +53,10 @@ def _first_of_item(op, av) -> tuple[set[str], bool]:  # type: ignore[no-untyped-
             chars |= first
             nullable = nullable or empty
         return chars, nullable
-    if op in _REPEATS:
+    if op in REPEATS:
         first, nullable = _first_of_sequence(av[2])
         return first, nullable or av[0] == 0
-    raise _Unknown
+    raise UnsupportedPattern
 
 
 @lru_cache(maxsize=64)
@@ -64,7 +64,7 @@ def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` behind a lookahead for its possible first characters (same matches)."""
     try:
         chars, nullable = _first_of_sequence(list(_parser.parse(pattern.pattern, pattern.flags)))
-    except _Unknown:
+    except UnsupportedPattern:
         return pattern
     if nullable or not chars or pattern.flags & re.IGNORECASE:
         return pattern
@@ -80,7 +80,7 @@ def fast(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` as a prefix tree, else :func:`guarded` (same matches either way)."""
     try:
         return prefix_tree(pattern)
-    except (_Unknown, re.error, RecursionError):
+    except (UnsupportedPattern, re.error, RecursionError):
         return guarded(pattern)
 
 

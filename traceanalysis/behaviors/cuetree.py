@@ -28,7 +28,7 @@ import re
 _parser = re._parser  # type: ignore[attr-defined]
 _c = re._constants  # type: ignore[attr-defined]
 _MAX_RANGE = 512
-_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT}
+REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT}
 _MAX_BRANCHES = 2000  # distribution stops growing the tree beyond this many branches
 _MAX_CLASS = 8  # a leading character class of at most this many characters is distributed
 _AT = {
@@ -49,11 +49,13 @@ _CATEGORY = {
 }
 
 
-class _Unknown(Exception):
+class UnsupportedPattern(Exception):
     """The pattern uses something the rewrite (or the first-character guard) cannot handle."""
 
 
-def _class_chars(av: list) -> set[str]:  # type: ignore[type-arg]
+def class_chars(av: list) -> set[str]:  # type: ignore[type-arg]
+    """The characters of a parsed character class ``[...]`` (its parse-tree items ``av``);
+    raises :class:`UnsupportedPattern` for categories, negation and wide ranges."""
     chars: set[str] = set()
     for kind, value in av:
         if kind is _c.LITERAL:
@@ -61,7 +63,7 @@ def _class_chars(av: list) -> set[str]:  # type: ignore[type-arg]
         elif kind is _c.RANGE and value[1] - value[0] <= _MAX_RANGE:
             chars.update(chr(c) for c in range(value[0], value[1] + 1))
         else:
-            raise _Unknown
+            raise UnsupportedPattern
     return chars
 
 
@@ -103,7 +105,7 @@ def _item_source(op, av) -> str:  # type: ignore[no-untyped-def]
             elif kind is _c.CATEGORY and value in _CATEGORY:
                 parts.append(_CATEGORY[value])
             else:
-                raise _Unknown
+                raise UnsupportedPattern
         return f"[{''.join(parts)}]"
     if op is _c.AT and av in _AT:
         return _AT[av]
@@ -113,7 +115,7 @@ def _item_source(op, av) -> str:  # type: ignore[no-untyped-def]
         return f"(?:{_source(av[3])})"
     if op is _c.ATOMIC_GROUP:
         return f"(?>{_source(av)})"
-    if op in _REPEATS:
+    if op in REPEATS:
         low, high, item = av
         count = f"{{{low},{'' if high == _c.MAXREPEAT else high}}}"
         lazy = {_c.MAX_REPEAT: "", _c.MIN_REPEAT: "?", _c.POSSESSIVE_REPEAT: "+"}[op]
@@ -126,7 +128,7 @@ def _item_source(op, av) -> str:  # type: ignore[no-untyped-def]
             else ("<=" if op is _c.ASSERT else "<!")
         )
         return f"(?{kind}{_source(item)})"
-    raise _Unknown  # back-references (groups are renumbered), conditionals, inline flags
+    raise UnsupportedPattern  # back-references (groups are renumbered), conditionals, inline flags
 
 
 def _is_word(ch: str, flags: int) -> bool:
@@ -178,7 +180,7 @@ def _expand(tests: list, prefix: str, items: list, out: list, flags: int) -> Non
                 _expand(tests, prefix, seq, out, flags)
             return
         elif op is _c.IN and len(out) < _MAX_BRANCHES and _small_class(av):
-            for ch in sorted(_class_chars(av)):  # distinct characters: any order
+            for ch in sorted(class_chars(av)):  # distinct characters: any order
                 _expand(tests, prefix + ch, rest, out, flags)
             return
         else:
@@ -193,8 +195,8 @@ def _expand(tests: list, prefix: str, items: list, out: list, flags: int) -> Non
 
 def _small_class(av: list) -> bool:  # type: ignore[type-arg]
     try:
-        return len(_class_chars(av)) <= _MAX_CLASS and av[0][0] is not _c.NEGATE
-    except _Unknown:
+        return len(class_chars(av)) <= _MAX_CLASS and av[0][0] is not _c.NEGATE
+    except UnsupportedPattern:
         return False
 
 
@@ -232,9 +234,9 @@ def _tree(branches: list[tuple[str, str]]) -> list[str]:
 
 def prefix_tree(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` rebuilt as a tree of literal prefixes (same matches); raises
-    :class:`_Unknown` or ``re.error`` when it uses something the rewrite does not handle."""
+    :class:`UnsupportedPattern` or ``re.error`` when it uses something the rewrite does not handle."""
     if pattern.flags & (re.IGNORECASE | re.VERBOSE | re.LOCALE):
-        raise _Unknown
+        raise UnsupportedPattern
     branches: list[tuple[str, str]] = []
     _expand([], "", list(_parser.parse(pattern.pattern, pattern.flags)), branches, pattern.flags)
     return re.compile("|".join(_tree(branches)), pattern.flags)

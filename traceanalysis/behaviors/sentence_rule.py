@@ -44,7 +44,7 @@ class _Tables(NamedTuple):
 def _tables() -> _Tables:
     from spacy.pipeline.sentencizer import Sentencizer
 
-    from traceanalysis.behaviors.sentences import _nlp
+    from traceanalysis.behaviors.sentences import light_pipeline
 
     final = frozenset(Sentencizer.default_punct_chars)
     # Runs holding ., ! or ? or any non-ASCII character: a superset of the runs holding a
@@ -55,7 +55,7 @@ def _tables() -> _Tables:
     runs = re.compile(
         r"(?<!\S)[^\s.!?\x80-\U0010ffff]*+(?=\S)[.!?\x80-\U0010ffff]\S*(?=(\s*)(\S*))"
     )
-    tokenizer = _nlp().tokenizer
+    tokenizer = light_pipeline().tokenizer
     pairs: set[tuple[str, str]] = set()
     for rule in tokenizer.rules:  # the special cases the matcher looks for, as it does
         if not (tokenizer.suffix_search(rule) or " " in rule or not tokenizer.faster_heuristics):
@@ -78,10 +78,10 @@ def _run(run: str) -> _Run:
     """
     found = _cache.get(run)
     if found is None:
-        from traceanalysis.behaviors.sentences import _nlp
+        from traceanalysis.behaviors.sentences import light_pipeline
 
         final = _tables().final
-        doc = _nlp().tokenizer(run)
+        doc = light_pipeline().tokenizer(run)
         tokens = [(t.idx, t.text in final, t.is_punct) for t in doc]
         found = (_apply(tokens, False), _apply(tokens, True), doc[0].text, doc[-1].text)
         if len(_cache) >= _MAX_CACHE:

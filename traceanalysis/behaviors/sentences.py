@@ -53,7 +53,9 @@ _SUFFIX = re.compile(r"""(?:[.!?]|["')\]])$""")
 
 
 @lru_cache(maxsize=1)
-def _nlp():  # type: ignore[no-untyped-def]
+def light_pipeline():  # type: ignore[no-untyped-def]
+    """The cached blank English spaCy pipeline with a light whitespace tokenizer and the
+    sentencizer (what the tagger splits sentences with)."""
     import spacy
     from spacy.tokenizer import Tokenizer
 
@@ -106,7 +108,7 @@ def split_sentences_many(
                 pending.append((i, len(result[i]) - 1, span[0]))
                 pending_lines.append(line)
     if pending_lines:
-        docs = _nlp().pipe(pending_lines, batch_size=batch_size)
+        docs = light_pipeline().pipe(pending_lines, batch_size=batch_size)
         filled: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for (i, slot, offset), doc, line in zip(pending, docs, pending_lines, strict=True):
             spans = []
@@ -127,7 +129,7 @@ def split_sentences_many(
 def _punct_orths() -> np.ndarray:
     from spacy.pipeline.sentencizer import Sentencizer
 
-    vocab = _nlp().vocab
+    vocab = light_pipeline().vocab
     return np.array(sorted(vocab.strings.add(c) for c in Sentencizer.default_punct_chars), "uint64")
 
 
@@ -229,7 +231,7 @@ def _spacy_locate(
     batch_size: int,
 ) -> None:
     """Fill ``result`` for ``pending`` lines tokenized by spaCy (vectorized sentencizer)."""
-    docs = list(_nlp().tokenizer.pipe(pending_lines, batch_size=batch_size))
+    docs = list(light_pipeline().tokenizer.pipe(pending_lines, batch_size=batch_size))
     lengths = np.array([len(line) for line in pending_lines], dtype=np.int64)
     offsets = np.cumsum(lengths) - lengths  # the lines laid end to end
     bounds = np.append(_sentence_starts(docs, offsets), lengths.sum())

@@ -152,9 +152,9 @@ def _prepare(behaviors: tuple[Behavior, ...]) -> None:
                 fast(pattern)
     if "spacy" in sys.modules:
         from traceanalysis.behaviors.sentence_rule import _tables
-        from traceanalysis.behaviors.sentences import _nlp
+        from traceanalysis.behaviors.sentences import light_pipeline
 
-        _nlp()
+        light_pipeline()
         _tables()
 
 
