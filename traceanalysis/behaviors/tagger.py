@@ -45,10 +45,10 @@ def _definitions_hash() -> str:
 # The stage version changes with the shipped definition files, so editing a cue list
 # invalidates cached tagger output.
 STAGE_VERSION = f"{TAGGER_VERSION}+{_definitions_hash()}"
-# Texts per chunk: bounds the memory of the per-text intermediates. A multiple of 1024
-# (pyarrow's Parquet write batch): the spans column comes back in chunks of this many
-# rows, and only then are the Parquet bytes those of a one-piece column.
-_CHUNK = 1024
+_CHUNK = 512  # texts per chunk: bounds the memory of the per-text intermediates
+# Rows per Arrow chunk of the spans column: a multiple of 1024 (pyarrow's Parquet write
+# batch), so the Parquet bytes are those of a one-piece column.
+_ARROW_ROWS = 1024
 _PARALLEL_MIN_TEXTS = 5000
 # What the forked workers read their chunks from (set only while a pool runs), so that
 # no text is pickled to them.
@@ -233,10 +233,17 @@ def tag_behaviors(
     behaviors = tuple(behaviors or load_behaviors())
     source = df[column]
     counts = [np.zeros((len(behaviors), 0), dtype="int64")]
-    spans = []  # one Arrow array per chunk: no Python list of the whole column
+    spans = []  # Arrow arrays of _ARROW_ROWS rows: no Python list of the whole column
+    pending: list[Any] = []  # chunks not yet joined into a full Arrow chunk
     for part_counts, encoded in _run_parts(source, len(source), _encode_part, behaviors, None):
         counts.append(part_counts)
-        spans.append(encoded)
+        pending.append(encoded)
+        while sum(map(len, pending)) >= _ARROW_ROWS:
+            joined = pa.concat_arrays(pending)
+            spans.append(joined.slice(0, _ARROW_ROWS))
+            pending = [joined.slice(_ARROW_ROWS)] if len(joined) > _ARROW_ROWS else []
+    if pending:
+        spans.append(pa.concat_arrays(pending))
     all_counts = np.concatenate(counts, axis=1)
     out = df.copy()
     for k, b in enumerate(behaviors):
