@@ -31,6 +31,7 @@ from traceanalysis.behaviors.cuescan import cue_spans, fast
 from traceanalysis.behaviors.definitions import Behavior, load_behaviors
 from traceanalysis.behaviors.sentences import sentences_at_many
 from traceanalysis.cache import content_hash
+from traceanalysis.forking import can_fork
 from traceanalysis.stages import stage
 
 TAGGER_VERSION = "1.1"  # bump when splitting or matching changes (stage cache key)
@@ -171,10 +172,8 @@ def _run_parts(
         enough = n >= _PARALLEL_MIN_TEXTS and (os.cpu_count() or 1) >= 2
         workers = 2 if enough else 1
     bounds = [(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
-    # Linux only: CPython deems fork unsafe on macOS (system libraries' threads).
-    forking = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
     with _collector_paused():
-        if workers <= 1 or len(bounds) < 2 or not forking:
+        if workers <= 1 or len(bounds) < 2 or not can_fork():
             for s, e in bounds:
                 yield work(s, e, behaviors, source)
             return

@@ -77,7 +77,7 @@ def parallel_lexical_pass(
     threads: int = 1,
 ) -> PassResult:
     """:func:`~traceanalysis.lexical.counting.lexical_pass` over ``processes`` forked
-    workers (Linux/macOS ``fork``); the same result as the one-process pass."""
+    workers (``fork``, Linux); the same result as the one-process pass."""
     shards = shard_bounds(sizes, processes)
     options = {
         "n_groups": n_groups,

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.errors import InputError
+from traceanalysis.forking import can_fork
 from traceanalysis.lexical.counting import lexical_pass
 from traceanalysis.lexical.lexicons import Lexicon, load_lexicons, shipped_lexicon_dir
 from traceanalysis.lexical.matcher import LexiconMatcher, compile_lexicons
@@ -111,7 +112,8 @@ def analyze_lexical(
     """One pass: lexical columns for every row, and word/token counts per ``group_by`` value.
 
     ``processes`` > 1 spreads the pass over forked worker processes (for many-core
-    machines; ``threads`` is then per process and defaults to 1); the result is the same.
+    machines, where :func:`~traceanalysis.forking.can_fork`; ``threads`` is then per
+    process and defaults to 1); the result is the same.
     """
     if "response" not in df.columns:
         raise InputError("the samples table has no 'response' column")
@@ -133,7 +135,7 @@ def analyze_lexical(
         "word_freq": word_freq,
         "token_freq": token_freq,
     }
-    if processes > 1 and len(df) > 1:
+    if processes > 1 and len(df) > 1 and can_fork():
         from traceanalysis.lexical.parallel import parallel_lexical_pass
 
         result = parallel_lexical_pass(

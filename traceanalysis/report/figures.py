@@ -13,7 +13,6 @@ import hashlib
 import multiprocessing
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -23,6 +22,7 @@ from typing import Any
 import matplotlib as mpl
 import pandas as pd
 
+from traceanalysis.forking import can_fork
 from traceanalysis.report.context import FigureRecord
 from traceanalysis.report.figures_accuracy import (
     difficulty_figure,
@@ -147,11 +147,7 @@ def figure_workers() -> int:
     """Processes for drawing: 2 (this one and a forked child) where forking is safe and two
     cores are free, else 1 (drawing is CPU-bound Python; a figure family is drawn in one
     process)."""
-    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    if multiprocessing.current_process().daemon:  # a daemonic process may not have children
-        return 1
-    return min(2, len(os.sched_getaffinity(0)))
+    return min(2, len(os.sched_getaffinity(0))) if can_fork() else 1
 
 
 def make_figures(
