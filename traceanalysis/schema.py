@@ -33,6 +33,10 @@ CORE_COLUMNS: dict[str, str] = {
     "step": "Int64",
     "truncated": "boolean",
     "source_correct": "boolean",  # correctness label carried by the input (e.g. `score`)
+    "source_metric": "string",  # which of the input's metrics became source_correct
+    "source_scores": "string",  # JSON object: every score/metric the input row carried
+    "gold_field": "string",  # which input field the gold came from (e.g. `answer`, `gt`)
+    "source_problem_id": "string",  # the problem id as the input wrote it (before matching)
     "source_file": "string",
     "source_line": "Int64",  # 1-based line (JSONL, CSV) or 0-based row (other tables)
 }
