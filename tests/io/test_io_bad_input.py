@@ -6,6 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,13 +40,15 @@ def test_each_kind_of_bad_line_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "run-a.jsonl"
     path.write_bytes(b"".join(lines))
     df = load_runs(path)
-    assert df["source_line"].tolist() == [1, 11]
+    assert df["source_line"].tolist() == [1, 5, 11]  # a blank response is a response
+    assert df["response"].tolist()[1] == "   "
+    records = len([line for line in lines if line.strip()])
+    assert records == len(df) + len(df.attrs["rejections"])
     got = {(r.line, r.reason.split(" (")[0]) for r in df.attrs["rejections"]}
     assert got == {
         (2, "not valid JSON"),
         (3, "sample_idx: expected an integer, got str 'two'"),
         (4, "missing required field 'response'"),
-        (5, "empty response"),
         (6, "not valid UTF-8"),
         (7, "duplicate"),
         (9, "expected a JSON object, got list"),
@@ -83,19 +86,34 @@ def test_mixed_formats_in_one_run_folder(fixtures_dir: Path, tmp_path: Path) -> 
     assert len(df) == 4 + 6
 
 
-MANGLES = ["truncate", "wrong_type", "missing", "empty", "non_utf8", "duplicate", "not_object"]
+MANGLES = ["truncate", "wrong_type", "missing", "no_text", "non_utf8", "duplicate", "not_object"]
+# Odd, but loaded: the row stays (an odd label or step becomes null and is counted).
+ODD = ["empty", "blank", "newline", "bad_label", "bad_step", "bad_finish"]
+
+
+def _odd(kind: str, i: int) -> bytes:
+    record = _record(i)
+    if kind in ("empty", "blank", "newline"):
+        return _line({**record, "response": {"empty": "", "blank": " \t ", "newline": "\n"}[kind]})
+    if kind == "bad_label":
+        return _line({**record, "score": ["0.5", "0.9999", "2", "maybe", 2, -1.0][i % 6]})
+    if kind == "bad_step":
+        return _line({**record, "step": "late"})
+    return _line({**record, "finish_reason": {"why": "stop"}})
 
 
 def _mangle(kind: str, i: int) -> bytes:
     record = _record(i)
+    if kind in ODD:
+        return _odd(kind, i)
     if kind == "truncate":
         return _line(record)[:-5] + b"\n"
     if kind == "wrong_type":
         return _line({**record, "sample_idx": {"n": i}})
     if kind == "missing":
         return _line({k: v for k, v in record.items() if k != "problem_id"})
-    if kind == "empty":
-        return _line({**record, "response": ""})
+    if kind == "no_text":
+        return _line({**record, "response": None})
     if kind == "non_utf8":
         return _line(record).replace(b"answer", b"answ\xff\xfer")
     if kind == "duplicate":
@@ -103,9 +121,9 @@ def _mangle(kind: str, i: int) -> bytes:
     return b"42\n"
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(st.sampled_from([None, *MANGLES]), min_size=1, max_size=25),
+    st.lists(st.sampled_from([None, *MANGLES, *ODD]), min_size=1, max_size=25),
 )
 def test_mangled_records_property(plan: list[str | None]) -> None:
     plan = [None, *plan]  # line 1 stays valid: duplicates refer to it
@@ -114,11 +132,18 @@ def test_mangled_records_property(plan: list[str | None]) -> None:
         path = Path(tmp) / "prop.jsonl"
         path.write_bytes(b"".join(lines))
         df = load_runs(path)
-    mangled = {i + 1 for i, kind in enumerate(plan) if kind is not None}
-    valid = [i + 1 for i, kind in enumerate(plan) if kind is None]
+    mangled = {i + 1 for i, kind in enumerate(plan) if kind in MANGLES}
+    valid = [i + 1 for i, kind in enumerate(plan) if kind not in MANGLES]
+    odd = [i + 1 for i, kind in enumerate(plan) if kind in ("bad_label", "bad_step", "bad_finish")]
     assert df["source_line"].tolist() == valid
     assert sorted(r.line for r in df.attrs["rejections"]) == sorted(mangled)
-    assert len(df.attrs["rejections"]) == len(mangled)
+    assert len(plan) == len(df) + len(df.attrs["rejections"])  # rows in = loaded + rejected
+    assert sorted(r.line for r in df.attrs["label_issues"]) == odd  # each odd value counted
+    labelled = df.set_index("source_line")
+    for line in odd:
+        if plan[line - 1] == "bad_label":
+            assert pd.isna(labelled.loc[line, "source_correct"])
+            assert "score" in json.loads(labelled.loc[line, "source_scores"])
 
 
 def test_bisection_locates_bad_lines_in_a_big_file(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 from pathlib import Path
 
@@ -14,9 +15,10 @@ from traceanalysis.io.discover import RunSource, discover_runs
 from traceanalysis.io.files import FileRead, read_file
 from traceanalysis.io.mapping import check_mapping
 from traceanalysis.io.think import split_think
-from traceanalysis.io.validation import blank_text, validate_keeping_text
+from traceanalysis.io.validation import validate_keeping_text
 from traceanalysis.schema import (
     CORE_COLUMNS,
+    ROLES,
     Rejection,
     RunInfo,
     empty_samples,
@@ -89,12 +91,29 @@ def _number_auto_samples(df: pd.DataFrame) -> pd.DataFrame:
     auto = df["_auto_idx"].fillna(False).astype(bool)
     if auto.any():
         rows = df.loc[auto, ["run", "problem_id"]]
-        # Rows that validation rejects anyway (no text) are numbered last: no gaps in 0..n-1.
-        later = blank_text(df["response"])[auto.to_numpy()]
+        # Rows that validation rejects anyway (no response at all; an empty response is a
+        # response) are numbered last: no gaps in 0..n-1.
+        later = df["response"].isna().to_numpy()[auto.to_numpy()]
         rows = rows.assign(_later=later).sort_values("_later", kind="stable")
         order = rows.groupby(["run", "problem_id"], sort=False, dropna=False).cumcount()
         df.loc[order.index, "sample_idx"] = order.astype("Int64")
     return df.drop(columns="_auto_idx")
+
+
+def _located_issues(reads: list[FileRead], frame: pd.DataFrame, owner: str) -> list[Rejection]:
+    """The value issues of a run's files (``coerce_columns``), each with its run."""
+    issues = [
+        i for r in reads if r.frame is not None for i in r.frame.attrs.get("label_issues", [])
+    ]
+    if not issues:
+        return []
+    if frame["run"].nunique() <= 1:
+        return [dataclasses.replace(i, run=owner) for i in issues]
+    # A bare file naming several runs: each issue belongs to the run of its row.
+    where = frame[["source_file", "source_line", "run"]].dropna()
+    keys = zip(where["source_file"], where["source_line"], strict=True)
+    run_of = dict(zip(keys, where["run"], strict=True))
+    return [dataclasses.replace(i, run=run_of.get((i.file, i.line), owner)) for i in issues]
 
 
 def _run_frame(source: RunSource, reads: list[FileRead], info: RunInfo) -> pd.DataFrame:
@@ -130,23 +149,81 @@ def _merge_run_info(first: RunInfo, later: RunInfo) -> RunInfo:
     )
 
 
+def _did_you_mean(word: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(word, known, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def check_roles(roles: dict[str, str]) -> None:
+    """Raise InputError for a role that is not one of :data:`schema.ROLES`."""
+    for run, role in roles.items():
+        if role not in ROLES:
+            raise InputError(
+                f"--role {run}={role}: unknown role {role!r} (known: {', '.join(ROLES)})"
+                + _did_you_mean(role, list(ROLES))
+            )
+
+
+def _apply_roles(runs: dict[str, RunInfo], roles: dict[str, str]) -> None:
+    """Set each named run's role (over run.json and guessing); unknown runs are an error."""
+    for run, role in roles.items():
+        if run not in runs:
+            known = sorted(runs)
+            raise InputError(
+                f"--role {run}={role}: no run named {run!r} (runs: {', '.join(known)})"
+                + _did_you_mean(run, known)
+            )
+        runs[run] = dataclasses.replace(runs[run], role=role, role_guessed=False)
+        runs[run].extra["role_source"] = "--role"
+
+
+def _reason(exc: InputError) -> str:
+    """The message of an InputError without its ``file: `` prefix."""
+    text = str(exc)
+    if exc.file is not None:
+        where = f"{exc.file}:{exc.line}: " if exc.line is not None else f"{exc.file}: "
+        text = text.removeprefix(where)
+    return text
+
+
+def _no_readable_run(root: Path, failures: list[InputError], skipped: list) -> InputError:
+    """The error for a path where no file could be read as samples."""
+    if len(failures) == 1 and len(skipped) == 1:  # one file: its own error, as it was
+        return failures[0]
+    reasons = "; ".join(f"{p}: {why}" for p, why in skipped[:3])
+    more = f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    return InputError(
+        f"no samples files found: no readable run ({reasons or 'empty'}{more})", file=str(root)
+    )
+
+
 def load_runs(
-    path: str | Path, columns: dict[str, str] | None = None, *, progress: bool = False
+    path: str | Path,
+    columns: dict[str, str] | None = None,
+    *,
+    progress: bool = False,
+    roles: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Load a runs folder, a single run folder or a single file into the samples table.
 
     ``columns`` maps samples-table names to source columns for files no reader recognises
-    (``{"problem_id": "idx", "response": "output"}``). The result carries
+    (``{"problem_id": "idx", "response": "output"}``). ``roles`` sets the role of named
+    runs (``{"qwen-zero": "rl"}``), over run.json and guessing. The result carries
     ``attrs["runs"]`` (run name -> :class:`RunInfo`), ``attrs["rejections"]`` (every
-    rejected row with file, line and reason), ``attrs["inputs"]`` (one dict per file:
-    run, file, format, sha256, rows, merged_rows) and ``attrs["skipped"]`` ((path, reason)
-    for files that were not read as samples). Raises InputError for unusable input.
+    rejected row with file, line and reason), ``attrs["label_issues"]`` (values that could
+    not be read and became null, e.g. a label ``"0.5"``: the rows stay; file, line, reason,
+    run), ``attrs["inputs"]`` (one dict per file: run, file, format, sha256, rows,
+    merged_rows) and ``attrs["skipped"]`` ((path, reason) for files that were not read as
+    samples, including unreadable ones). Raises InputError when no file at all could be
+    read, for a bad ``run.json``, and for a ``roles`` entry naming no run or no role.
     """
     root = Path(path)
     if not root.exists():
         raise InputError("no such file or folder", file=str(root))
     if columns:
         check_mapping(columns)
+    if roles:
+        check_roles(roles)
     try:
         found = discover_runs(root)
     except OSError as exc:
@@ -164,6 +241,8 @@ def load_runs(
     )
     runs: dict[str, RunInfo] = {}
     rejections: list[Rejection] = []
+    label_issues: list[Rejection] = []
+    failures: list[InputError] = []
     inputs: list[dict[str, object]] = []
     skipped = list(found.skipped)
     parts: list[pd.DataFrame] = []
@@ -177,7 +256,13 @@ def load_runs(
         results_models: set[str] = set()
         for file in source.files:
             bar.set_postfix_str(file.name, refresh=False)
-            read = read_file(file, columns)
+            try:
+                read = read_file(file, columns)
+            except InputError as exc:  # one unreadable file does not stop the others
+                bar.update(sizes[file])
+                failures.append(exc)
+                skipped.append((str(file), _reason(exc)))
+                continue
             bar.update(sizes[file])
             if read.skipped:
                 skipped.append((str(file), read.skipped))
@@ -202,6 +287,7 @@ def load_runs(
         names = frame["run"].dropna().unique().tolist() or [source.name]
         owner = names[0] if len(names) == 1 else source.name  # who the bad rows belong to
         rejections.extend(dataclasses.replace(r, run=owner) for r in source_rejections)
+        label_issues.extend(_located_issues(reads, frame, owner))
         for name in names:
             info = dataclasses.replace(
                 base_info,
@@ -220,9 +306,10 @@ def load_runs(
             runs[name] = info
         parts.append(frame)
     bar.close()
-    if not inputs and not rejections:
-        reasons = "; ".join(f"{p}: {why}" for p, why in skipped[:3])
-        raise InputError(f"no samples files found ({reasons or 'empty'})", file=str(root))
+    if not inputs:
+        raise _no_readable_run(root, failures, skipped)
+    if roles:
+        _apply_roles(runs, roles)
     table = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)
         if any(len(p) for p in parts)
@@ -239,6 +326,7 @@ def load_runs(
     valid.attrs = {
         "runs": runs,
         "rejections": SharedList(sorted(rejections + invalid, key=_rejection_order)),
+        "label_issues": SharedList(sorted(label_issues, key=_rejection_order)),
         "inputs": SharedList(inputs),
         "skipped": SharedList(skipped),
     }

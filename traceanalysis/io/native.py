@@ -3,7 +3,9 @@
 Files: ``samples.jsonl`` / ``.parquet`` / ``.csv`` (any name). Required: ``problem_id``
 and ``response``; ``sample_idx`` is numbered in file order within each problem when
 absent. A correctness label may come as ``source_correct``, ``correct``, ``is_correct`` or
-``score``. A ``run`` column is honoured for bare files (one file holding several runs).
+``score`` (the first present; its name goes to ``source_metric``). A value that is not a
+label (``"0.5"``) leaves ``source_correct`` null and is kept in ``source_scores``. A
+``run`` column is honoured for bare files (one file holding several runs).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
     for column in LABEL_COLUMNS:
         if column in frame.columns:
             out["source_correct"] = frame[column]
+            out["source_metric"] = pd.Series(column, index=frame.index, dtype="string")
             break
     if "sample_idx" not in out.columns:
         out["_auto_idx"] = True

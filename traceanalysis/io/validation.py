@@ -1,11 +1,11 @@
 """Validating the loaded table without copying its response text.
 
-``schema.validate_samples`` strips every response to find blank ones and selects the
-surviving rows of the whole table, so on a large corpus the text would be copied twice
-while the original is still alive (3x the text at the peak). Here the rules stay those of
-``validate_samples``: it runs on a frame whose ``response`` is a three-valued stand-in
-(missing / blank / text) and the real text is re-attached to the rows it kept, without a
-copy when no row was rejected.
+``schema.validate_samples`` selects the surviving rows of the whole table, so on a large
+corpus the text would be copied while the original is still alive. Here the rules stay
+those of ``validate_samples``: it runs on a frame whose ``response`` is a two-valued
+stand-in (missing / present: an empty or blank response is a response) and the real text
+is re-attached to the rows it kept, without a copy when no row was rejected.
+``blank_text`` finds the empty and whitespace-only responses without a stripped copy.
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ def validate_keeping_text(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejec
     if "response" not in table.columns:
         return validate_samples(table)
     text = table["response"].astype("string")
-    stand_in = np.where(blank_text(text), "", "x").astype(object)
-    stand_in[text.isna().to_numpy()] = None
+    stand_in = np.where(text.isna().to_numpy(), None, "x").astype(object)
     proxy = table.assign(response=pd.array(stand_in, dtype="string"))
     proxy[_ROW] = np.arange(len(table), dtype="int64")
     valid, invalid = validate_samples(proxy)
