@@ -120,15 +120,15 @@ def test_inspect_logs(name: str) -> None:
 def test_inspect_sample_problems_name_the_sample(tmp_path: Path) -> None:
     log = json.loads((FORMATS / "inspect_log.json").read_text())
     log["samples"][0]["scores"]["match"]["value"] = "B"  # a custom scorer's own word
-    log["samples"][1]["output"]["completion"] = " "  # loaded, then rejected as empty
+    log["samples"][1]["output"]["completion"] = " "  # an empty answer is an answer
     log["samples"][1]["output"]["choices"][0]["message"]["content"] = " "
     path = tmp_path / "log.json"
     path.write_text(json.dumps(log))
     df = load_runs(path)
-    assert df["problem_id"].tolist() == ["p1", "p2"]
-    assert df["source_correct"].isna().tolist() == [True, False]  # "B" is no label
+    assert [pid.split("/")[-1] for pid in df["problem_id"]] == ["p1", "p1", "p2"]
+    assert df["response"].tolist()[1] == " "
+    assert df["source_correct"].isna().tolist() == [True, False, False]  # "B" is no label
     assert sorted((r.file, r.line, r.reason[:14]) for r in df.attrs["rejections"]) == [
-        (f"{path}!samples[1]", None, "empty response"),
         (f"{path}!samples[3]", None, "sample failed:"),
     ]
 
@@ -272,29 +272,36 @@ def test_lm_eval_two_tasks_in_one_run_folder(tmp_path: Path) -> None:
 def test_openai_batch_responses_api_output() -> None:
     df = _load("batch_output_responses.jsonl")
     assert _formats(df) == ["openai_batch"]
-    assert df["problem_id"].tolist() == ["aime24-1", "aime24-1"]
+    assert df["problem_id"].tolist() == ["aime24-1", "aime24-1", "aime24-2"]
     assert df["response"].tolist() == [
         "The answer is \\boxed{204}.",
         "Hmm, consider n = 7 first, then",
+        "",  # all its tokens went to reasoning: sampled, cut off, no output text
     ]
     assert df["reasoning"].tolist()[0] == "Factor and check small cases."
-    assert df["reasoning"].isna().tolist() == [False, True]
-    assert df["finish_reason"].tolist() == ["stop", "length"]
-    assert df["truncated"].tolist() == [False, True]
-    (rej,) = df.attrs["rejections"]  # all its tokens went to reasoning: no output text
-    assert (rej.line, rej.reason) == (3, "empty response")
+    assert df["reasoning"].isna().tolist() == [False, True, True]
+    assert df["finish_reason"].tolist() == ["stop", "length", "length"]
+    assert df["truncated"].tolist() == [False, True, True]
+    assert df.attrs["rejections"] == []
 
 
 def test_numbered_samples_have_no_gap_for_a_rejected_row(tmp_path: Path) -> None:
     lines = (FORMATS / "20.jsonl").read_text().splitlines()
     first = json.loads(lines[0])
-    middle = {**first, "output": "  "}  # same prompt, empty response: rejected
+    middle = {**first, "output": None}  # same prompt, no response at all: rejected
     path = tmp_path / "20.jsonl"
     path.write_text("\n".join([lines[0], json.dumps(middle), lines[1]]) + "\n")
     df = load_runs(path)
     assert df["source_line"].tolist() == [1, 3]
     assert df["sample_idx"].tolist() == [0, 1]  # not 0, 2
-    assert [(r.line, r.reason) for r in df.attrs["rejections"]] == [(2, "empty response")]
+    assert [(r.line, r.reason) for r in df.attrs["rejections"]] == [
+        (2, "missing required field 'response'")
+    ]
+    middle["output"] = "\n"  # verl's empty response: a response, numbered in its place
+    path.write_text("\n".join([lines[0], json.dumps(middle), lines[1]]) + "\n")
+    df = load_runs(path)
+    assert df["sample_idx"].tolist() == [0, 1, 2] and df["response"].tolist()[1] == "\n"
+    assert df.attrs["rejections"] == []
 
 
 def test_lighteval_without_doc_ids_keeps_tasks_apart(tmp_path: Path) -> None:
