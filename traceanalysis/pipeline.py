@@ -51,6 +51,7 @@ class ReportOptions:
     max_examples: int = 50  # responses per run in the HTML sample browser
     cache: str | None = None  # SQLite cache file; the stage cache sits beside it
     columns: dict[str, str] | None = None  # column mapping for unknown formats
+    roles: dict[str, str] | None = None  # run name -> role (--role), over run.json and guessing
     title: str | None = None
     quiet: bool = False
     workers: int | None = None  # grading processes (default: CPU count)
@@ -157,8 +158,11 @@ def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Anal
     try:
         fingerprint = content_hash(file_fingerprint(runs_path))
         df, load_key = runner.run(
-            "load", fs.LOAD_VERSION, {"columns": options.columns}, [fingerprint],
-            lambda: fs.load(runs_path, options.columns, progress=not options.quiet),
+            "load", fs.LOAD_VERSION, {"columns": options.columns, "roles": options.roles},
+            [fingerprint],
+            lambda: fs.load(
+                runs_path, options.columns, progress=not options.quiet, roles=options.roles
+            ),
         )  # fmt: skip
         df, dropped = fs.align_problems(df)
         notes.setdefault("data", []).extend(dropped.pop("notes"))

@@ -18,7 +18,7 @@ from traceanalysis.cache import content_hash
 from traceanalysis.errors import InputError
 from traceanalysis.schema import ROLES, RunInfo
 
-LOAD_VERSION = "1"
+LOAD_VERSION = "2"  # 2: empty responses kept, unreadable labels null (issue 12)
 DIFFICULTY_VERSION = "1"
 SKIPPED = "skipped"
 
@@ -36,11 +36,17 @@ def version_of(func: Any, fallback: str = "0") -> str:
     return str(getattr(func, "stage_version", fallback))
 
 
-def load(runs_path: Path, columns: dict[str, str] | None, *, progress: bool) -> pd.DataFrame:
+def load(
+    runs_path: Path,
+    columns: dict[str, str] | None,
+    *,
+    progress: bool,
+    roles: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """``io.load_runs`` on ``runs_path``; InputError when no response was found."""
     from traceanalysis.io import load_runs
 
-    df = load_runs(runs_path, columns, progress=progress)
+    df = load_runs(runs_path, columns, progress=progress, roles=roles)
     if len(df) == 0:
         rejected = len(df.attrs.get("rejections", []))
         raise InputError(f"no responses found ({rejected} rows rejected)", file=str(runs_path))
