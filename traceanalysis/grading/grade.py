@@ -1,44 +1,130 @@
-"""The ``grade`` stage: every response gets ``extracted``, ``correct`` and ``grade_status``."""
+"""The ``grade`` stage: every response gets ``extracted``, ``correct``, ``grade_status``, ``grader``.
+
+Each run is graded by one grader of the registry (:mod:`traceanalysis.grading.registry`),
+chosen from its golds or forced (:mod:`traceanalysis.grading.selection`). Runs sharing a
+grader are graded in one call (one worker pool for math), then the rows are put back in
+their order.
+"""
 
 from __future__ import annotations
 
 import os
 
+import numpy as np
 import pandas as pd
 
-from traceanalysis.grading.math_grade import grade_math
+from traceanalysis.grading.choice_grader import VERSION as CHOICE_VERSION
+from traceanalysis.grading.registry import call_grader
+from traceanalysis.grading.selection import GraderSpec, choose_graders
+from traceanalysis.grading.source_grader import VERSION as SOURCE_VERSION
+from traceanalysis.grading.text_grader import VERSION as TEXT_VERSION
 from traceanalysis.grading.verifier import GRADER_VERSION
 from traceanalysis.stages import stage
+
+# Dispatch version, then every built-in grader's version: a change to any regrades.
+GRADE_STAGE_VERSION = "/".join(["2", GRADER_VERSION, TEXT_VERSION, CHOICE_VERSION, SOURCE_VERSION])
+_COUNTS = ("n_responses", "n_unique", "n_cached", "n_verified", "n_timeout", "n_killed")
+_OUTPUT = ("extracted", "correct", "grade_status")
+
+
+def _run_names(df: pd.DataFrame) -> pd.Series:
+    if "run" not in df.columns:
+        return pd.Series("", index=df.index, dtype="string")
+    return df["run"].astype("string").fillna("")
+
+
+def _golds_by_run(df: pd.DataFrame, runs: pd.Series) -> dict[str, list[object]]:
+    golds = df["gold"] if "gold" in df.columns else pd.Series(None, index=df.index)
+    grouped: dict[str, list[object]] = {str(r): [] for r in pd.unique(runs)}
+    for run, gold in zip(runs.tolist(), golds.tolist(), strict=True):
+        if (
+            gold is not None
+            and not (isinstance(gold, float) and np.isnan(gold))
+            and gold is not pd.NA
+        ):
+            grouped[str(run)].append(gold)
+    return grouped
+
+
+def _merge_attrs(parts: dict[str, dict[str, object]], chosen: dict[str, dict[str, str]]) -> dict:
+    """One ``attrs["grading"]``: summed counts, math's settings, each grader's own attrs."""
+    merged: dict[str, object] = {
+        "grader_version": GRADE_STAGE_VERSION,
+        "strict_sets": None,
+        "timeout_s": None,
+        "cache": None,
+    }
+    for key in _COUNTS:
+        merged[key] = sum(int(p.get(key) or 0) for p in parts.values())
+    merged["worker_cpu_s"] = round(
+        sum(float(p.get("worker_cpu_s") or 0.0) for p in parts.values()), 3
+    )
+    if "math" in parts:
+        for key in ("strict_sets", "timeout_s", "cache"):
+            merged[key] = parts["math"].get(key)
+    merged["graders"] = chosen
+    merged["by_grader"] = parts
+    return merged
 
 
 @stage(
     "grade",
-    GRADER_VERSION,
-    reads=("response", "gold", "finish_reason", "truncated"),
-    adds=("extracted", "correct", "grade_status"),
+    GRADE_STAGE_VERSION,
+    reads=("run", "response", "prompt", "gold", "finish_reason", "truncated", "source_correct"),
+    adds=("extracted", "correct", "grade_status", "grader"),
 )
 def grade(
     df: pd.DataFrame,
     *,
+    grader: GraderSpec = None,
     workers: int | None = None,
     timeout: float = 5.0,
     strict_sets: bool = False,
     cache_path: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """Add ``extracted``, ``correct`` and ``grade_status`` to the samples table.
+    """Add ``extracted``, ``correct``, ``grade_status`` and ``grader`` to the samples table.
 
-    ``workers`` processes (default: CPU count) run math-verify with a budget of ``timeout``
+    ``grader``: None (each run's grader chosen from its golds), a grader name for every
+    run (``"math"``, ``"text"``, ``"choice"``, ``"source"``), ``"RUN=NAME,..."`` pairs with
+    an optional bare name for the other runs, or a ``{run: name}`` mapping. The math
+    grader runs math-verify in ``workers`` processes (default: CPU count) with ``timeout``
     CPU seconds per unique (answer, gold) pair; ``strict_sets`` requires the whole set for
-    "find all" answers. Verdicts are cached in the SQLite file ``cache_path`` (default
-    :func:`traceanalysis.cache.default_cache_path`). ``out.attrs["grading"]`` reports counts:
-    responses, unique pairs, cache hits, newly verified, timeouts, killed workers.
+    "find all" answers; verdicts are cached in the SQLite file ``cache_path``.
+    ``out.attrs["grading"]`` reports summed counts (responses, unique pairs, cache hits,
+    newly verified, timeouts, killed workers), ``graders`` ({run: {"grader", "why"}}) and
+    ``by_grader`` (each grader's own attrs).
     """
-    return grade_math(
-        df,
-        workers=workers,
-        timeout=timeout,
-        strict_sets=strict_sets,
-        cache_path=cache_path,
-        progress=progress,
-    )
+    if "response" not in df.columns:
+        raise KeyError("grade needs a 'response' column")
+    runs = _run_names(df)
+    chosen = choose_graders(_golds_by_run(df, runs), grader)
+    options = {
+        "workers": workers,
+        "timeout": timeout,
+        "strict_sets": strict_sets,
+        "cache_path": cache_path,
+        "progress": progress,
+    }
+    row_grader = runs.map(lambda r: chosen[str(r)]["grader"]).astype("string")
+    names = list(dict.fromkeys(row_grader.tolist()))
+    parts: dict[str, dict[str, object]] = {}
+    if len(names) <= 1:
+        out = call_grader(names[0] if names else "math", df, **options)
+        parts[names[0] if names else "math"] = dict(out.attrs.get("grading", {}))
+    else:
+        out = df.copy()
+        columns: dict[str, list[object]] = {c: [None] * len(df) for c in _OUTPUT}
+        for name in names:
+            rows = np.flatnonzero((row_grader == name).to_numpy())
+            graded = call_grader(name, df.iloc[rows], **options)
+            parts[name] = dict(graded.attrs.get("grading", {}))
+            for col in _OUTPUT:
+                for i, value in zip(rows, graded[col].tolist(), strict=True):
+                    columns[col][i] = value
+        out["extracted"] = pd.array(columns["extracted"], dtype="string")
+        out["correct"] = pd.array(columns["correct"], dtype="boolean")
+        out["grade_status"] = pd.array(columns["grade_status"], dtype="string")
+    out["grader"] = pd.array(row_grader.tolist(), dtype="string")
+    out.attrs["grading"] = _merge_attrs(parts, chosen)
+    return out

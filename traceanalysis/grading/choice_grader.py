@@ -1,0 +1,136 @@
+"""The ``choice`` grader: the letter of a multiple-choice answer, as lighteval and lm-eval read it.
+
+Patterns in tiers, as lighteval's ``IndicesExtractionConfig`` (a lower tier wins; inside a
+tier the *last* match in the final part wins, as lm-eval's ``multi_choice_regex`` with
+``group_select: -1``). Letters are A-J, upper case (a lower-case one only inside
+parentheses, ``(c)``):
+
+0. the last ``\\boxed{C}`` (also ``\\boxed{(C)}``, ``\\boxed{\\text{C}}``, ``\\boxed{C) 42}``);
+1. an answer statement: ``The answer is (C)``, ``Answer: C``, ``ANSWER: C`` (inspect_ai's
+   ``multiple_choice`` template), ``final answer is C``, ``correct option is C``;
+2. a letter standing alone: at the very start of the final part followed by ``.``, ``:``,
+   ``)`` or the end of the line (``C. because ...``; not ``A car ...``), on a line of its own (``**C**``, ``(C)``, ``C.``), or in bold anywhere (``**C**``);
+3. ``(C)`` anywhere (lm-eval's flexible-extract for GPQA).
+
+Golds: ``C``, ``(C)``, ``C)``, ``C) text``, ``C. text``, ``C: text``; a gold that is an
+option's text is mapped to that option's letter when the prompt lists options one per
+line (``A) ...``, ``(B) ...``, ``C. ...``). A gold that is neither is a ``parse_error``
+(``correct`` null). When the whole box holds an option's text, that option's letter is
+the answer (tier 0).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from traceanalysis.grading.extract import last_boxed
+from traceanalysis.grading.registry import grader, grading_attrs
+from traceanalysis.grading.rows import Verdict, column, grade_rows, with_verdicts
+from traceanalysis.grading.text_grader import normalize_text
+
+VERSION = "choice-1"
+LETTERS = "ABCDEFGHIJ"
+
+_L = f"[{LETTERS}]"
+_AFTER = r"(?![A-Za-z0-9'’])"  # the letter is a whole word: not "A car", not "B12"
+_LETTER_TOKEN = rf"(?:\(\s*(?P<p>{_L}|[a-j])\s*\)|\[(?P<b>{_L})\]|(?P<w>{_L}){_AFTER})"
+_GOLD = re.compile(rf"^\(?({_L})\)?(?:$|\)\s*\S|[.:]\s+\S|\s+\S)")
+_BOX_LETTER = re.compile(rf"^\(?({_L})\)?(?:$|[).:\s])")
+_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mathbf)\s*\{([^{}]*)\}")
+
+_TIERS: list[list[re.Pattern[str]]] = [
+    [
+        re.compile(
+            r"(?i:\b(?:final\s+answer|answer|correct\s+(?:option|choice)|best\s+(?:option|choice)))"
+            r"(?:\s+(?i:is|would\s+be|should\s+be))?\s*[:=]?\s*(?i:option|choice)?\s*\**\s*"
+            + _LETTER_TOKEN
+        )
+    ],
+    [
+        re.compile(rf"\A\s*\**\s*{_LETTER_TOKEN}\**[ \t]*(?:[.:)]|\n|$)"),
+        re.compile(rf"(?m)^[ \t>*#-]*{_LETTER_TOKEN}[ \t]*\**[ \t]*[.:]?[ \t]*$"),
+        re.compile(rf"\*\*\s*{_LETTER_TOKEN}\s*\*\*"),
+    ],
+    [re.compile(rf"\(\s*(?P<p>{_L})\s*\)")],
+]
+_OPTION_LINE = re.compile(rf"(?m)^[ \t]*\(?({_L})[).:][ \t]+(.+?)[ \t]*$")
+
+
+def prompt_options(prompt: str | None) -> dict[str, str]:
+    """``{letter: normalised option text}`` when the prompt lists options A, B, ... one per line."""
+    if not prompt:
+        return {}
+    options: dict[str, str] = {}
+    for letter, text in _OPTION_LINE.findall(prompt):
+        options[letter] = normalize_text(text)
+    letters = "".join(sorted(options))
+    return options if len(letters) >= 2 and LETTERS.startswith(letters) else {}
+
+
+def _by_text(text: str, options: dict[str, str]) -> str | None:
+    norm = normalize_text(text)
+    hits = [letter for letter, option in options.items() if norm and option == norm]
+    return hits[0] if len(hits) == 1 else None
+
+
+def gold_letter(gold: str, options: dict[str, str]) -> str | None:
+    """The gold's letter (``C``, ``(C)``, ``C) text``, or an option's text), else None."""
+    text = _TEXT.sub(r"\1", gold.strip().strip("$").strip())
+    match = _GOLD.match(text)
+    if match:
+        return match.group(1)
+    return _by_text(text, options)
+
+
+def _letter(match: re.Match[str]) -> str:
+    groups = match.groupdict()
+    found = next(groups[g] for g in ("p", "b", "w") if groups.get(g))
+    return found.upper()
+
+
+def extract_letter(final: str, options: dict[str, str]) -> str | None:
+    """The answer's letter by the tiers of the module docstring, or None."""
+    box = last_boxed(final)
+    if box is not None:
+        inner = _TEXT.sub(r"\1", box).strip().strip("*").strip()
+        match = _BOX_LETTER.match(inner)
+        if match:
+            return match.group(1)
+        by_text = _by_text(inner, options)
+        if by_text:
+            return by_text
+    for patterns in _TIERS:
+        last: tuple[int, str] | None = None
+        for pattern in patterns:
+            for match in pattern.finditer(final):
+                if last is None or match.end() >= last[0]:
+                    last = (match.end(), _letter(match))
+        if last is not None:
+            return last[1]
+    return None
+
+
+def judge_choice(final: str, gold: str | None, options: tuple[tuple[str, str], ...]) -> Verdict:
+    """The verdict for one final part: its letter against the gold's letter."""
+    listed = dict(options)
+    letter = extract_letter(final, listed)
+    if gold is None:
+        return Verdict(letter, None, "ungraded")
+    want = gold_letter(gold, listed)
+    if want is None:
+        return Verdict(letter, None, "parse_error")
+    if letter is None:
+        return Verdict(None, False, "no_answer")
+    return Verdict(letter, letter == want, "ok")
+
+
+@grader("choice", version=VERSION)
+def grade_choice(df: pd.DataFrame) -> pd.DataFrame:
+    """Multiple-choice letter extraction (lighteval/lm-eval rules), compared with the gold letter."""
+    options = [tuple(sorted(prompt_options(p).items())) for p in column(df, "prompt")]
+    verdicts, n_unique = grade_rows(df, judge_choice, options)
+    out = with_verdicts(df, verdicts)
+    out.attrs["grading"] = grading_attrs("choice", VERSION, n_responses=len(df), n_unique=n_unique)
+    return out

@@ -1,0 +1,121 @@
+"""Which grader grades which run: chosen from the run's golds, or forced (``--grader``).
+
+Each gold is classified (:func:`gold_kind`): a single option letter A-J (``C``, ``(C)``,
+``C)``, ``C) text``; not ``C. text``, which may be a name) is ``choice``; anything with a digit, a LaTeX command or a math symbol, or a
+lone lower-case letter (a variable), is ``math``; other words and short phrases (Yes, No,
+True, False, names) are ``text``. A run whose golds are all of one kind gets that grader;
+a run with no gold gets ``math`` (its ungraded path: answers extracted, nothing judged);
+a mixed run gets the majority kind (ties: math, then choice, then text) and a note with
+the counts.
+
+A spec (``grade(df, grader=...)``, ``--grader``) is a grader name for every run, or
+comma-separated ``RUN=NAME`` pairs with at most one bare ``NAME`` for the other runs
+(``mcq=choice,text``); without a bare name the other runs are chosen from their golds.
+``auto`` names the automatic choice explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from traceanalysis.errors import InputError
+from traceanalysis.grading.registry import get_grader
+
+AUTO = "auto"
+_MATH_SIGNS = re.compile(r"[\d\\^_=+*/<>(){}\[\]|]|\bsqrt\b|\bpi\b|\binfty\b|\binfinity\b")
+# Stricter than the choice grader's gold parsing: "A. Lincoln" is a name, not option A.
+_LETTER_GOLD = re.compile(r"\(?[A-J]\)?|\(?[A-J]\)\s*\S.*", re.S)
+_TIE_ORDER = ("math", "choice", "text")
+
+GraderSpec = str | Mapping[str, str] | None
+
+
+def gold_kind(gold: str) -> str:
+    """``choice``, ``math`` or ``text`` for one (non-empty) gold answer."""
+    text = gold.strip()
+    if _LETTER_GOLD.fullmatch(text):
+        return "choice"
+    if _MATH_SIGNS.search(text) or re.fullmatch(r"[a-z]", text):
+        return "math"
+    return "text"
+
+
+def auto_grader(golds: Iterable[object]) -> tuple[str, str]:
+    """``(grader, why)`` for one run from its golds (see the module docstring)."""
+    kinds = Counter(
+        gold_kind(str(g)) for g in golds if g is not None and str(g).strip() and str(g) != "<NA>"
+    )
+    if not kinds:
+        return "math", "no gold answer: math (answers extracted, nothing judged)"
+    if len(kinds) == 1:
+        kind, n = next(iter(kinds.items()))
+        return kind, f"all {n} golds look like {_DESCRIBE[kind]}"
+    top = max(kinds.values())
+    kind = next(k for k in _TIE_ORDER if kinds.get(k) == top)
+    counts = ", ".join(f"{kinds[k]} {k}" for k in _TIE_ORDER if kinds.get(k))
+    return kind, f"mixed golds ({counts}): the majority, {kind}, grades every response"
+
+
+_DESCRIBE = {
+    "choice": "option letters (A-J)",
+    "math": "math answers",
+    "text": "short text answers",
+}
+
+
+def parse_spec(spec: GraderSpec, runs: list[str]) -> tuple[str, dict[str, str]]:
+    """``(default, {run: grader})`` from a spec; checks every grader and run name."""
+    if spec is None:
+        return AUTO, {}
+    if isinstance(spec, Mapping):
+        items = [(str(k), str(v)) for k, v in spec.items()]
+        default = AUTO
+    else:
+        items, default = [], AUTO
+        bare = []
+        for part in (p.strip() for p in str(spec).split(",")):
+            if not part:
+                continue
+            run, sep, name = part.rpartition("=")
+            if sep:
+                if not run.strip() or not name.strip():
+                    raise InputError(f"--grader: expected NAME or RUN=NAME, got {part!r}")
+                items.append((run.strip(), name.strip()))
+            else:
+                bare.append(name)
+        if len(bare) > 1:
+            raise InputError(f"--grader: more than one grader for the other runs: {bare}")
+        if bare:
+            default = bare[0]
+    if default != AUTO:
+        get_grader(default)
+    per_run: dict[str, str] = {}
+    for run, name in items:
+        if run not in runs:
+            raise InputError(f"--grader: no run named {run!r} (runs: {', '.join(runs)})")
+        if run in per_run:
+            raise InputError(f"--grader: run {run!r} is named twice")
+        if name != AUTO:
+            get_grader(name)
+        per_run[run] = name
+    return default, per_run
+
+
+def choose_graders(
+    golds_by_run: Mapping[str, list[object]], spec: GraderSpec
+) -> dict[str, dict[str, str]]:
+    """``{run: {"grader": name, "why": reason}}`` for every run (the report states it)."""
+    runs = list(golds_by_run)
+    default, per_run = parse_spec(spec, runs)
+    chosen: dict[str, dict[str, str]] = {}
+    for run in runs:
+        name = per_run.get(run, default)
+        if name == AUTO:
+            grader_name, why = auto_grader(golds_by_run[run])
+            chosen[run] = {"grader": grader_name, "why": why}
+        else:
+            how = f"--grader {run}={name}" if run in per_run else f"--grader {name}"
+            chosen[run] = {"grader": name, "why": f"forced ({how})"}
+    return chosen
