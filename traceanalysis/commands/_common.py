@@ -14,14 +14,43 @@ T = TypeVar("T")
 
 
 def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
-    """RUNS positional, ``--columns`` mapping and ``--quiet``."""
+    """RUNS positional, ``--columns`` mapping, ``--role RUN=ROLE`` and ``--quiet``."""
     parser.add_argument("runs", metavar="RUNS", help="a runs folder, one run folder or one file")
     parser.add_argument(
         "--columns",
         default=None,
         help="column mapping for unknown formats, e.g. problem_id=idx,response=output,gold=gt",
     )
+    parser.add_argument(
+        "--role",
+        action="append",
+        default=None,
+        metavar="RUN=ROLE",
+        help="set a run's role (base, rl, distilled, other) over run.json and guessing; "
+        "repeatable or comma-separated, e.g. --role qwen-math=base,qwen-zero=rl",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars or chatter")
+
+
+def parse_roles(values: list[str] | None) -> dict[str, str] | None:
+    """Parse ``--role`` values (``RUN=ROLE``, repeatable, comma-separated) into a dict.
+
+    Run names and roles are checked by ``load_runs``; a run named twice with two
+    different roles is an InputError.
+    """
+    if not values:
+        return None
+    roles: dict[str, str] = {}
+    for value in values:
+        for part in value.split(","):
+            run, sep, role = part.partition("=")
+            run, role = run.strip(), role.strip()
+            if not sep or not run or not role:
+                raise InputError(f"--role: expected RUN=ROLE, got {part!r}")
+            if roles.get(run, role) != role:
+                raise InputError(f"--role: run {run!r} given two roles ({roles[run]}, {role})")
+            roles[run] = role
+    return roles
 
 
 def add_cache_argument(parser: argparse.ArgumentParser) -> None:
