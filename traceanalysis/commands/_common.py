@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tqdm import tqdm
 
 from traceanalysis.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 T = TypeVar("T")
 
@@ -71,6 +74,18 @@ def parse_columns(text: str | None) -> dict[str, str] | None:
             raise InputError(f"--columns: expected NAME=SOURCE pairs, got {part!r}")
         mapping[ours.strip()] = theirs.strip()
     return mapping
+
+
+def load_runs_from_args(args: argparse.Namespace) -> pd.DataFrame:
+    """``load_runs`` with the common flags: RUNS, ``--columns``, ``--role``, ``--quiet``."""
+    from traceanalysis.io import load_runs
+
+    return load_runs(
+        args.runs,
+        parse_columns(args.columns),
+        progress=not args.quiet,
+        roles=parse_roles(args.role),
+    )
 
 
 def progress(items: Iterable[T], *, quiet: bool, **kwargs: object) -> Iterator[T]:

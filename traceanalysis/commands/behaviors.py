@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from traceanalysis.commands._common import add_runs_arguments, parse_columns
+from traceanalysis.commands._common import add_runs_arguments, load_runs_from_args
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,9 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from traceanalysis.behaviors import BehaviorClassifier, behaviors_table, tag_behaviors
-    from traceanalysis.io import load_runs
 
-    df = tag_behaviors(load_runs(args.runs, parse_columns(args.columns), progress=not args.quiet))
+    df = tag_behaviors(load_runs_from_args(args))
     if args.classifier:
         df = BehaviorClassifier.load(args.classifier).predict(df)
     folder = Path(args.out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from traceanalysis.commands._common import add_runs_arguments
+from traceanalysis.commands._common import add_runs_arguments, load_runs_from_args
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,12 +59,10 @@ def run(args: argparse.Namespace) -> int:
     """Load the runs, run the one lexical pass and write the tables into ``--out``."""
     from pathlib import Path
 
-    from traceanalysis.commands._common import parse_columns
-    from traceanalysis.io import load_runs
     from traceanalysis.lexical import load_lexicons
     from traceanalysis.lexical.report import write_lexical_outputs
 
-    df = load_runs(args.runs, parse_columns(args.columns), progress=not args.quiet)
+    df = load_runs_from_args(args)
     lexicons = load_lexicons(args.lexicons)
     written = write_lexical_outputs(
         df,

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import re
 
-from traceanalysis.commands._common import add_cache_argument, add_runs_arguments, parse_columns
+from traceanalysis.commands._common import (
+    add_cache_argument,
+    add_runs_arguments,
+    parse_columns,
+    parse_roles,
+)
 from traceanalysis.errors import InputError
 
 _JUDGE = re.compile(r"^(none|openai:.+|hf:.+)$")
@@ -77,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         max_examples=args.max_examples,
         cache=args.cache,
         columns=parse_columns(args.columns),
+        roles=parse_roles(args.role),
         title=args.title,
         quiet=args.quiet,
         workers=args.workers,
