@@ -26,6 +26,7 @@ from traceanalysis.io import (
     mapping,
     native,
     openai_batch,
+    openai_batch_input,
     qwen_math,
     trl,
     verl,
@@ -112,6 +113,8 @@ def _expand_table(
 
 def _read_jsonl_file(path: Path, columns: dict[str, str] | None) -> FileRead:
     head = sniff_jsonl(path)
+    if openai_batch_input.is_input_file(head):  # requests, read with the output file
+        return FileRead(path, None, skipped=openai_batch_input.SKIPPED)
     fmt = detect_records(head)
     if fmt in (native, None):  # the fast columnar path for plain tables
         frame, pre = read_jsonl(path)

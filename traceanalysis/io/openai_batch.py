@@ -15,14 +15,21 @@ the problem id and samples are numbered in file order. Failed requests (``error`
 status code other than 200) are rejected with the error message. Several ``choices``
 (``n > 1``) become several samples. A ``/v1/responses`` body gives the ``output_text`` of
 its message items as the response and its reasoning summaries as ``reasoning``.
+
+The output holds no prompt: it is read from the batch *input* file (the uploaded
+requests) in the same folder, by ``custom_id`` (:mod:`traceanalysis.io.openai_batch_input`);
+without one the prompt stays null and the run's problems can be matched to other runs'
+only by id.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
+from traceanalysis.io.openai_batch_input import prompts_beside
 from traceanalysis.io.util import as_list, get_path
 from traceanalysis.schema import Rejection
 
@@ -98,6 +105,7 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
     """One row per choice of each successful request."""
     rows: list[dict] = []
     rejections: list[Rejection] = []
+    prompts = prompts_beside(Path(file)) or {}
     for record in frame.to_dict("records"):
         line = record["source_line"]
         custom_id = record.get("custom_id")
@@ -125,12 +133,13 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
                     "problem_id": problem,
                     "sample_idx": sample if len(choices) == 1 else None,
                     "_auto_idx": sample is None or len(choices) > 1,
+                    "prompt": prompts.get(custom_id),
                     "response": text,
                     "reasoning": reasoning,
                     "finish_reason": finish,
                     "source_line": line,
                 }
             )
-    columns = ["run", "model", "problem_id", "sample_idx", "_auto_idx", "response"]
+    columns = ["run", "model", "problem_id", "sample_idx", "_auto_idx", "prompt", "response"]
     columns += ["reasoning", "finish_reason", "source_line"]
     return pd.DataFrame(rows, columns=columns), rejections
