@@ -6,7 +6,11 @@ import argparse
 import re
 from typing import TYPE_CHECKING
 
-from traceanalysis.commands._common import add_cache_argument, add_runs_arguments, parse_columns
+from traceanalysis.commands._common import (
+    add_cache_argument,
+    add_runs_arguments,
+    load_runs_from_args,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -15,10 +19,12 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``grade`` subcommand."""
     parser = subparsers.add_parser(
-        "grade", help="grade responses with math-verify; print the accuracy table"
+        "grade",
+        help="grade responses (math-verify, text, multiple choice); print the accuracy table",
     )
     add_runs_arguments(parser)
     add_cache_argument(parser)
+    add_grader_argument(parser)
     parser.add_argument("--reference", default=None, help="reference run for difficulty bins")
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: CPUs)"
@@ -39,6 +45,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.set_defaults(func=run)
+
+
+def add_grader_argument(parser: argparse.ArgumentParser) -> None:
+    """``--grader NAME`` / ``--grader RUN=NAME`` (repeatable), shared by ``grade`` and ``report``."""
+    parser.add_argument(
+        "--grader",
+        action="append",
+        default=None,
+        metavar="[RUN=]NAME",
+        help="grader for every run (math, text, choice, source, auto) or for one run "
+        "(RUN=NAME, repeatable, e.g. --grader mcq=choice); default: chosen per run from "
+        "its golds",
+    )
+
+
+def grader_spec(values: list[str] | None) -> str | None:
+    """The ``--grader`` values as one spec string for ``grade(df, grader=...)``."""
+    return ",".join(values) if values else None
+
+
+def format_graders(graders: dict[str, dict[str, str]]) -> list[str]:
+    """One line per run: which grader graded it and why."""
+    return [f"{run}: {g['grader']} ({g['why']})" for run, g in graders.items()]
 
 
 def _safe(name: str) -> str:
@@ -77,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from traceanalysis.grading import agreement_summary, disagreements, grade
-    from traceanalysis.io import load_runs
+    from traceanalysis.grading.selection import check_spec
     from traceanalysis.metrics import (
         accuracy_table,
         choose_reference,
@@ -89,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
     from traceanalysis.schema import RunInfo
 
     say = (lambda *a: None) if args.quiet else print
-    df = load_runs(args.runs, parse_columns(args.columns), progress=not args.quiet)
+    check_spec(grader_spec(args.grader))  # a misspelt grader fails before loading
+    df = load_runs_from_args(args)
     runs = df.attrs.get("runs", {})
     if not runs:  # a loader that left no run records: every run counts, roles from the table
         runs = {str(n): RunInfo(name=str(n)) for n in sorted(df["run"].unique())}
@@ -99,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         say(f"rejected {rejection}")
     graded = grade(
         df,
+        grader=grader_spec(args.grader),
         workers=args.workers,
         timeout=args.timeout,
         strict_sets=args.strict_sets,
@@ -110,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         f"graded {info['n_responses']} responses: {info['n_unique']} unique answers, "
         f"{info['n_cached']} from cache, {info['n_verified']} verified now"
     )
+    for line in format_graders(info.get("graders", {})):
+        say(f"grader {line}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     accuracy = accuracy_table(graded, seed=args.seed)

@@ -65,8 +65,14 @@ _DESCRIBE = {
 }
 
 
-def parse_spec(spec: GraderSpec, runs: list[str]) -> tuple[str, dict[str, str]]:
-    """``(default, {run: grader})`` from a spec; checks every grader and run name."""
+def check_spec(spec: GraderSpec) -> None:
+    """Check a spec's grammar and grader names before any input is read (run names later)."""
+    _, per_run = parse_spec(spec, None)
+    del per_run
+
+
+def parse_spec(spec: GraderSpec, runs: list[str] | None) -> tuple[str, dict[str, str]]:
+    """``(default, {run: grader})`` from a spec; checks every grader and (given runs) run name."""
     if spec is None:
         return AUTO, {}
     if isinstance(spec, Mapping):
@@ -93,7 +99,7 @@ def parse_spec(spec: GraderSpec, runs: list[str]) -> tuple[str, dict[str, str]]:
         get_grader(default)
     per_run: dict[str, str] = {}
     for run, name in items:
-        if run not in runs:
+        if runs is not None and run not in runs:
             raise InputError(f"--grader: no run named {run!r} (runs: {', '.join(runs)})")
         if run in per_run:
             raise InputError(f"--grader: run {run!r} is named twice")
