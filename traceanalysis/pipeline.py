@@ -56,6 +56,7 @@ class ReportOptions:
     quiet: bool = False
     workers: int | None = None  # grading processes (default: CPU count)
     grade_timeout: float = 5.0
+    grader: str | None = None  # NAME or RUN=NAME,... (grade(grader=)); None: from golds
     n_boot: int = 1000  # bootstrap resamples for the audit's CIs
     seed: int = 0
     stage_cache: bool = True  # False: recompute every stage

@@ -11,6 +11,7 @@ from traceanalysis.commands._common import (
     parse_columns,
     parse_roles,
 )
+from traceanalysis.commands.grade import add_grader_argument, grader_spec
 from traceanalysis.errors import InputError
 
 _JUDGE = re.compile(r"^(none|openai:.+|hf:.+)$")
@@ -63,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-stage-cache", action="store_true", help="recompute every stage")
     add_cache_argument(parser)
+    add_grader_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -72,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--judge: expected none, openai:MODEL or hf:PATH, got {args.judge!r}")
     if args.max_examples < 0:
         raise InputError("--max-examples: must be 0 or more")
+    from traceanalysis.grading.selection import check_spec
+
+    check_spec(grader_spec(args.grader))  # a misspelt grader fails before loading
     from traceanalysis.pipeline import ReportOptions, build_report
 
     options = ReportOptions(
@@ -87,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         workers=args.workers,
         grade_timeout=args.grade_timeout,
+        grader=grader_spec(args.grader),
         seed=args.seed,
         stage_cache=not args.no_stage_cache,
     )

@@ -105,12 +105,13 @@ def align_problems(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
 def grade_stage(
     runner: Any, df: pd.DataFrame, load_key: str, options: Any
 ) -> tuple[pd.DataFrame, str]:
-    """Grade every response (math-verify, cached in the SQLite file)."""
+    """Grade every response (each run by its grader; math-verify verdicts cached in SQLite)."""
     from traceanalysis.grading import grade
 
-    opts = {"timeout": options.grade_timeout}
+    grader = getattr(options, "grader", None)
+    opts = {"timeout": options.grade_timeout, "grader": grader}
     func = lambda d: grade(  # noqa: E731
-        d, workers=options.workers, timeout=options.grade_timeout,
+        d, grader=grader, workers=options.workers, timeout=options.grade_timeout,
         cache_path=options.cache, progress=not options.quiet,
     )  # fmt: skip
     return runner.add_columns("grade", version_of(grade), opts, [load_key], df, func)
