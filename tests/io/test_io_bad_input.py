@@ -188,18 +188,22 @@ def test_bad_csv_rows_are_rejected_by_file_line(tmp_path: Path) -> None:
         b"p1,1,a,b\n"  # line 4: a field too many
         b"\n"
         b"p1,2,caf\xe9\n"  # line 6: Latin-1 byte
-        b"p1,3,\n"  # line 7: empty response
+        b"p1,3,\n"  # line 7: empty response (a response)
+        b"p1,,x\n"  # line 8: empty sample index: missing
+        b",5,x\n"  # line 9: empty problem id: missing
         b"p1,4,ok\n"
     )
     df = load_runs(path)
-    assert df["source_line"].tolist() == [2, 8]
-    assert df["response"].tolist() == ["two\nlines", "ok"]
+    assert df["source_line"].tolist() == [2, 7, 10]
+    assert df["response"].tolist() == ["two\nlines", "", "ok"]
     got = [(r.line, r.reason) for r in df.attrs["rejections"]]
     assert got == [
         (4, "expected 3 fields, got 4"),
         (6, "not valid UTF-8"),
-        (7, "missing required field 'response'"),
+        (8, "missing required field 'sample_idx'"),
+        (9, "missing required field 'problem_id'"),
     ]
+    assert len(df) + len(got) == 7  # rows in the file = loaded + rejected
 
 
 def test_text_that_looks_like_a_date_stays_text(tmp_path: Path) -> None:

@@ -28,8 +28,11 @@ def _bad_utf8(cells: list[str]) -> bool:
     return False
 
 
-def read_csv(path: Path) -> tuple[pd.DataFrame, list[Rejection]]:
-    """All rows of a CSV file with a header row, as text (empty cells become null).
+def read_csv(
+    path: Path, keep_empty: tuple[str, ...] = ("response",)
+) -> tuple[pd.DataFrame, list[Rejection]]:
+    """All rows of a CSV file with a header row, as text (empty cells become null, except
+    in the ``keep_empty`` columns: an empty ``response`` cell is an empty response).
 
     The frame carries ``source_line`` (the 1-based line each row starts on). Rows with
     another number of fields than the header, or with bytes that are not UTF-8, are
@@ -52,6 +55,7 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, list[Rejection]]:
                 "not a readable CSV file (expected a header row of distinct UTF-8 names)",
                 file=name,
             )
+        kept = [name in keep_empty for name in header]
         start = reader.line_num + 1
         while True:
             try:
@@ -71,7 +75,9 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, list[Rejection]]:
             elif _bad_utf8(row):
                 rejections.append(Rejection(name, line, "not valid UTF-8"))
             else:
-                rows.append([cell if cell else None for cell in row])
+                rows.append(
+                    [cell if cell or keep else None for cell, keep in zip(row, kept, strict=True)]
+                )
                 lines.append(line)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     frame["source_line"] = lines
