@@ -3,8 +3,11 @@
 Scriptable per request (in arrival order): ``("429", retry_after_s)``, ``("500",)``, ``("400",)``,
 ``("malformed_body",)`` (HTTP 200 with a body that is not JSON), ``("slow", seconds)``,
 ``("garbage",)`` (valid API body, unreadable answer), ``("tagged",)`` (answer as
-``<count>N</count>`` free text) and ``("ok",)``; after the script the server answers
-correctly. The correct answer for behaviour B is the number of ``#B`` markers in the
+``<count>N</count>`` free text), ``("maybe",)`` (``"present": "maybe"``), ``("truncated",)``
+(half an answer whose text says "present: yes", ``finish_reason: "length"``),
+``("parts",)`` (the correct answer as a list of text parts), ``("garbage_json",)``
+(``{"present": tru``), ``("message", MESSAGE, FINISH_REASON)`` (any message object and
+finish reason, verbatim) and ``("ok",)``; after the script the server answers correctly. The correct answer for behaviour B is the number of ``#B`` markers in the
 judged response. Runs in a daemon thread (``with FakeOpenAI() as server``) or as a
 process (``python fake_openai.py --latency 0.05 --port-file F``) that exits by itself
 after ``--idle-exit`` seconds without requests.
@@ -37,6 +40,31 @@ def correct_answer(body: dict) -> tuple[str, int]:
     behavior = _BEHAVIOR.search(user).group(1)  # type: ignore[union-attr]
     response = _RESPONSE.search(user).group(1)  # type: ignore[union-attr]
     return behavior, len(re.findall(rf"#{behavior}\b", response))
+
+
+def _message(kind: str, action: tuple, body: dict) -> tuple[dict, object]:
+    """The reply's message and finish_reason for a scripted action (see the module doc)."""
+    if kind == "message":
+        return action[1], action[2]
+    behavior, count = correct_answer(body)
+    answer = {"justification": f"{count} markers", "present": count > 0, "count": count}
+    content: object = json.dumps(answer)
+    finish_reason = "stop"
+    if kind == "garbage":
+        content = "I cannot decide."
+    elif kind == "tagged":
+        content = f"The behaviour appears.\n<count>{count}</count>"
+    elif kind == "maybe":
+        content = json.dumps({**answer, "present": "maybe"})
+    elif kind == "truncated":
+        content = '{"justification": "The response says present: yes and count: 3 because'
+        finish_reason = "length"
+    elif kind == "parts":
+        text = json.dumps(answer)
+        content = [{"type": "text", "text": text[:10]}, {"type": "text", "text": text[10:]}]
+    elif kind == "garbage_json":
+        content = '{"justification": "x", "present": tru'
+    return {"role": "assistant", "content": content}, finish_reason
 
 
 class FakeOpenAI:
@@ -105,14 +133,7 @@ class FakeOpenAI:
                     return
                 if kind == "slow":
                     time.sleep(action[1])
-                behavior, count = correct_answer(body)
-                content = json.dumps(
-                    {"justification": f"{count} markers", "present": count > 0, "count": count}
-                )
-                if kind == "garbage":
-                    content = "I cannot decide."
-                elif kind == "tagged":
-                    content = f"The behaviour appears.\n<count>{count}</count>"
+                message, finish_reason = _message(kind, action, body)
                 reply = {
                     "id": "chatcmpl-fake",
                     "object": "chat.completion",
@@ -121,8 +142,8 @@ class FakeOpenAI:
                     "choices": [
                         {
                             "index": 0,
-                            "message": {"role": "assistant", "content": content},
-                            "finish_reason": "stop",
+                            "message": message,
+                            "finish_reason": finish_reason,
                         }
                     ],
                     "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},

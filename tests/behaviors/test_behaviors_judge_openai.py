@@ -89,25 +89,6 @@ def test_client_errors_are_not_retried():
     assert out["judge_status"].tolist() == ["failed"]
 
 
-def test_fallback_parser_and_unparseable_answers():
-    df = frame(2).iloc[[1]]
-    with FakeOpenAI(script=[("garbage",), ("tagged",)]) as server:
-        out = judge_behaviors(
-            df, config(server, concurrency=1, behaviors=("verification", "backtracking"))
-        )
-        assert out["judge_status"].tolist() == ["unparseable"]
-        assert out["judge_verification_present"].isna().all()  # unparseable: no label
-        assert out["judge_backtracking_count"].tolist() == [2]  # read from <count>2</count>
-        assert out.attrs["judge"]["label_status"] == {"ok": 1, "unparseable": 1}
-        opts = {"concurrency": 1, "behaviors": ("verification", "backtracking")}
-        cached = judge_behaviors(df, config(server, **opts))
-        assert len(server.requests) == 2 and cached["judge_status"].tolist() == ["unparseable"]
-        retried = judge_behaviors(df, config(server, retry_unparseable=True, **opts))
-        assert len(server.requests) == 3  # only the unreadable label was asked again
-    assert retried["judge_status"].tolist() == ["ok"]
-    assert retried["judge_verification_count"].tolist() == [1]
-
-
 def test_rerun_makes_zero_calls_and_gives_identical_table():
     df = frame()
     with FakeOpenAI() as server:
@@ -192,7 +173,7 @@ def test_works_inside_a_running_event_loop():
 def test_edited_definition_is_a_new_cache_key(monkeypatch):
     import dataclasses
 
-    import traceanalysis.behaviors.judge as judge_module
+    import traceanalysis.behaviors.judge_setup as judge_module
 
     df = frame(2).iloc[[1]]
     opts = {"behaviors": ("verification",)}

@@ -4,9 +4,11 @@ One label = one (response, behaviour) pair = one call with the behaviour's promp
 Identical responses share a label. Per row the result is ``judge_B_present`` (boolean),
 ``judge_B_count`` (Int64) — both <NA> unless that label's status is ``ok`` — plus
 ``judge_status`` and ``judge_id``. ``judge_status`` is ``ok`` (every behaviour labelled),
-``failed`` (some call failed), ``unparseable`` (some answer unreadable, none failed),
-``partial`` (some labels missing because ``max_calls`` stopped the run) or
-``not_judged`` (row outside the sample, or no label at all).
+``failed`` (some label failed: no answer after all attempts, or an answer that is not a
+valid label, see :mod:`~traceanalysis.behaviors.judge_answer`), ``partial`` (some labels
+missing because ``max_calls`` stopped the run) or ``not_judged`` (row outside the
+sample, or no label at all). Only ``ok`` labels are cached; failed ones are asked again
+on the next run.
 """
 
 from __future__ import annotations
@@ -20,10 +22,16 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from traceanalysis.behaviors.definitions import Behavior, load_behaviors
+from traceanalysis.behaviors.definitions import Behavior
 from traceanalysis.behaviors.judge_cache import CachedLabel, JudgeCache
+from traceanalysis.behaviors.judge_setup import (
+    chosen_behaviors,
+    label_key_base,
+    make_backend,
+    shown_hash,
+)
 from traceanalysis.behaviors.judge_types import JudgeConfig, JudgeRequest, JudgeResult
-from traceanalysis.behaviors.prompts import JudgePrompt, load_prompt
+from traceanalysis.behaviors.prompts import load_prompt
 from traceanalysis.cache import content_hash
 from traceanalysis.errors import InputError
 
@@ -43,17 +51,6 @@ class JudgePlan:
     n_capped: int
     approx_prompt_tokens: int
     max_output_tokens: int
-
-
-def make_backend(config: JudgeConfig, prompt: JudgePrompt):  # type: ignore[no-untyped-def]
-    """The backend object for ``config.judge`` (no network or model loading yet)."""
-    if config.backend == "openai":
-        from traceanalysis.behaviors.judge_openai import OpenAIJudge
-
-        return OpenAIJudge(config, prompt)
-    from traceanalysis.behaviors.judge_hf import HFJudge
-
-    return HFJudge(config, prompt)
 
 
 def stratified_sample(df: pd.DataFrame, n: int, seed: int) -> np.ndarray:
@@ -89,12 +86,7 @@ class _Session:
             raise InputError(f"judge: the samples table has no column {config.column!r}")
         self.config = config
         self.prompt = load_prompt(config.prompt)
-        all_behaviors = load_behaviors()
-        wanted = config.behaviors or tuple(b.name for b in all_behaviors)
-        unknown = set(wanted) - {b.name for b in all_behaviors}
-        if unknown:
-            raise InputError(f"judge: unknown behaviours {sorted(unknown)}")
-        self.behaviors: tuple[Behavior, ...] = tuple(b for b in all_behaviors if b.name in wanted)
+        self.behaviors: tuple[Behavior, ...] = chosen_behaviors(config)
         self.backend = make_backend(config, self.prompt)
         self.judge_id: str = self.backend.judge_id
         self.texts = ["" if pd.isna(t) else str(t) for t in df[config.column].tolist()]
@@ -104,29 +96,19 @@ class _Session:
             else np.arange(len(df))
         )
         self.selected = [int(p) for p in positions]
-        base = content_hash(
-            "judge", self.judge_id, self.prompt.version, self.prompt.text_hash, config.params()
-        )
+        base = label_key_base(self.judge_id, self.prompt, config)
         self.response_hash = {p: content_hash(self.texts[p]) for p in self.selected}
-        # What the prompt shows of a behaviour, not only its version: an edited definition
-        # whose version was not bumped must not reuse the old labels.
-        shown = {
-            b.name: content_hash(
-                b.version, b.title, b.definition, b.positive_examples, b.negative_examples
-            )
-            for b in self.behaviors
-        }
+        shown = {b.name: shown_hash(b) for b in self.behaviors}
         self.keys = {
             (p, b.name): content_hash(base, b.name, shown[b.name], self.response_hash[p])
             for p in self.selected
             for b in self.behaviors
         }
 
-    def usable(self, cached: dict[str, CachedLabel]) -> dict[str, CachedLabel]:
-        """Cached labels to reuse (unparseable ones are asked again with retry_unparseable)."""
-        if not self.config.retry_unparseable:
-            return cached
-        return {k: v for k, v in cached.items() if v.status != "unparseable"}
+    @staticmethod
+    def usable(cached: dict[str, CachedLabel]) -> dict[str, CachedLabel]:
+        """Cached labels to reuse: only valid ones (an older cache may hold others)."""
+        return {k: v for k, v in cached.items() if v.status == "ok"}
 
     def missing(self, cached: dict[str, CachedLabel]) -> list[tuple[int, Behavior, str]]:
         """Uncached labels, one per distinct key, in row then behaviour order."""
@@ -209,7 +191,7 @@ def judge_behaviors(
             a.justification if a else res.error,
         )
         labels[req.key] = label
-        if res.status == "failed":
+        if res.status != "ok":  # a failed label is never cached: the next run asks again
             errors[res.error] += 1
             return
         cache.put(
@@ -246,6 +228,7 @@ def judge_behaviors(
         "n_requests": s.backend.calls,
         "n_capped": len(todo) - len(capped),
         "label_status": dict(sorted(statuses.items())),
+        "n_failed": statuses.get("failed", 0),
         "errors": [f"{n} x {msg}" for msg, n in errors.most_common(10)],
         "sample": config.sample,
         "sample_seed": config.sample_seed,
@@ -274,8 +257,6 @@ def _attach(df: pd.DataFrame, s: _Session, labels: dict[str, CachedLabel]) -> pd
         judged[p] = any(x != "missing" for x in sts)
         if "failed" in sts:
             status[p] = "failed"
-        elif "unparseable" in sts:
-            status[p] = "unparseable"
         elif all(x == "ok" for x in sts):
             status[p] = "ok"
         elif judged[p]:
@@ -287,5 +268,5 @@ def _attach(df: pd.DataFrame, s: _Session, labels: dict[str, CachedLabel]) -> pd
 
 # Read by the report pipeline's stage cache (like a registered stage's version); bump it
 # when judge_behaviors' output for the same labels changes.
-JUDGE_VERSION = "1"
+JUDGE_VERSION = "2"
 judge_behaviors.stage_version = JUDGE_VERSION  # type: ignore[attr-defined]

@@ -1,8 +1,10 @@
 """The ``hf:PATH`` judge backend: a local transformers causal LM, batched greedy generation.
 
-Same prompts and parser as the API backend (no schema enforcement, so the parser's
-fallbacks matter more). The judge identity includes a fingerprint of the model folder
-(config and weight file names and sizes), so a retrained model never reuses old labels.
+Same prompts and answer rules as the API backend (no schema enforcement during
+generation; every answer is validated afterwards). An answer that reached
+``max_tokens`` without an end-of-sequence token is cut off (``finish_reason`` "length")
+and is no label. The judge identity includes a fingerprint of the model folder (config
+and weight file names and sizes), so a retrained model never reuses old labels.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from traceanalysis.behaviors.judge_answer import UnusableAnswer, check_finish, read_answer
 from traceanalysis.behaviors.judge_types import (
     JudgeConfig,
     JudgeRequest,
     JudgeResult,
     ResultCallback,
 )
-from traceanalysis.behaviors.prompts import JudgePrompt, parse_answer
+from traceanalysis.behaviors.prompts import JudgePrompt
 from traceanalysis.errors import InputError
 
 
@@ -77,7 +80,8 @@ class HFJudge:
         torch.manual_seed(self.config.seed)
         self._model, self._tokenizer = model, tokenizer
 
-    def _generate(self, prompts: list[str]) -> list[str]:
+    def _generate(self, prompts: list[str]) -> list[tuple[str, str]]:
+        """(text, finish_reason) per prompt: "stop" when an end-of-sequence token ended it."""
         import torch
 
         tok, model = self._tokenizer, self._model
@@ -91,7 +95,13 @@ class HFJudge:
                 pad_token_id=tok.pad_token_id,
             )
         new = out[:, enc["input_ids"].shape[1] :]
-        return tok.batch_decode(new, skip_special_tokens=True)
+        eos = model.generation_config.eos_token_id
+        if eos is None:
+            eos = tok.eos_token_id
+        eos_ids = torch.tensor(eos if isinstance(eos, list) else [eos], device=new.device)
+        stopped = torch.isin(new, eos_ids).any(dim=1).tolist()
+        texts = tok.batch_decode(new, skip_special_tokens=True)
+        return [(t, "stop" if s else "length") for t, s in zip(texts, stopped, strict=True)]
 
     def run(self, requests: Sequence[JudgeRequest], on_result: ResultCallback) -> None:
         """Generate in batches of ``batch_size`` (similar lengths together); report each result.
@@ -116,12 +126,19 @@ class HFJudge:
             self.calls += len(batch)
             try:
                 outputs = self._generate([texts[i] for i in batch])
-            except Exception as exc:  # e.g. out of memory: every label of the batch fails, recorded
+            except RuntimeError as exc:  # torch's errors (out of memory): the batch fails, recorded
                 for i in batch:
                     on_result(
                         requests[i], JudgeResult("failed", None, "", f"{type(exc).__name__}: {exc}")
                     )
                 continue
-            for i, text in zip(batch, outputs, strict=True):
-                answer = parse_answer(text)
-                on_result(requests[i], JudgeResult("ok" if answer else "unparseable", answer, text))
+            for i, (text, finish_reason) in zip(batch, outputs, strict=True):
+                on_result(requests[i], self._result(text, finish_reason))
+
+    def _result(self, text: str, finish_reason: str) -> JudgeResult:
+        try:
+            complete = check_finish(finish_reason)
+            answer = read_answer(text, self.prompt.schema, complete=complete)
+        except UnusableAnswer as exc:
+            return JudgeResult("failed", None, text, f"unusable answer: {exc}")
+        return JudgeResult("ok", answer, text)

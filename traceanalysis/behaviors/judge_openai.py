@@ -1,11 +1,13 @@
 """The ``openai:MODEL`` judge backend: any OpenAI-compatible chat-completions endpoint.
 
 Asynchronous with bounded concurrency (a fixed pool of workers), temperature 0 and a fixed
-seed, JSON-schema structured output (the parser falls back to free text). Retries are
-ours, not the client's (``max_retries=0``): 429 waits for ``Retry-After`` (else the
-backoff), 5xx / 408 / timeouts / connection errors / unreadable bodies retry with jittered
-exponential backoff, other 4xx fail at once. A call that cannot be completed ends with
-status ``failed`` and the error text — never a silent default.
+seed, JSON-schema structured output. Retries are ours, not the client's
+(``max_retries=0``): 429 waits for ``Retry-After`` (else the backoff), 5xx / 408 /
+timeouts / connection errors / unreadable bodies retry with jittered exponential backoff,
+other 4xx fail at once. A reply that arrives but is not a label (cut off by the token
+limit, a refusal, not valid under the schema: :mod:`~traceanalysis.behaviors.judge_answer`)
+fails at once. A call that ends without a label has status ``failed`` and the reason —
+never a silent default.
 """
 
 from __future__ import annotations
@@ -20,16 +22,51 @@ import threading
 import time
 from collections.abc import Sequence
 
+from traceanalysis.behaviors.judge_answer import (
+    JudgeAnswer,
+    UnusableAnswer,
+    check_finish,
+    message_text,
+    read_answer,
+)
 from traceanalysis.behaviors.judge_types import (
     JudgeConfig,
     JudgeRequest,
     JudgeResult,
     ResultCallback,
 )
-from traceanalysis.behaviors.prompts import JudgePrompt, parse_answer
+from traceanalysis.behaviors.prompts import JudgePrompt
 from traceanalysis.errors import InputError
 
 MAX_RETRY_AFTER_S = 600.0
+
+
+class MalformedReply(ValueError):
+    """An HTTP 200 body that is not a chat completion (retried like a server error)."""
+
+
+def reply_message(body: bytes) -> tuple[dict[str, object], object]:
+    """The first choice's ``message`` and its ``finish_reason``; MalformedReply otherwise."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise MalformedReply(f"body is not JSON ({exc})") from None
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise MalformedReply("body has no choices")
+    message = choices[0].get("message")
+    if not isinstance(message, dict):
+        raise MalformedReply("the choice has no message")
+    return message, choices[0].get("finish_reason")
+
+
+def answer_of(
+    message: dict[str, object], finish_reason: object, schema: dict[str, object]
+) -> tuple[JudgeAnswer, str]:
+    """(JudgeAnswer, text) of a chat-completions message; raises UnusableAnswer."""
+    complete = check_finish(finish_reason)
+    text = message_text(message)
+    return read_answer(text, schema, complete=complete), text
 
 
 def retry_after_seconds(headers: object) -> float | None:
@@ -122,7 +159,7 @@ class OpenAIJudge:
                 body = await client.post(
                     "/chat/completions", body=self._request_kwargs(req), cast_to=bytes
                 )  # type: ignore[attr-defined]
-                text = json.loads(body)["choices"][0]["message"]["content"] or ""
+                message, finish_reason = reply_message(body)
             except openai.RateLimitError as exc:
                 error = f"429 rate limited: {exc.message}"
                 wait = retry_after_seconds(exc.response.headers)
@@ -133,12 +170,16 @@ class OpenAIJudge:
                     return JudgeResult("failed", None, "", error, attempt)
             except openai.APIConnectionError as exc:  # includes timeouts
                 error = f"{type(exc).__name__}: {exc}"
-            except Exception as exc:  # unreadable body / unexpected shape: recorded, retried
-                error = f"malformed response: {type(exc).__name__}: {exc}"
+            except (openai.APIError, MalformedReply) as exc:  # unreadable body: retried
+                error = f"malformed response: {exc}"
             else:
-                answer = parse_answer(text)
-                status = "ok" if answer is not None else "unparseable"
-                return JudgeResult(status, answer, text, "", attempt)
+                try:
+                    answer, text = answer_of(message, finish_reason, self.prompt.schema)
+                except UnusableAnswer as exc:
+                    raw = message.get("content")
+                    raw_text = raw if isinstance(raw, str) else json.dumps(raw, default=str)
+                    return JudgeResult("failed", None, raw_text, f"unusable answer: {exc}", attempt)
+                return JudgeResult("ok", answer, text, "", attempt)
             if attempt < cfg.max_attempts:
                 await asyncio.sleep(delay)
         return JudgeResult(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from traceanalysis.behaviors.prompts import DEFAULT_PROMPT, JudgeAnswer
+from traceanalysis.behaviors.judge_answer import JudgeAnswer
+from traceanalysis.behaviors.prompts import DEFAULT_PROMPT
 from traceanalysis.errors import InputError
 
-# Per-label statuses: ok (parsed answer), unparseable (answer that no parser could read),
-# failed (no answer after all retries, or a non-retryable error).
-LABEL_STATUSES = ("ok", "unparseable", "failed")
+# Per-label statuses: ok (a valid answer), failed (no valid answer: the call failed after
+# all attempts, or the answer was not a label; judge_answer says why). Only ok is cached.
+LABEL_STATUSES = ("ok", "failed")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,6 @@ class JudgeConfig:
     sample_seed: int = 0
     max_calls: int | None = None
     cache_path: str | None = None
-    retry_unparseable: bool = False  # ask again for cached answers that could not be read
     batch_size: int = 8
 
     def __post_init__(self) -> None:
@@ -110,7 +110,8 @@ class JudgeRequest:
 
 @dataclass(frozen=True)
 class JudgeResult:
-    """The outcome of one call: status, parsed answer, raw text, error and attempts made."""
+    """The outcome of one call: status (ok/failed), the valid answer, raw text, why it
+    failed, and attempts made."""
 
     status: str
     answer: JudgeAnswer | None

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from traceanalysis.commands._common import add_cache_argument, add_runs_arguments, parse_columns
+from traceanalysis.commands._common import (
+    add_cache_argument,
+    add_runs_arguments,
+    load_runs_from_args,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,40 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_runs_arguments(parser)
     add_cache_argument(parser)
     parser.add_argument("--judge", required=True, help="openai:MODEL or hf:PATH")
-    parser.add_argument("--judge-base-url", default=None, help="OpenAI-compatible base URL")
-    parser.add_argument(
-        "--judge-concurrency", type=int, default=8, help="parallel calls (default 8)"
-    )
     parser.add_argument(
         "--dry-run", action="store_true", help="print calls and tokens needed; call nothing"
     )
     parser.add_argument(
-        "--max-calls", type=int, default=None, help="make at most this many new calls"
-    )
-    parser.add_argument(
-        "--sample", type=int, default=None, help="judge a stratified sample of N responses"
-    )
-    parser.add_argument(
         "--seed", type=int, default=0, help="seed of --sample and the classifier (default 0)"
     )
-    parser.add_argument(
-        "--judge-seed",
-        type=int,
-        default=0,
-        help="the judge's sampling seed; part of the cache key (default 0)",
-    )
-    parser.add_argument("--behaviors", default=None, help="comma-separated subset of behaviours")
-    parser.add_argument("--prompt", default="judge_v1", help="prompt version or YAML file")
-    parser.add_argument("--max-tokens", type=int, default=300, help="answer tokens per call")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
-    parser.add_argument("--max-attempts", type=int, default=6, help="attempts per call (default 6)")
-    parser.add_argument(
-        "--retry-unparseable",
-        action="store_true",
-        help="ask again where a cached answer was unreadable",
-    )
-    parser.add_argument("--no-structured", action="store_true", help="do not send a JSON schema")
-    parser.add_argument("--batch-size", type=int, default=8, help="hf: generation batch size")
+    add_judge_options(parser, prefixed=False)
     parser.add_argument(
         "--train-classifier",
         action="store_true",
@@ -64,27 +41,71 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def add_judge_options(parser: argparse.ArgumentParser, *, prefixed: bool) -> None:
+    """The judge's options, shared by ``judge`` and ``report``.
+
+    ``report`` spells every one ``--judge-NAME`` (its ``--seed`` and ``--max-examples``
+    mean other things); ``judge`` also accepts the short spelling ``--NAME``.
+    """
+
+    def names(name: str) -> list[str]:
+        return [f"--judge-{name}"] if prefixed else [f"--judge-{name}", f"--{name}"]
+
+    add = parser.add_argument
+    add("--judge-base-url", default=None, help="OpenAI-compatible base URL (else OPENAI_BASE_URL)")
+    add("--judge-concurrency", type=int, default=8, help="parallel calls (default 8)")
+    add(
+        "--judge-seed",
+        type=int,
+        default=0,
+        help="the judge's sampling seed; part of the cache key (default 0)",
+    )
+    add(*names("max-calls"), dest="judge_max_calls", type=int, default=None,
+        help="make at most this many new judge calls")  # fmt: skip
+    add(*names("sample"), dest="judge_sample", type=int, default=None,
+        help="judge a stratified sample of N responses")  # fmt: skip
+    add(*names("behaviors"), dest="judge_behaviors", default=None,
+        help="comma-separated subset of behaviours to judge")  # fmt: skip
+    add(*names("prompt"), dest="judge_prompt", default="judge_v1",
+        help="judge prompt version or YAML file (default judge_v1)")  # fmt: skip
+    add(*names("max-tokens"), dest="judge_max_tokens", type=int, default=300,
+        help="answer tokens per judge call (default 300)")  # fmt: skip
+    add(*names("timeout"), dest="judge_timeout", type=float, default=120.0,
+        help="seconds per judge request (default 120)")  # fmt: skip
+    add(*names("max-attempts"), dest="judge_max_attempts", type=int, default=6,
+        help="attempts per judge call (default 6)")  # fmt: skip
+    add(*names("no-structured"), dest="judge_no_structured", action="store_true",
+        help="do not send the answer's JSON schema (answers are still validated)")  # fmt: skip
+    add(*names("batch-size"), dest="judge_batch_size", type=int, default=8,
+        help="hf judge: generation batch size (default 8)")  # fmt: skip
+    if prefixed:
+        add("--judge-sample-seed", type=int, default=0, help="seed of --judge-sample (default 0)")
+
+
+def judge_options(args: argparse.Namespace, sample_seed: int) -> dict[str, object]:
+    """:class:`~traceanalysis.behaviors.JudgeConfig` fields from :func:`add_judge_options`'
+    arguments (all but ``judge`` and ``cache_path``)."""
+    return {
+        "base_url": args.judge_base_url,
+        "concurrency": args.judge_concurrency,
+        "seed": args.judge_seed,
+        "max_tokens": args.judge_max_tokens,
+        "timeout": args.judge_timeout,
+        "max_attempts": args.judge_max_attempts,
+        "structured": not args.judge_no_structured,
+        "prompt": args.judge_prompt,
+        "behaviors": tuple(args.judge_behaviors.split(",")) if args.judge_behaviors else None,
+        "sample": args.judge_sample,
+        "sample_seed": sample_seed,
+        "max_calls": args.judge_max_calls,
+        "batch_size": args.judge_batch_size,
+    }
+
+
 def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from traceanalysis.behaviors import JudgeConfig
 
-    return JudgeConfig(
-        judge=args.judge,
-        base_url=args.judge_base_url,
-        concurrency=args.judge_concurrency,
-        seed=args.judge_seed,
-        max_tokens=args.max_tokens,
-        timeout=args.timeout,
-        max_attempts=args.max_attempts,
-        structured=not args.no_structured,
-        prompt=args.prompt,
-        behaviors=tuple(args.behaviors.split(",")) if args.behaviors else None,
-        sample=args.sample,
-        sample_seed=args.seed,
-        max_calls=args.max_calls,
-        cache_path=args.cache,
-        retry_unparseable=args.retry_unparseable,
-        batch_size=args.batch_size,
-    )
+    return JudgeConfig(judge=args.judge, cache_path=args.cache, **judge_options(args, args.seed))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,9 +121,8 @@ def run(args: argparse.Namespace) -> int:
         plan_judge,
         tag_behaviors,
     )
-    from traceanalysis.io import load_runs
 
-    df = load_runs(args.runs, parse_columns(args.columns), progress=not args.quiet)
+    df = load_runs_from_args(args)
     config = _config(args)
     if args.dry_run:
         plan = plan_judge(df, config)
@@ -152,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         if not agreement.empty:
             print(agreement.round(3).to_string(index=False))
         print(f"wrote {folder}/judge_labels.parquet, behaviors.csv, agreement.csv, judge.json")
-    failed = meta["label_status"].get("failed", 0)
+    failed = meta["n_failed"]
     if failed:
         print(
             f"error: {failed} label(s) failed ({meta['errors'][0]}); rerun to retry them",
