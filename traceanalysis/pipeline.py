@@ -46,6 +46,7 @@ class ReportOptions:
 
     reference: str | None = None  # run whose success rates define difficulty bins
     judge: str = "none"  # none | openai:MODEL | hf:PATH
+    judge_options: dict[str, object] = field(default_factory=dict)  # JudgeConfig fields
     lexicons: str | None = None  # folder of lexicon YAML files (default: shipped ones)
     tokenizer: str | None = None  # reference tokenizer (default: tiktoken cl100k_base)
     max_examples: int = 50  # responses per run in the HTML sample browser
@@ -89,14 +90,17 @@ class _Runner:
         self.extras: dict[str, object] = {}
         self.bar = tqdm(total=total, desc="report", unit="stage", disable=options.quiet)
 
-    def run(self, name: str, version: str, opts: dict[str, object], deps: list[str], compute):  # noqa: ANN001, ANN201
-        """Value of stage ``name`` (cached or computed) and its key."""
+    def run(
+        self, name: str, version: str, opts: dict[str, object], deps: list[str], compute, keep=None
+    ):  # noqa: ANN001, ANN201
+        """Value of stage ``name`` (cached or computed) and its key; ``keep(value)`` False:
+        not stored in the stage cache."""
         self.bar.set_postfix_str(name)
         key = StageCache.key(name, version, opts, *deps)
         meter = stage_meter()
         record: dict[str, object] = {"version": version, "key": key[:16], **meter.begin(name)}
         start = time.perf_counter()
-        value = self.cache.cached(name, key, compute)
+        value = self.cache.cached(name, key, compute, keep)
         release_free_memory()
         record.update(cached=self.cache.hits[name], seconds=round(time.perf_counter() - start, 3))
         self.stages[name] = {**record, **meter.end(name)}
@@ -111,6 +115,7 @@ class _Runner:
         deps: list[str],
         df: pd.DataFrame,
         func,
+        keep=None,
     ):  # noqa: ANN001
         """Run a per-response stage ``func(df) -> df`` and cache only the columns it adds.
 
@@ -141,7 +146,10 @@ class _Runner:
             cols = pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
             return cols, attrs or {}, extra
 
-        (cols, attrs, self.extras[name]), key = self.run(name, version, opts, deps, compute)
+        keep_attrs = None if keep is None else (lambda value: keep(value[1]))  # on its attrs
+        (cols, attrs, self.extras[name]), key = self.run(
+            name, version, opts, deps, compute, keep_attrs
+        )
         merged = pd.concat([df.reset_index(drop=True), cols.set_axis(range(len(df)))], axis=1)
         merged.attrs = {**df.attrs, **attrs}
         return merged, key
