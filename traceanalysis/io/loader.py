@@ -14,6 +14,7 @@ from traceanalysis.errors import InputError
 from traceanalysis.io.discover import RunSource, discover_runs
 from traceanalysis.io.files import FileRead, read_file
 from traceanalysis.io.mapping import check_mapping
+from traceanalysis.io.problem_match import match_problems
 from traceanalysis.io.think import split_think
 from traceanalysis.io.validation import validate_keeping_text
 from traceanalysis.schema import (
@@ -214,7 +215,9 @@ def load_runs(
     not be read and became null, e.g. a label ``"0.5"``: the rows stay; file, line, reason,
     run), ``attrs["inputs"]`` (one dict per file: run, file, format, sha256, rows,
     merged_rows) and ``attrs["skipped"]`` ((path, reason) for files that were not read as
-    samples, including unreadable ones). Raises InputError when no file at all could be
+    samples, including unreadable ones). Problems are matched across runs
+    (:func:`~traceanalysis.io.problem_match.match_problems`: ``attrs["problem_match"]``,
+    the tool's own id in ``source_problem_id``). Raises InputError when no file at all could be
     read, for a bad ``run.json``, and for a ``roles`` entry naming no run or no role.
     """
     root = Path(path)
@@ -330,4 +333,4 @@ def load_runs(
         "inputs": SharedList(inputs),
         "skipped": SharedList(skipped),
     }
-    return valid
+    return match_problems(valid, runs)  # one problem_id per problem across runs

@@ -208,7 +208,7 @@ def _by_prompt(df, nodes, codes, runs, order, hashed, groups, clashes) -> pd.Dat
                 )
     nodes["root"] = comps.snapshot()
     nodes["id_root"] = id_roots
-    nodes["by_id"] = nodes["run"].isin(trusted)
+    nodes["by_id"] = ~nodes["run"].isin(hashed)
     for run, g in groups.items():
         if g in clashes:
             example = clashes[g][0]
