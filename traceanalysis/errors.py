@@ -20,3 +20,11 @@ class InputError(TraceAnalysisError):
         super().__init__(where + message)
         self.file = file
         self.line = line
+
+
+class GradingWorkerError(RuntimeError):
+    """A grading worker process could not start, or died twice on the same job.
+
+    A failure of the machinery, never a verdict: nothing it touched is cached, and the
+    message says what happened and what to try.
+    """

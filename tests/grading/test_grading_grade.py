@@ -123,7 +123,7 @@ def test_adversarial_latex_finishes_within_the_deadline() -> None:
 
 def test_a_worker_that_ignores_its_alarm_is_killed_and_replaced() -> None:
     pool = VerifierPool(1, timeout=2.0, grace=1.0, target=deaf_worker)
-    jobs = [Job("a", "hang", None, "1", False), Job("b", "1", None, "1", False)]
+    jobs = [Job("a", "hang", "1"), Job("b", "1", "1")]
     outcomes = {}
     start = time.monotonic()
     stats = pool.run(jobs, lambda o: outcomes.__setitem__(o.key, o))
@@ -198,7 +198,7 @@ def test_a_killed_run_resumes(tmp_path: Path) -> None:
 def test_grade_is_a_registered_stage() -> None:
     stage = get_stage("grade")
     assert stage.func is grade
-    assert set(stage.adds) == {"extracted", "correct", "grade_status"}
+    assert set(stage.adds) == {"extracted", "correct", "grade_status", "grader"}
 
 
 def test_agreement_with_source_labels() -> None:

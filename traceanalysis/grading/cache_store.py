@@ -4,6 +4,12 @@ One row per graded key (normalised answer or final text, gold, grader version, o
 Rows are committed in small batches as verdicts arrive, so a killed run keeps what it
 finished. A cached ``timeout`` is reused only if it was reached under a deadline at least
 as long as the current one; a longer deadline retries it.
+
+Only what math-verify returned is stored (``ok`` with a verdict, ``parse_error`` when it
+could not read the answer or the gold) and honest timeouts (``correct`` null); a crash
+or a dead worker is never written, and a row that is not one of these is never read
+back. Keys include ``GRADER_VERSION``, so rows written by older graders (version 1 could
+cache a broken worker's ``parse_error``) are never matched.
 """
 
 from __future__ import annotations
@@ -26,6 +32,17 @@ CREATE TABLE IF NOT EXISTS grade_cache (
     created REAL NOT NULL
 )
 """
+
+
+def storable(outcome: Outcome) -> bool:
+    """Whether ``outcome`` is a verdict math-verify returned, or an honest timeout."""
+    if not outcome.verified:
+        return False
+    if outcome.status == "ok":
+        return outcome.correct is not None
+    if outcome.status == "parse_error":
+        return True  # math-verify read nothing: False for the answer, null for the gold
+    return outcome.status == "timeout" and outcome.correct is None
 
 
 class GradeCache:
@@ -54,13 +71,19 @@ class GradeCache:
             for key, extracted, status, correct, cached_deadline in rows:
                 if status == "timeout" and (cached_deadline or 0.0) < deadline:
                     continue
-                found[key] = Outcome(
+                outcome = Outcome(
                     key, extracted, status, None if correct is None else bool(correct)
                 )
+                if storable(outcome):  # anything else was not written by this grader
+                    found[key] = outcome
         return found
 
     def add(self, outcome: Outcome, deadline: float) -> None:
-        """Queue one verdict; commits when the batch is full or a second has passed."""
+        """Queue one verdict; commits when the batch is full or a second has passed.
+
+        Outcomes that are not verdicts (:func:`storable`) are not written."""
+        if not storable(outcome):
+            return
         correct = None if outcome.correct is None else int(outcome.correct)
         self._pending.append(
             (outcome.key, outcome.extracted, outcome.status, correct, deadline, time.time())

@@ -19,8 +19,17 @@ _SLASH = re.compile(rf"^({_INT})/([1-9]\d*)$")
 _FRAC = re.compile(rf"^(-?)\\frac\{{({_INT})\}}\{{({_INT})\}}$")
 
 
+MAX_LITERAL = 1000  # longer literals go to the workers (Python's int-from-string limit is 4300)
+
+
 def rational_value(text: str) -> Fraction | None:
-    """The exact value of an integer or fraction literal (normalised), else None."""
+    """The exact value of an integer or fraction literal (normalised), else None.
+
+    Literals longer than ``MAX_LITERAL`` characters are left to math-verify in the
+    workers, under the per-item deadline (``int()`` of a long digit string is quadratic
+    and refused past 4,300 digits)."""
+    if len(text) > MAX_LITERAL:
+        return None
     m = _PLAIN_INT.match(text)
     if m:
         return Fraction(int(m.group(1)))

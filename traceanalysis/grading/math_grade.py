@@ -14,8 +14,9 @@ import pandas as pd
 
 from traceanalysis.cache import content_hash, default_cache_path
 from traceanalysis.grading.cache_store import GradeCache
-from traceanalysis.grading.extract import final_part, last_boxed, normalize_answer
+from traceanalysis.grading.extract import final_part, normalize_answer, written_items
 from traceanalysis.grading.fastpath import fast_verdict
+from traceanalysis.grading.final_answer import extract_final_answer
 from traceanalysis.grading.pool import VerifierPool
 from traceanalysis.grading.verifier import GRADER_VERSION, Job, Outcome
 
@@ -38,51 +39,49 @@ def _clean(value: object) -> str | None:
 
 
 class _Planner:
-    """Turns rows into plans and unique jobs; answers repeat, so each (box, gold) is done once."""
+    """Turns rows into plans and unique jobs; answers repeat, so each (answer, gold) is done once."""
 
     def __init__(self, strict_sets: bool):
         self.strict_sets = strict_sets
         self.options = {"strict_sets": strict_sets}
         self.jobs: dict[str, Job] = {}
-        self._boxed: dict[tuple[str, str], _RowPlan] = {}
+        self._memo: dict[tuple[str, str], _RowPlan] = {}
+        self._golds: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def plan(self, response: str, gold: str | None, truncated: bool) -> _RowPlan:
         """The plan for one row (see the status table in docs/grading.md)."""
         final, unclosed = final_part(response)
-        boxed = last_boxed(final) if final else None
+        answer = extract_final_answer(final).answer if final.strip() else None
         if gold is None:
-            if boxed is not None or unclosed or truncated or not final.strip():
-                return _RowPlan(boxed, "ungraded", None)
-            return self._text_job(final.strip(), None)  # extraction only
+            return _RowPlan(answer, "ungraded", None)
         if truncated or unclosed:
-            return _RowPlan(boxed, "truncated", False)
-        if boxed is not None:
-            memo = self._boxed.get((boxed, gold))
-            if memo is None:
-                memo = self._boxed[(boxed, gold)] = self._box_job(boxed, gold.strip())
-            return memo
-        if not final.strip():
+            return _RowPlan(answer, "truncated", False)
+        if answer is None:
             return _RowPlan(None, "no_answer", False)
-        return self._text_job(final.strip(), gold.strip())
+        memo = self._memo.get((answer, gold))
+        if memo is None:
+            memo = self._memo[(answer, gold)] = self._answer_job(answer, gold.strip())
+        return memo
 
-    def _box_job(self, boxed: str, gold: str) -> _RowPlan:
-        norm = normalize_answer(boxed)
+    def _gold(self, gold: str) -> tuple[str, tuple[str, ...]]:
+        known = self._golds.get(gold)
+        if known is None:
+            known = self._golds[gold] = (normalize_answer(gold), written_items(gold))
+        return known
+
+    def _answer_job(self, answer: str, gold: str) -> _RowPlan:
+        norm = normalize_answer(answer)
         if not norm:
-            return _RowPlan(boxed, "no_answer", False)
-        gold_norm = normalize_answer(gold)
+            return _RowPlan(answer, "no_answer", False)
+        gold_norm, gold_items = self._gold(gold)
         if norm == gold_norm:  # math-verify's string comparison says yes
-            return _RowPlan(boxed, "ok", True)
+            return _RowPlan(answer, "ok", True)
         verdict = fast_verdict(norm, gold_norm)
         if verdict is not None:  # both plain rationals: exact comparison
-            return _RowPlan(boxed, "ok", verdict)
-        key = content_hash("box", norm, gold, GRADER_VERSION, self.options)
-        self.jobs.setdefault(key, Job(key, norm, None, gold, self.strict_sets))
-        return _RowPlan(boxed, key=key)
-
-    def _text_job(self, final: str, gold: str | None) -> _RowPlan:
-        key = content_hash("text", final, gold, GRADER_VERSION, self.options)
-        self.jobs.setdefault(key, Job(key, None, final, gold, self.strict_sets))
-        return _RowPlan(None, key=key)
+            return _RowPlan(answer, "ok", verdict)
+        key = content_hash("answer", norm, gold, GRADER_VERSION, self.options)
+        self.jobs.setdefault(key, Job(key, norm, gold, gold_items, self.strict_sets))
+        return _RowPlan(answer, key=key)
 
 
 def _truncated_flags(df: pd.DataFrame) -> list[bool]:
@@ -110,6 +109,13 @@ def grade_math(
     "find all" answers. Verdicts are cached in the SQLite file ``cache_path`` (default
     :func:`traceanalysis.cache.default_cache_path`). ``out.attrs["grading"]`` reports counts:
     responses, unique pairs, cache hits, newly verified, timeouts, killed workers.
+
+    The answer is the last box (boxes of one sentence combined) or a later explicit answer
+    statement; see docs/grading.md. Works from scripts, ``python -``, ``python -c`` and
+    notebooks. Raises :class:`~traceanalysis.errors.GradingWorkerError` when a worker
+    process cannot start or dies twice on one answer (verdicts finished before are kept in
+    the cache; nothing else is recorded). This signature is what the grader registry
+    (``grade(df, grader="math")``) calls; options are only ever added, as keywords.
     """
     if "response" not in df.columns:
         raise KeyError("grade needs a 'response' column")

@@ -5,24 +5,52 @@ the worker stops an item after ``timeout`` CPU seconds. A worker that has not an
 after ``timeout`` plus a grace period of wall-clock time (its signal could not interrupt a
 long C-level computation) is killed and replaced; its job gets status ``timeout``. The
 grace (default ``max(2 s, 2 x timeout)``) leaves room for a loaded machine, where wall
-time runs ahead of CPU time. A worker that
-dies mid-job is replaced too; its job is recorded as ``parse_error`` (unverified).
+time runs ahead of CPU time. A worker that dies mid-job is replaced and the job is tried
+once more in a fresh worker; a second death on the same job, or a worker that cannot
+start, raises :class:`~traceanalysis.errors.GradingWorkerError` — never a verdict.
+
 Workers are forked from a forkserver that has math-verify preloaded, so starting or
-replacing one costs milliseconds and never copies the parent's threads.
+replacing one costs milliseconds and never copies the parent's threads. The workers need
+nothing from the caller's ``__main__`` (their code, jobs and outcomes live in this
+package), so it is hidden from them while they start: grading works from ``python -``,
+``python -c``, notebooks and scripts without ``if __name__ == "__main__"``.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
+import threading
 import time
+import types
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 
-from traceanalysis.grading.verifier import Job, Outcome, worker_main
+from traceanalysis.errors import GradingWorkerError
+from traceanalysis.grading.verifier import Job, Outcome, worker_entry, worker_main
 
 _PRELOAD = ["traceanalysis.grading.verifier", "traceanalysis.grading._forkserver_warmup"]
+STARTUP_TIMEOUT = (
+    180.0  # seconds for a worker to report ready (the first one starts the forkserver)
+)
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _without_main_module():
+    """Hide ``__main__`` while a worker starts, so multiprocessing does not re-import it in
+    the child: ``<stdin>`` cannot be re-imported, and a script without a main guard would
+    run again. The workers never need it."""
+    with _MAIN_LOCK:
+        saved = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = saved
 
 
 @dataclass
@@ -92,14 +120,35 @@ class VerifierPool:
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(_PRELOAD)
         self.stats = PoolStats()
+        self._deaths: dict[str, int] = {}  # job key -> workers that died on it
 
     def _start_worker(self) -> _Worker:
+        """Start one worker and wait until it says it is ready; raise if it cannot start."""
         parent_conn, child_conn = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=self.target, args=(child_conn, self.timeout), daemon=True
+            target=worker_entry, args=(self.target, child_conn, self.timeout), daemon=True
         )
-        process.start()
+        try:
+            with _without_main_module():
+                process.start()
+        except OSError as exc:
+            raise GradingWorkerError(f"could not start a grading worker process: {exc}") from exc
         child_conn.close()
+        ready = None
+        try:
+            if parent_conn.poll(STARTUP_TIMEOUT):
+                ready = parent_conn.recv()
+        except (EOFError, OSError):
+            ready = None
+        if not (isinstance(ready, tuple) and ready[:1] == ("ready",)):
+            process.kill()
+            process.join()
+            parent_conn.close()
+            raise GradingWorkerError(
+                "a grading worker process could not start "
+                f"(exit code {process.exitcode}; its error, if any, is printed above). "
+                "Nothing was graded or cached by it."
+            )
         return _Worker(process, parent_conn)
 
     def _stop(self, worker: _Worker, *, kill: bool) -> None:
@@ -123,8 +172,10 @@ class VerifierPool:
     def run(self, jobs: Iterable[Job], on_outcome: Callable[[Outcome], None]) -> PoolStats:
         """Grade every job, calling ``on_outcome`` in the parent as each verdict arrives."""
         queue = _AffinityQueue(jobs)
-        pool = [self._start_worker() for _ in range(min(self.workers, len(queue)))]
+        pool: list[_Worker] = []
         try:
+            for _ in range(min(self.workers, len(queue))):
+                pool.append(self._start_worker())
             while queue or any(w.job is not None for w in pool):
                 for i, worker in enumerate(pool):
                     if worker.job is None and queue:
@@ -156,12 +207,20 @@ class VerifierPool:
         assert job is not None
         try:
             outcome = worker.conn.recv()
-        except (EOFError, OSError):  # the worker died mid-job (e.g. out of memory)
+        except (EOFError, OSError):  # the worker died mid-job (killed, out of memory)
             self.stats.crashed += 1
-            self.stats.jobs += 1
-            on_outcome(Outcome(job.key, job.answer, "parse_error", None))
             self._stop(worker, kill=True)
-            return self._start_worker()
+            deaths = self._deaths[job.key] = self._deaths.get(job.key, 0) + 1
+            if deaths >= 2:
+                raise GradingWorkerError(
+                    f"grading workers died twice on the same answer ({job.answer[:80]!r} "
+                    f"against gold {job.gold[:80]!r}; exit code {worker.process.exitcode}). "
+                    "Verdicts finished so far are cached; nothing was recorded for it."
+                ) from None
+            fresh = self._start_worker()
+            fresh.job, fresh.started = job, time.monotonic()  # try it once more
+            fresh.conn.send(job)
+            return fresh
         self.stats.jobs += 1
         self.stats.timings.append(time.monotonic() - worker.started)
         worker.job = None

@@ -12,16 +12,20 @@ still kills a worker that ignores the signal (a long C-level computation), see
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
 
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
-from sympy import FiniteSet
 
-GRADER_VERSION = f"1+math-verify-{version('math-verify')}"
+# 2: answer statements, combined boxes, value-preserving normalisation, list golds only for
+# the lenient set rule, crashes never cached (issue 12).
+GRADER_VERSION = f"2+math-verify-{version('math-verify')}"
 
 _BOXED_ONLY = [LatexExtractionConfig(boxed_match_priority=0)]
 _PLAIN_TEXT = [LatexExtractionConfig(), ExprExtractionConfig()]
@@ -36,23 +40,29 @@ class Deadline(BaseException):
 
 @dataclass(frozen=True)
 class Job:
-    """One unique thing to grade: a boxed answer, or a final text to extract an answer from."""
+    """One unique (answer, gold) pair to verify; ``gold_items`` are the gold's written
+    list items (``"1331, 1728"`` -> two), used by the lenient "find all" rule."""
 
     key: str
-    answer: str | None  # the extracted \boxed{} content, when there was a box
-    text: str | None  # the final part of the response, when there was no box
-    gold: str | None
-    strict_sets: bool
+    answer: str
+    gold: str
+    gold_items: tuple[str, ...] = ()
+    strict_sets: bool = False
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """The verdict for one job: the answer it found, its grade status and correctness."""
+    """The verdict for one job: the answer it found, its grade status and correctness.
+
+    ``verified`` is True when the status is what math-verify returned (or an honest
+    timeout); a crash inside the worker is False and is never cached.
+    """
 
     key: str
     extracted: str | None
     status: str
     correct: bool | None
+    verified: bool = True
 
 
 @lru_cache(maxsize=512)  # jobs arrive grouped by problem: one gold parse serves many answers
@@ -62,50 +72,29 @@ def _parse_gold(gold: str) -> tuple[object, ...]:
     return tuple(parsed or parse(gold, extraction_config=_PLAIN_TEXT, parsing_timeout=None))
 
 
-def _gold_candidates(parsed_gold: tuple[object, ...], strict_sets: bool) -> list[object]:
-    """Without strict sets, each element of a "find all" gold set also counts as a match."""
-    if strict_sets:
-        return list(parsed_gold)
-    extra = [
-        element
-        for g in parsed_gold
-        if isinstance(g, FiniteSet) and len(g.args) >= 2
-        for element in g.args
-    ]
-    return list(parsed_gold) + extra
+def _gold_candidates(job: Job, parsed_gold: tuple[object, ...]) -> list[object]:
+    """The gold, and without strict sets each written item of a list gold.
 
-
-def _extract_from_text(text: str) -> tuple[list[object], str | None]:
-    parsed = parse(text, extraction_config=_PLAIN_TEXT, parsing_timeout=None)
-    if not parsed:
-        return [], None
-    strings = [p for p in parsed if isinstance(p, str)]
-    return parsed, (strings[0] if strings else str(parsed[0]))
+    Only items the gold *writes* count (``1331, 1728``): the two roots of ``\\pm 2021``
+    are one item, so ``2021`` alone does not match it.
+    """
+    candidates = list(parsed_gold)
+    if not job.strict_sets and len(job.gold_items) >= 2:
+        for item in job.gold_items:
+            candidates.extend(p for p in _parse_gold(item) if not isinstance(p, str))
+    return candidates
 
 
 def grade_job(job: Job) -> Outcome:
-    """Grade one job (no deadline here: :func:`grade_with_deadline` adds it)."""
-    if job.answer is not None:
-        extracted: str | None = job.answer
-        pred = parse(
-            "\\boxed{" + job.answer + "}", extraction_config=_BOXED_ONLY, parsing_timeout=None
-        )
-        if not pred:
-            return Outcome(job.key, extracted, "parse_error", False if job.gold else None)
-    else:
-        pred, extracted = _extract_from_text(job.text or "")
-        if not pred:
-            return Outcome(
-                job.key, None, "no_answer" if job.gold else "ungraded", False if job.gold else None
-            )
-    if job.gold is None:
-        return Outcome(job.key, extracted, "ungraded", None)
+    """Verify one job (no deadline here: :func:`grade_with_deadline` adds it)."""
+    pred = parse("\\boxed{" + job.answer + "}", extraction_config=_BOXED_ONLY, parsing_timeout=None)
+    if not pred:
+        return Outcome(job.key, job.answer, "parse_error", False)
     gold = _parse_gold(job.gold)
     if not gold:
-        return Outcome(job.key, extracted, "parse_error", None)
-    candidates = _gold_candidates(gold, job.strict_sets)
-    ok = verify(candidates, pred, timeout_seconds=None)
-    return Outcome(job.key, extracted, "ok", bool(ok))
+        return Outcome(job.key, job.answer, "parse_error", None)
+    ok = verify(_gold_candidates(job, gold), pred, timeout_seconds=None)
+    return Outcome(job.key, job.answer, "ok", bool(ok))
 
 
 # Answers in the shapes graders meet most. Parsing them once in the forkserver fills the
@@ -139,8 +128,8 @@ _WARM_UP_ANSWERS = (
 def warm_up() -> None:
     """Parse and compare typical answers once (in the forkserver, for every worker)."""
     for answer in _WARM_UP_ANSWERS:
-        grade_job(Job("warm-up", answer, None, "1", False))
-    grade_job(Job("warm-up", None, "The final answer is $1$.", "1", False))
+        grade_job(Job("warm-up", answer, "1"))
+    grade_job(Job("warm-up", "3", "1, 2", ("1", "2")))
 
 
 def _on_alarm(signum: int, frame: object) -> None:
@@ -155,8 +144,8 @@ def grade_with_deadline(job: Job, timeout: float) -> Outcome:
         return grade_job(job)
     except Deadline:
         return Outcome(job.key, job.answer, "timeout", None)
-    except Exception:  # recorded: a crash inside sympy is an unverified item
-        return Outcome(job.key, job.answer, "parse_error", None)
+    except Exception:  # noqa: BLE001 - sympy raises anything; unverified, never cached
+        return Outcome(job.key, job.answer, "parse_error", None, verified=False)
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
@@ -165,6 +154,8 @@ def grade_with_deadline(job: Job, timeout: float) -> Outcome:
 def worker_main(conn: object, timeout: float) -> None:
     """Worker loop: receive a :class:`Job`, send back its :class:`Outcome`; None ends it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    # A 5,000-digit answer is an answer: the per-item deadline bounds what it costs here.
+    sys.set_int_max_str_digits(0)
     while True:
         try:
             job = conn.recv()  # type: ignore[attr-defined]
@@ -178,3 +169,9 @@ def worker_main(conn: object, timeout: float) -> None:
         except Deadline:  # the signal came between the verdict and its cancellation
             outcome = Outcome(job.key, job.answer, "timeout", None)
         conn.send(outcome)  # type: ignore[attr-defined]
+
+
+def worker_entry(target: Callable[[object, float], None], conn: object, timeout: float) -> None:
+    """What a worker process runs: say it is ready (the parent waits for that), then loop."""
+    conn.send(("ready", os.getpid()))  # type: ignore[attr-defined]
+    target(conn, timeout)
