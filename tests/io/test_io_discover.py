@@ -101,7 +101,12 @@ def test_inspect_cli_output(runs_folder: Path, capsys: pytest.CaptureFixture[str
     assert "  role        rl (guessed from name)\n  problems    2\n" in out
     assert "  samples     6 (3 / 3 / 3 per problem, min/median/max)" in out
     assert "r1-distill.eval!samples/p2_epoch_2.json: sample failed" in out
-    assert out.strip().endswith("total: 3 run(s), 13 sample(s), 1 rejected row(s)")
+    assert "skipped 2 file(s), not read as samples:\n" in out
+    assert f"  {runs_folder / 'README.md'}: not a data file\n" in out
+    assert out.strip().endswith(
+        "total: 3 run(s), 13 sample(s), 1 rejected row(s), 0 unreadable value(s), "
+        "2 skipped file(s)"
+    )
 
 
 def test_inspect_exit_code_two(tmp_path: Path) -> None:

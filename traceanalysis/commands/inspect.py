@@ -1,4 +1,5 @@
-"""``inspect RUNS``: what was found — runs, formats, models, roles, counts, rejections."""
+"""``inspect RUNS``: what was found — runs, formats, models, roles, counts, rejections,
+unreadable values and skipped files."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from traceanalysis.commands._common import add_runs_arguments, parse_columns
+from traceanalysis.commands._common import add_runs_arguments, load_runs_from_args
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "inspect",
         help="show the runs, formats and counts found in RUNS",
         description="Read RUNS (a runs folder, one run folder or one file) and print, per "
-        "run: detected format, model, role, problems, samples per problem and rejected rows.",
+        "run: detected format, model, role, problems, samples per problem, empty responses, "
+        "labels, rejected rows and unreadable values; then every skipped file and why.",
+        epilog="example: python -m traceanalysis inspect runs/ --role qwen-math=base",
     )
     add_runs_arguments(parser)
     parser.add_argument(
@@ -29,20 +32,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _role(info: object) -> str:
+    if getattr(info, "extra", {}).get("role_source") == "--role":
+        return f"{info.role} (--role)"
+    return f"{info.role} (guessed from name)" if info.role_guessed else f"{info.role} (run.json)"
+
+
 def summarize(df: pd.DataFrame, *, reasons: int = SHOW_REASONS) -> list[str]:
     """The report lines for a loaded samples table (``load_runs`` output)."""
+    from traceanalysis.io.validation import blank_text
+
     runs = df.attrs.get("runs", {})
     rejections = df.attrs.get("rejections", [])
+    issues = df.attrs.get("label_issues", [])
+    skipped = df.attrs.get("skipped", [])
     by_run = Counter(r.run for r in rejections)
+    issues_by_run = Counter(i.run for i in issues)
     lines: list[str] = []
     for name, info in runs.items():
         rows = df[df["run"] == name]
         per_problem = rows.groupby("problem_id", observed=True).size()
-        role = f"{info.role} (guessed from name)" if info.role_guessed else info.role
         lines.append(f"run {name}")
         lines.append(f"  format      {info.format or 'none'}")
         lines.append(f"  model       {info.model or 'unknown'}")
-        lines.append(f"  role        {role}")
+        lines.append(f"  role        {_role(info)}")
         lines.append(f"  problems    {len(per_problem)}")
         if len(per_problem):
             lines.append(
@@ -51,19 +64,33 @@ def summarize(df: pd.DataFrame, *, reasons: int = SHOW_REASONS) -> list[str]:
             )
         else:
             lines.append("  samples     0")
+        empty = int(blank_text(rows["response"]).sum())
+        if empty:
+            lines.append(f"  empty       {empty} (empty or blank responses, kept: no answer)")
         truncated = int(rows["truncated"].fillna(False).sum())
         if truncated:
             lines.append(f"  truncated   {truncated}")
+        if "source_correct" in rows.columns and rows["source_correct"].notna().any():
+            labelled = rows["source_correct"].dropna()
+            lines.append(
+                f"  labels      {len(labelled)} from the input, {labelled.mean():.1%} correct"
+            )
         lines.append(f"  rejected    {by_run.get(name, 0)}")
         for rejection in [r for r in rejections if r.run == name][:reasons]:
             lines.append(f"    {rejection}")
+        if issues_by_run.get(name):
+            lines.append(f"  unreadable  {issues_by_run[name]} value(s) set to null, rows kept")
+            for issue in [i for i in issues if i.run == name][:reasons]:
+                lines.append(f"    {issue}")
     orphans = [r for r in rejections if r.run not in runs]
     for rejection in orphans[:reasons]:
         lines.append(f"rejected  {rejection}")
-    for path, why in df.attrs.get("skipped", []):
-        lines.append(f"skipped  {path}: {why}")
+    if skipped:
+        lines.append(f"skipped {len(skipped)} file(s), not read as samples:")
+        lines.extend(f"  {path}: {why}" for path, why in skipped)
     lines.append(
-        f"total: {len(runs)} run(s), {len(df)} sample(s), {len(rejections)} rejected row(s)"
+        f"total: {len(runs)} run(s), {len(df)} sample(s), {len(rejections)} rejected row(s), "
+        f"{len(issues)} unreadable value(s), {len(skipped)} skipped file(s)"
     )
     return lines
 
@@ -71,9 +98,8 @@ def summarize(df: pd.DataFrame, *, reasons: int = SHOW_REASONS) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Load RUNS and print the summary; exit code 2 when no valid row was found."""
     from traceanalysis.errors import InputError
-    from traceanalysis.io import load_runs
 
-    df = load_runs(args.runs, parse_columns(args.columns), progress=not args.quiet)
+    df = load_runs_from_args(args)
     print("\n".join(summarize(df, reasons=args.reasons)))
     if df.empty:
         first = df.attrs["rejections"][0] if df.attrs["rejections"] else None
