@@ -8,7 +8,7 @@ picks from the golds is picked from that case's gold alone.
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,16 +18,9 @@ from grading_helpers import samples
 from traceanalysis.grading import grade
 
 _CASES_DIR = Path(__file__).parent / "cases"
+sys.path.insert(0, str(_CASES_DIR))  # worker processes import refresh_direct by name
+import refresh_direct as refresh  # noqa: E402
 
-
-def _load_refresh_module():
-    spec = importlib.util.spec_from_file_location("refresh_direct", _CASES_DIR / "refresh_direct.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-refresh = _load_refresh_module()
 CASES = refresh.load_cases(_CASES_DIR)
 
 
