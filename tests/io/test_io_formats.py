@@ -103,7 +103,8 @@ def test_lighteval_nested_details() -> None:
 def test_inspect_logs(name: str) -> None:
     df = _load(name)
     assert _formats(df) == ["inspect_ai"]
-    assert df["problem_id"].tolist() == ["p1", "p1", "p2"]
+    assert df["problem_id"].tolist() == ["math500/p1", "math500/p1", "math500/p2"]  # task/id
+    assert df["source_problem_id"].tolist() == ["p1", "p1", "p2"]
     assert df["sample_idx"].tolist() == [0, 1, 0]  # epoch - 1
     assert df["reasoning"].iloc[1] == "Nine minus four... wait, that is five."
     assert df["finish_reason"].tolist() == ["stop", "stop", "length"]

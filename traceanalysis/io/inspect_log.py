@@ -6,11 +6,21 @@ A ``.json`` log is one object ``{"version", "status", "eval": {"model", "task", 
 still going) and one ``samples/<id>_epoch_<n>.json`` per sample. Read here with ``zipfile``
 and ``json`` — no dependency on inspect_ai.
 
-Per sample: ``id`` -> problem_id, ``epoch`` (1-based) -> sample_idx = epoch - 1,
-``output.completion`` -> response (reasoning content parts -> reasoning), ``target`` ->
-gold, ``input`` -> prompt, ``output.choices[0].stop_reason`` -> finish_reason
-(``max_tokens``/``model_length`` become ``length``), the first scorer's value ->
-source_correct (``C`` or 1 is correct; ``I``, ``P``, ``N`` or 0 is not).
+Per sample: ``<task>/<id>`` -> problem_id (the task from ``eval.task``: sample ids restart
+in every task and one folder often holds the logs of several tasks; ``source_problem_id``
+keeps ``id``), ``epoch`` (1-based) -> sample_idx = epoch - 1, ``output.completion`` ->
+response (reasoning content parts -> reasoning), ``target`` -> gold (``gold_field``
+``target``), ``input`` -> prompt, ``output.choices[0].stop_reason`` -> finish_reason
+(``max_tokens``/``model_length`` become ``length``).
+
+Scores: every scorer's value is kept in ``source_scores`` (``{"match": "C", "f1": 0.4}``;
+a scorer with a dict value contributes ``scorer.key`` entries). ``source_correct`` comes
+from one scorer chosen per log: ``--source-metric NAME``, else the first scorer whose
+values are inspect's CORRECT/INCORRECT letters (``C``, ``I``, ``P``, ``N``) or booleans (and
+no numbers), else
+the first whose name is a correctness metric (``source_metrics``) with 0/1 values. ``C`` is
+correct, ``I`` and ``N`` (no answer) are not; ``P`` (partial) and other values are no label
+(null, counted).
 """
 
 from __future__ import annotations
@@ -24,12 +34,23 @@ from pathlib import Path
 import pandas as pd
 
 from traceanalysis.errors import InputError
+from traceanalysis.io.source_metrics import (
+    choose_metric,
+    is_correctness_metric,
+    is_number,
+    missing_metric_note,
+    plain,
+    scores_json,
+)
 from traceanalysis.io.util import as_list, get_path, message_text
 from traceanalysis.schema import Rejection
 
 NAME = "inspect_ai"
 _SAMPLE_NAME = re.compile(r"^samples/.+\.json$")
 _STOP_AS_LENGTH = {"max_tokens", "model_length"}
+# inspect_ai's CORRECT, INCORRECT, PARTIAL, NOANSWER; P is no label (0.5 in its metrics).
+_LETTERS = {"C", "I", "P", "N"}
+_LETTER_LABELS = {"C": True, "I": False, "N": False}
 
 
 def is_log(obj: object) -> bool:
@@ -67,18 +88,49 @@ def read_eval_zip(path: Path) -> tuple[dict, list[tuple[str, object]], list[Reje
     return header, samples, rejections
 
 
-def _score(scores: object) -> object:
-    if not isinstance(scores, Mapping) or not scores:
-        return None
-    first = next(iter(scores.values()))
-    value = first.get("value") if isinstance(first, Mapping) else first
-    if isinstance(value, str):  # another scorer's own words: no label, the row still loads
-        return {"C": True, "I": False, "P": False, "N": False}.get(value.upper())
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value >= 1
+def _flat_scores(scores: object) -> dict[str, object]:
+    """``{scorer: value}`` of one sample; a dict value gives ``scorer.key`` entries."""
+    if not isinstance(scores, Mapping):
+        return {}
+    flat: dict[str, object] = {}
+    for name, score in scores.items():
+        value = score.get("value") if isinstance(score, Mapping) else score
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                flat[f"{name}.{key}"] = plain(inner)
+        elif isinstance(value, (str, bool, int, float)) or is_number(value):
+            flat[str(name)] = plain(value)
+    return flat
+
+
+def _is_letter(value: object) -> bool:
+    return isinstance(value, bool) or (isinstance(value, str) and value.upper() in _LETTERS)
+
+
+def choose_scorer(per_sample: list[dict[str, object]], requested: str | None) -> str | None:
+    """The scorer whose values become ``source_correct`` for one log (see the module doc)."""
+    names = list(dict.fromkeys(n for scores in per_sample for n in scores))
+    if requested:
+        return choose_metric(names, requested)
+
+    def values(name: str) -> list[object]:
+        return [s[name] for s in per_sample if s.get(name) is not None]
+
+    for name in names:  # letters; an odd word among them is no label, not another scorer
+        found = values(name)
+        if any(_is_letter(v) for v in found) and not any(is_number(v) for v in found):
+            return name
+    for name in names:
+        if is_correctness_metric(name) and all(is_number(v) for v in values(name)):
+            return name
     return None
+
+
+def _label(value: object) -> object:
+    """C -> True; I, N -> False; anything else raw (coercion nulls what is no label)."""
+    if isinstance(value, str) and value.upper() in _LETTER_LABELS:
+        return _LETTER_LABELS[value.upper()]
+    return value
 
 
 def _completion(output: Mapping) -> tuple[object, object, object]:
@@ -96,54 +148,83 @@ def _completion(output: Mapping) -> tuple[object, object, object]:
     return response, reasoning, "length" if stop in _STOP_AS_LENGTH else stop
 
 
+def _problem_id(task: object, sample_id: object) -> object:
+    if sample_id is None or not isinstance(task, str) or not task:
+        return sample_id
+    return f"{task}/{plain(sample_id)}"
+
+
 def samples_frame(
-    samples: list[tuple[str, object]], model: object, file: str
+    samples: list[tuple[str, object]],
+    header: Mapping,
+    file: str,
+    source_metric: str | None = None,
 ) -> tuple[pd.DataFrame, list[Rejection]]:
     """Rows for each ``(where, sample)``; ``where`` is a list index or zip member name.
 
     Each row's ``source_file`` names the sample: ``log.json!samples[3]`` or
     ``log.eval!samples/p2_epoch_2.json`` (``source_line`` stays null: a log is no table).
+    ``attrs["notes"]`` says when ``source_metric`` names no scorer of the log.
     """
+    model = get_path(header, "eval.model")
+    task = get_path(header, "eval.task")
     rows: list[dict] = []
     rejections: list[Rejection] = []
+    kept: list[tuple[Mapping, str]] = []
     for where, sample in samples:
-        line = None
         src = f"{file}!samples[{where}]" if isinstance(where, int) else f"{file}!{where}"
         if not isinstance(sample, Mapping):
-            rejections.append(Rejection(src, line, "sample is not a JSON object"))
-            continue
-        if sample.get("error"):
+            rejections.append(Rejection(src, None, "sample is not a JSON object"))
+        elif sample.get("error"):
             message = get_path(sample, "error.message", sample.get("error"))
-            rejections.append(Rejection(src, line, f"sample failed: {str(message)[:200]}"))
-            continue
+            rejections.append(Rejection(src, None, f"sample failed: {str(message)[:200]}"))
+        else:
+            kept.append((sample, src))
+    scores = [_flat_scores(sample.get("scores")) for sample, _ in kept]
+    chosen = choose_scorer(scores, source_metric)
+    for (sample, src), flat in zip(kept, scores, strict=True):
         output = sample.get("output") if isinstance(sample.get("output"), Mapping) else {}
         response, reasoning, stop = _completion(output)
         epoch = sample.get("epoch", 1)
         target = as_list(sample.get("target"))
+        label = _label(flat.get(chosen)) if chosen else None
+        sample_id = sample.get("id")
         rows.append(
             {
                 "model": output.get("model") or model,
-                "problem_id": sample.get("id"),
+                "problem_id": _problem_id(task, sample_id),
+                "source_problem_id": plain(sample_id),
                 "sample_idx": epoch - 1 if isinstance(epoch, int) else epoch,
                 "prompt": message_text(sample.get("input")),
                 "response": response,
                 "reasoning": reasoning,
                 "gold": target[0] if len(target) == 1 else (target or None),
+                "gold_field": "target" if target else None,
                 "finish_reason": stop,
-                "source_correct": _score(sample.get("scores")),
-                "source_line": line,
+                "source_correct": label,
+                "source_metric": chosen if label is not None else None,
+                "source_scores": scores_json(flat),
+                "source_line": None,
                 "source_file": src,
             }
         )
-    columns = ["model", "problem_id", "sample_idx", "prompt", "response", "reasoning", "gold"]
-    columns += ["finish_reason", "source_correct", "source_line", "source_file"]
-    return pd.DataFrame(rows, columns=columns), rejections
+    columns = ["model", "problem_id", "source_problem_id", "sample_idx", "prompt", "response"]
+    columns += ["reasoning", "gold", "gold_field", "finish_reason", "source_correct"]
+    columns += ["source_metric", "source_scores", "source_line", "source_file"]
+    frame = pd.DataFrame(rows, columns=columns)
+    if source_metric and chosen is None:
+        names = [n for flat in scores for n in flat]
+        frame.attrs["notes"] = [missing_metric_note(source_metric, names)]
+    return frame, rejections
 
 
-def read_log(path: Path, parsed: Mapping | None = None) -> tuple[pd.DataFrame, list[Rejection]]:
+def read_log(
+    path: Path, parsed: Mapping | None = None, source_metric: str | None = None
+) -> tuple[pd.DataFrame, list[Rejection]]:
     """Read a ``.json`` or ``.eval`` inspect_ai log into raw rows.
 
-    ``parsed`` is the ``.json`` log's object when the caller has already parsed the file.
+    ``parsed`` is the ``.json`` log's object when the caller has already parsed the file;
+    ``source_metric`` names the scorer that gives ``source_correct``.
     """
     if parsed is not None:
         header, samples, rejections = parsed, list(enumerate(as_list(parsed.get("samples")))), []
@@ -156,6 +237,5 @@ def read_log(path: Path, parsed: Mapping | None = None) -> tuple[pd.DataFrame, l
             raise InputError(f"not valid JSON ({exc})", file=str(path)) from None
         samples = list(enumerate(as_list(header.get("samples"))))
         rejections = []
-    model = get_path(header, "eval.model")
-    frame, more = samples_frame(samples, model, str(path))
+    frame, more = samples_frame(samples, header, str(path), source_metric)
     return frame, rejections + more

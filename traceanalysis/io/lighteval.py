@@ -10,8 +10,17 @@ Older releases (< 0.10) wrote flat columns ``full_prompt``, ``predictions``, ``g
 ``metrics``; both are read. The problem id is ``doc.id`` when set, else
 ``<task>/<row number>`` (``math_500/0`` from ``doc.task_name`` ``lighteval|math_500|0``,
 so the details of several tasks in one run folder do not collide) or the row number;
-gold is ``doc.choices[doc.gold_index]``. The metric is per document, so it becomes
-``source_correct`` only for single-response documents.
+``source_problem_id`` is ``doc.id`` as written (null when unset). Gold is
+``doc.choices[doc.gold_index]`` (``gold_field`` says so; older layouts: ``gold``).
+
+Metrics: every numeric ``metric`` value is kept in ``source_scores``; ``source_correct``
+comes from one metric chosen per file (``source_metrics.choose_metric``: the first
+correctness metric such as ``extractive_match``, ``em``, ``math_pass@1:1_samples``, or
+``--source-metric``), for single-response documents only (a metric is per document).
+
+Loglikelihood tasks (multiple choice, perplexity) write ``model_response.text`` empty
+and ``logprobs`` filled: such a file is skipped once with that reason
+(``attrs["skipped"]``), not rejected row by row.
 """
 
 from __future__ import annotations
@@ -21,10 +30,32 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from traceanalysis.io.source_metrics import (
+    choose_metric,
+    missing_metric_note,
+    numeric_scores,
+    scores_json,
+)
 from traceanalysis.io.util import as_list
 from traceanalysis.schema import Rejection
 
 NAME = "lighteval"
+_NO_TEXT = (
+    "loglikelihood task: no generated text (model_response.text is empty, logprobs hold the scores)"
+)
+_COLUMNS = [
+    "problem_id",
+    "source_problem_id",
+    "sample_idx",
+    "prompt",
+    "response",
+    "gold",
+    "gold_field",
+    "source_correct",
+    "source_metric",
+    "source_scores",
+    "source_line",
+]
 
 
 def sniff(columns: set[str], first: dict) -> bool:
@@ -43,17 +74,14 @@ def _gold(doc: Mapping) -> object:
     return golds[0] if len(golds) == 1 else golds
 
 
-def _first_metric(metric: object) -> object:
-    if isinstance(metric, str):  # older releases stored metrics as a JSON string
+def _metrics(metric: object) -> dict[str, object]:
+    """The numeric metrics of one row (older releases stored them as a JSON string)."""
+    if isinstance(metric, str):
         try:
             metric = json.loads(metric)
         except json.JSONDecodeError:
-            return None
-    if isinstance(metric, Mapping):
-        for value in metric.values():
-            if isinstance(value, (bool, int, float)) and value == value:
-                return value
-    return None
+            return {}
+    return numeric_scores(metric) if isinstance(metric, Mapping) else {}
 
 
 def _task(doc: Mapping) -> str | None:
@@ -65,49 +93,79 @@ def _task(doc: Mapping) -> str | None:
     return parts[1] if len(parts) == 3 and parts[1] else name
 
 
-def _unpack(record: dict) -> tuple[object, list, object, object, object]:
-    """(id, responses, prompt, gold, metric) for either layout; id None when unset."""
+def _unpack(record: dict) -> tuple[object, object, list, object, object, str | None, object]:
+    """(id, id as written, responses, prompt, gold, gold field, metric) for either layout."""
     if "doc" in record:
         doc = record.get("doc") if isinstance(record.get("doc"), Mapping) else {}
         response = record.get("model_response")
         texts = as_list(response.get("text")) if isinstance(response, Mapping) else []
-        doc_id = doc.get("id")
-        if doc_id in (None, "") and _task(doc):
+        written = doc.get("id") if doc.get("id") not in (None, "") else None
+        doc_id = written
+        if doc_id is None and _task(doc):
             doc_id = f"{_task(doc)}/{record['source_line']}"
-        return doc_id, texts, doc.get("query"), _gold(doc), record.get("metric")
+        gold = _gold(doc)
+        field = "doc.choices[doc.gold_index]" if gold is not None else None
+        return doc_id, written, texts, doc.get("query"), gold, field, record.get("metric")
     gold = as_list(record.get("gold"))
     return (
+        None,
         None,
         as_list(record.get("predictions")),
         record.get("full_prompt"),
         gold[0] if len(gold) == 1 else (gold or None),
+        "gold" if gold else None,
         record.get("metrics"),
     )
 
 
-def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection]]:
+def _loglikelihood_only(record: dict) -> bool:
+    """No generated text but log-probabilities: a loglikelihood request."""
+    response = record.get("model_response")
+    if isinstance(response, Mapping):
+        return not as_list(response.get("text")) and bool(as_list(response.get("logprobs")))
+    return False
+
+
+def expand(
+    frame: pd.DataFrame, file: str, source_metric: str | None = None
+) -> tuple[pd.DataFrame, list[Rejection]]:
     """One row per element of ``model_response.text`` (or ``predictions``)."""
+    records = frame.to_dict("records")
+    if records and all(_loglikelihood_only(r) for r in records):
+        out = pd.DataFrame(columns=_COLUMNS)
+        out.attrs["skipped"] = _NO_TEXT
+        return out, []
+    unpacked = [(_unpack(r), r["source_line"]) for r in records]
+    metrics = [_metrics(u[6]) for u, _ in unpacked]
+    names = [n for m in metrics for n in m]
+    chosen = choose_metric(names, source_metric)
     rows: list[dict] = []
     rejections: list[Rejection] = []
-    for record in frame.to_dict("records"):
-        line = record["source_line"]
-        doc_id, texts, prompt, gold, metric = _unpack(record)
+    for record, ((doc_id, written, texts, prompt, gold, field, _), line), scores in zip(
+        records, unpacked, metrics, strict=True
+    ):
         if not texts:
-            rejections.append(Rejection(file, line, "no model_response.text responses"))
+            reason = _NO_TEXT if _loglikelihood_only(record) else "no model_response.text responses"
+            rejections.append(Rejection(file, line, reason))
             continue
-        pid = doc_id if doc_id not in (None, "") else line
-        label = _first_metric(metric) if len(texts) == 1 else None
+        label = scores.get(chosen) if chosen and len(texts) == 1 else None
         for i, text in enumerate(texts):
             rows.append(
                 {
-                    "problem_id": pid,
+                    "problem_id": doc_id if doc_id not in (None, "") else line,
+                    "source_problem_id": written,
                     "sample_idx": i,
                     "prompt": prompt,
                     "response": text,
                     "gold": gold,
+                    "gold_field": field,
                     "source_correct": label,
+                    "source_metric": chosen if label is not None else None,
+                    "source_scores": scores_json(scores),
                     "source_line": line,
                 }
             )
-    columns = ["problem_id", "sample_idx", "prompt", "response", "gold", "source_correct"]
-    return pd.DataFrame(rows, columns=columns + ["source_line"]), rejections
+    out = pd.DataFrame(rows, columns=_COLUMNS)
+    if source_metric and chosen is None:
+        out.attrs["notes"] = [missing_metric_note(source_metric, names)]
+    return out, rejections

@@ -81,3 +81,49 @@ def first_present(record: Mapping, keys: tuple[str, ...]) -> Any:
         if value is not None and not (isinstance(value, float) and value != value):
             return value
     return None
+
+
+def split_escaped(text: str, sep: str) -> list[str]:
+    """Split ``text`` on ``sep`` except where it is escaped with a backslash.
+
+    ``\\<sep>`` stands for a literal ``sep`` and ``\\\\`` for a backslash; any other
+    backslash is kept as written. ``split_escaped("a\\.b.c", ".")`` -> ``["a.b", "c"]``.
+    """
+    parts: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in (sep, "\\"):
+            current.append(text[i + 1])
+            i += 2
+            continue
+        if char == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def solution_tail(text: Any) -> Any:
+    """The final answer of a GSM8K-style solution (the text after the last ``####``).
+
+    GSM8K's ``answer`` field is the worked solution ending ``#### 72``; lm-eval's gsm8k
+    ``target`` is that whole text. Anything without ``####`` is returned unchanged.
+    """
+    if isinstance(text, str) and "####" in text:
+        tail = text.rsplit("####", 1)[1].strip()
+        return tail or text
+    return text
+
+
+def is_missing(value: Any) -> bool:
+    """None, pandas NA, NaN, or an empty / whitespace-only string."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and not value.strip()
