@@ -85,6 +85,13 @@ def summarize(df: pd.DataFrame, *, reasons: int = SHOW_REASONS) -> list[str]:
     orphans = [r for r in rejections if r.run not in runs]
     for rejection in orphans[:reasons]:
         lines.append(f"rejected  {rejection}")
+    match = df.attrs.get("problem_match")
+    if match and len(runs) > 1:
+        from traceanalysis.io.problem_match import describe
+
+        lines.append(f"matching  {describe(match)}")
+        for item in match["unmatched"][:reasons]:
+            lines.append(f"  {item['run']} {item['source_problem_id']}: {item['reason']}")
     if skipped:
         lines.append(f"skipped {len(skipped)} file(s), not read as samples:")
         lines.extend(f"  {path}: {why}" for path, why in skipped)

@@ -10,8 +10,8 @@ in ``source_problem_id``. The key (docs/input-formats.md, "Matching problems acr
   for an id, the normalised prompts must agree (one containing the other counts, for
   few-shot prompts). One clash and the whole group falls back to prompts.
 - **prompt** otherwise: the normalised prompt text (:func:`normalise_prompt`). The id kept is
-  the benchmark id of a run that has one for that problem (the first such run in run
-  order), else ``p-<12 hex>`` (SHA-1 of the normalised prompt).
+  the benchmark id of a run that has one for that problem (of the run holding the most
+  problems; ties: run order), else ``p-<12 hex>`` (SHA-1 of the normalised prompt).
 
 Runs with prompt-hash ids (verl, TRL, ``--columns`` without ``problem_id``) always match by
 prompt. A problem found in one run only is listed as unmatched, with the reason.
@@ -173,7 +173,11 @@ def _shared_ids(df: pd.DataFrame, nodes: pd.DataFrame, runs: Mapping) -> pd.Data
 
 def _by_prompt(df, nodes, codes, runs, order, hashed, groups, clashes) -> pd.DataFrame:
     """Join by id inside clash-free id groups, then by normalised prompt across all runs."""
-    nodes = nodes.assign(rank=nodes["run"].map({r: i for i, r in enumerate(order)}))
+    # Runs holding more problems come first (then run order): their ids are the ones kept,
+    # so the matched ids come from as few id spaces as possible.
+    held = nodes["run"].value_counts()
+    ranking = sorted(order, key=lambda r: (-int(held[r]), order.index(r)))
+    nodes = nodes.assign(rank=nodes["run"].map({r: i for i, r in enumerate(ranking)}))
     comps = Components(nodes["run"].tolist())
     trusted = {run: g for run, g in groups.items() if g not in clashes}
     sizes = pd.Series(trusted).value_counts()
@@ -248,3 +252,13 @@ def _assign(df, nodes, codes, runs, hashed, note, clashes) -> pd.DataFrame:
     n = int(nodes["root"].nunique())
     df.attrs["problem_match"] = _report(key, counts, n, unmatched, all_clashes)
     return df
+
+
+def describe(report: Mapping) -> str:
+    """One line for ``attrs["problem_match"]``: the key, the counts per key, the unmatched."""
+    counts = ", ".join(f"{n} by {key}" for key, n in report["counts"].items()) or "none matched"
+    unmatched = len(report["unmatched"])
+    return (
+        f"{report['n_problems']} problem(s), matched across runs by {report['key']} "
+        f"({counts}); {unmatched} found in one run only"
+    )
