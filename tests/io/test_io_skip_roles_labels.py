@@ -212,3 +212,19 @@ def test_inspect_cli_role_repeatable_and_comma_separated(
         assert f"run {name}\n" in out and f"  role        {role} (--role)\n" in out
     assert main(["inspect", str(root), "--quiet", "--role", "d=base"]) == 2
     assert "no run named 'd' (runs: a, b, c)" in capsys.readouterr().err
+
+
+def test_empty_responses_pass_the_lexical_and_behaviour_stages(tmp_path: Path) -> None:
+    """Counting, sentence splitting and the rule tagger take "" and "\\n" without a crash."""
+    rows = [
+        {"problem_id": f"p{i}", "sample_idx": 0, "response": text, "gold": "4"}
+        for i, text in enumerate(["", "\n", "   ", "Wait, let me check. So \\boxed{4}."])
+    ]
+    path = _native(tmp_path / "llama.jsonl", rows)
+    lexical, behaviors = tmp_path / "lex", tmp_path / "beh"
+    assert main(["lexical", str(path), "--quiet", "--out", str(lexical), "--min-count", "1"]) == 0
+    assert main(["behaviors", str(path), "--quiet", "--out", str(behaviors)]) == 0
+    tagged = pd.read_parquet(behaviors / "behavior_labels.parquet")
+    assert len(tagged) == 4
+    counts = tagged.filter(like="_count").sum(axis=1).tolist()
+    assert counts[:3] == [0, 0, 0] and counts[3] > 0
