@@ -179,7 +179,7 @@ def test_role_option_errors_name_the_run_and_suggest(tmp_path: Path) -> None:
 
 def test_parse_roles() -> None:
     assert parse_roles(None) is None
-    assert parse_roles(["a=base,b=rl", " c = distilled "]) == {
+    assert parse_roles(["a=base,b=RL", " c = Distilled "]) == {
         "a": "base",
         "b": "rl",
         "c": "distilled",

@@ -32,6 +32,13 @@ def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
         help="set a run's role (base, rl, distilled, other) over run.json and guessing; "
         "repeatable or comma-separated, e.g. --role qwen-math=base,qwen-zero=rl",
     )
+    parser.add_argument(
+        "--source-metric",
+        default=None,
+        metavar="NAME",
+        help="the input's own metric that gives source_correct (lm-eval, lighteval, "
+        "inspect_ai), e.g. exact_match,flexible-extract; default: the first correctness metric",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars or chatter")
 
 
@@ -47,7 +54,7 @@ def parse_roles(values: list[str] | None) -> dict[str, str] | None:
     for value in values:
         for part in value.split(","):
             run, sep, role = part.partition("=")
-            run, role = run.strip(), role.strip()
+            run, role = run.strip(), role.strip().lower()  # RL, Base: the same roles
             if not sep or not run or not role:
                 raise InputError(f"--role: expected RUN=ROLE, got {part!r}")
             if roles.get(run, role) != role:
@@ -64,16 +71,11 @@ def add_cache_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_columns(text: str | None) -> dict[str, str] | None:
-    """Parse ``problem_id=idx,response=output`` into ``{"problem_id": "idx", ...}``."""
-    if not text:
-        return None
-    mapping: dict[str, str] = {}
-    for part in text.split(","):
-        ours, sep, theirs = part.partition("=")
-        if not sep or not ours.strip() or not theirs.strip():
-            raise InputError(f"--columns: expected NAME=SOURCE pairs, got {part!r}")
-        mapping[ours.strip()] = theirs.strip()
-    return mapping
+    """Parse ``problem_id=idx,response=output`` (``io.mapping.parse_columns``: escapes,
+    repeated targets) into ``{"problem_id": "idx", ...}``."""
+    from traceanalysis.io.mapping import parse_columns as parse
+
+    return parse(text)
 
 
 def load_runs_from_args(args: argparse.Namespace) -> pd.DataFrame:
@@ -85,6 +87,7 @@ def load_runs_from_args(args: argparse.Namespace) -> pd.DataFrame:
         parse_columns(args.columns),
         progress=not args.quiet,
         roles=parse_roles(args.role),
+        source_metric=getattr(args, "source_metric", None),
     )
 
 
