@@ -27,7 +27,7 @@ import pandas as pd
 
 from traceanalysis.grading.extract import last_boxed
 from traceanalysis.grading.registry import grader, grading_attrs
-from traceanalysis.grading.rows import Verdict, column, grade_rows, with_verdicts
+from traceanalysis.grading.rows import Verdict, clean, column, grade_rows, with_verdicts
 from traceanalysis.grading.text_grader import normalize_text
 
 VERSION = "choice-1"
@@ -129,7 +129,7 @@ def judge_choice(final: str, gold: str | None, options: tuple[tuple[str, str], .
 @grader("choice", version=VERSION)
 def grade_choice(df: pd.DataFrame) -> pd.DataFrame:
     """Multiple-choice letter extraction (lighteval/lm-eval rules), compared with the gold letter."""
-    options = [tuple(sorted(prompt_options(p).items())) for p in column(df, "prompt")]
+    options = [tuple(sorted(prompt_options(clean(p)).items())) for p in column(df, "prompt")]
     verdicts, n_unique = grade_rows(df, judge_choice, options)
     out = with_verdicts(df, verdicts)
     out.attrs["grading"] = grading_attrs("choice", VERSION, n_responses=len(df), n_unique=n_unique)

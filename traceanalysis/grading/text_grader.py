@@ -98,7 +98,8 @@ def answer_region(final: str) -> tuple[str, bool]:
 
 def _display(region: str) -> str:
     """The region as shown in ``extracted``: without surrounding emphasis, quotes, final stop."""
-    return region.strip().strip("*_`\"'").strip().rstrip(".!;,").strip() or region.strip()
+    shown = _TEXT_COMMAND.sub(r"\1", region).strip().strip("$*_`\"'").strip()
+    return shown.rstrip(".!;,").strip() or region.strip()
 
 
 def _contains(region: str, label: str) -> bool:
