@@ -77,7 +77,7 @@ def _mismatch(case: dict, got: dict) -> str | None:
 def test_suite_is_big_enough_and_covers_every_grader() -> None:
     assert len(CASES) >= 300
     graders = {case.get("grader") for case in CASES}
-    assert {None, "text", "choice"} <= graders
+    assert {None, "math", "text", "choice"} <= graders
     assert {case["expected"]["status"] for case in CASES} >= {
         "ok", "no_answer", "truncated", "ungraded", "parse_error"
     }
