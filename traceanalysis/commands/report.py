@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 
 from traceanalysis.commands._common import (
     add_cache_argument,
@@ -12,6 +13,7 @@ from traceanalysis.commands._common import (
     parse_roles,
 )
 from traceanalysis.commands.grade import add_grader_argument, grader_spec
+from traceanalysis.commands.judge import add_judge_options, judge_options
 from traceanalysis.errors import InputError
 
 _JUDGE = re.compile(r"^(none|openai:.+|hf:.+)$")
@@ -38,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="none",
         help="LLM judge for behaviours: none (default), openai:MODEL or hf:PATH",
     )
+    add_judge_options(parser, prefixed=True)
     parser.add_argument(
         "--lexicons", default=None, help="folder of lexicon YAML files (default: shipped)"
     )
@@ -79,9 +82,15 @@ def run(args: argparse.Namespace) -> int:
     check_spec(grader_spec(args.grader))  # a misspelt grader fails before loading
     from traceanalysis.pipeline import ReportOptions, build_report
 
+    judging = judge_options(args, args.judge_sample_seed)
+    if args.judge != "none":  # bad judge options fail before loading
+        from traceanalysis.behaviors import JudgeConfig
+
+        JudgeConfig(judge=args.judge, **judging)  # type: ignore[arg-type]
     options = ReportOptions(
         reference=args.reference,
         judge=args.judge,
+        judge_options=judging,
         lexicons=args.lexicons,
         tokenizer=args.tokenizer,
         max_examples=args.max_examples,
@@ -96,5 +105,17 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         stage_cache=not args.no_stage_cache,
     )
-    build_report(args.runs, args.out, options)
+    index = build_report(args.runs, args.out, options)
+    _warn_failed_labels(index.parent / "manifest.json")
     return 0
+
+
+def _warn_failed_labels(manifest_path: Path) -> None:
+    """One stderr line when judge labels failed (the report says so too)."""
+    import json
+    import sys
+
+    judge = json.loads(manifest_path.read_text(encoding="utf-8")).get("judge", {})
+    failed = int(judge.get("n_failed") or 0)
+    if failed:
+        print(f"warning: {failed} judge label(s) failed; rerun to retry them", file=sys.stderr)

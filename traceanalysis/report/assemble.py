@@ -15,14 +15,16 @@ from typing import Any
 
 import pandas as pd
 
+from traceanalysis.report import data_quality as dq
 from traceanalysis.report.context import ReportContext
+from traceanalysis.report.data_quality import AGREEMENT_TABLE, DISAGREEMENTS_TABLE
 from traceanalysis.report.feature_stages import SKIPPED, optional, version_of
 from traceanalysis.report.findings import comparison_pairs
 from traceanalysis.report.manifest import build_manifest
 from traceanalysis.report.samples_out import select_examples
 from traceanalysis.schema import RunInfo
 
-TABLES_VERSION = "1"
+TABLES_VERSION = "2"  # 2: agreement and disagreements tables with the accuracy tables
 
 
 # Long per-response text: the aggregate tables never read it, and every row selection of
@@ -46,9 +48,12 @@ def accuracy_tables(
     runner: Any, df: pd.DataFrame, runs: list[RunInfo], reference: str | None,
     deps: list[str], notes: dict[str, list[str]],
 ) -> dict[str, pd.DataFrame]:  # fmt: skip
-    """accuracy, passk, difficulty, transitions_<run>, entropy."""
+    """accuracy, passk, difficulty, transitions_<run>, entropy; agreement and disagreements
+    (our grade vs the input's own scores) where the input carries scores."""
     metrics = {n: optional("traceanalysis.metrics", n) for n in
                ("accuracy_table", "passk_table", "difficulty_table", "transition_table", "entropy_table")}  # fmt: skip
+    summary = optional("traceanalysis.grading", "agreement_summary")
+    listed = optional("traceanalysis.grading", "disagreements")
     if df["correct"].notna().sum() == 0:
         _note(
             notes,
@@ -70,6 +75,11 @@ def accuracy_tables(
                 out["accuracy"].insert(1, "role", out["accuracy"]["run"].map(roles))
         if metrics["passk_table"]:
             out["passk"] = metrics["passk_table"](df)
+        if summary is not None and listed is not None:
+            agreement = summary(df)
+            if len(agreement):
+                out[AGREEMENT_TABLE] = agreement
+                out[DISAGREEMENTS_TABLE] = listed(df)
         if reference is not None:
             if metrics["difficulty_table"]:
                 out["difficulty"] = metrics["difficulty_table"](df, reference)
@@ -224,9 +234,21 @@ def report_context(
     analysis: Any, figures: list[Any], options: Any, *, title: str, examples: Any = None
 ) -> ReportContext:
     """The :class:`ReportContext` handed to the renderers, manifest included; ``examples``
-    chosen here (:func:`select_examples`) unless given."""
+    chosen here (:func:`select_examples`) unless given. Files not read, label issues, the
+    problem match and the graders come from the samples table's attrs (set by the
+    loader and the grade stage) when present."""
     from dataclasses import asdict
 
+    attrs = analysis.samples.attrs
+    grading = attrs.get("grading")
+    graders = dict(grading.get("graders") or {}) if isinstance(grading, dict) else {}
+    match = attrs.get("problem_match")
+    quality = {
+        "skipped": dq.skipped_files(attrs),
+        "label_issues": dq.label_issues(attrs),
+        "problem_match": dict(match) if isinstance(match, dict) else None,
+        "graders": graders,
+    }
     manifest = build_manifest(
         analysis.samples,
         runs=analysis.runs,
@@ -236,6 +258,8 @@ def report_context(
         stages=analysis.stages,
         dropped=analysis.dropped,
         seeds={"bootstrap": options.seed, "examples": options.seed},
+        agreement=analysis.tables.get(AGREEMENT_TABLE),
+        **quality,
     )
     return ReportContext(
         title=title,
@@ -250,6 +274,7 @@ def report_context(
         manifest=manifest,
         rejections=analysis.rejections,
         notes=analysis.notes,
+        **quality,
     )
 
 

@@ -52,3 +52,7 @@ class ReportContext:
     manifest: dict[str, object]
     rejections: list[Rejection]
     notes: dict[str, list[str]] = field(default_factory=dict)  # section -> caveats
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # files not read: (path, why)
+    label_issues: list[Rejection] = field(default_factory=list)  # labels read as null
+    problem_match: dict[str, object] | None = None  # how problems matched across runs
+    graders: dict[str, dict[str, str]] = field(default_factory=dict)  # run -> grader, why

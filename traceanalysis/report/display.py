@@ -24,6 +24,8 @@ WORD_FREQ_ROWS = 20
 _SECTION_PREFIXES = (
     ("passk", None),  # the full curve is a figure; the accuracy table lists powers of two
     ("accuracy", "accuracy"),
+    ("agreement", "accuracy"),  # our grade vs the input's own scores
+    ("disagreements", "accuracy"),
     ("difficulty", "difficulty"),
     ("transitions_", "difficulty"),
     ("entropy", "difficulty"),

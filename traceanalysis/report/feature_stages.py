@@ -196,20 +196,59 @@ def behavior_stage(
 def judge_stage(
     runner: Any, df: pd.DataFrame, load_key: str, options: Any, notes: dict[str, list[str]]
 ) -> tuple[pd.DataFrame, str]:
-    """LLM-judge labels when ``--judge`` names a judge (cached per call in SQLite too)."""
+    """LLM-judge labels when ``--judge`` names a judge (cached per call in SQLite too).
+
+    The stage key is the judge's identity (endpoint or model fingerprint, prompt, answer
+    rules, parameters, behaviours, sample), not the spec string alone. A run in which
+    labels failed (or ``max_calls`` stopped) is not stage-cached: the next report asks
+    again for the missing labels, and the per-call SQLite cache returns the good ones.
+    """
     spec = (options.judge or "none").strip()
     if spec == "none":
         return df, content_hash("judge", "none")
-    judge = optional("traceanalysis.behaviors", "judge_behaviors")
-    if judge is None:
-        raise InputError(
-            f"--judge {spec}: the LLM judge (traceanalysis.behaviors.judge_behaviors) is not available"
+    from traceanalysis.behaviors import JudgeConfig, judge_behaviors
+    from traceanalysis.behaviors.judge_setup import judge_identity
+
+    config = JudgeConfig(judge=spec, cache_path=options.cache, **dict(options.judge_options))
+    identity = judge_identity(config)
+    if config.sample is not None and "correct" in df.columns:  # strata are run x correct
+        identity["strata"] = content_hash(
+            df["run"].astype(str).tolist(), df["correct"].astype("string").tolist()
         )
-    return runner.add_columns(
-        "judge", version_of(judge), {"judge": spec}, [load_key], df,
-        lambda d: judge(d, spec, cache_path=options.cache, progress=not options.quiet),
+    out, key = runner.add_columns(
+        "judge", version_of(judge_behaviors), identity, [load_key], df,
+        lambda d: judge_behaviors(d, config, progress=not options.quiet),
+        keep=lambda attrs: judge_complete(attrs.get("judge", {})),
     )  # fmt: skip
 
+    note = judge_note(out.attrs.get("judge", {}))
+    if note:
+        notes.setdefault("behaviors", []).append(note)
+    return out, key
+
+
+def judge_complete(meta: dict[str, Any]) -> bool:
+    """True when a judge run left no label missing (none failed, none over ``max_calls``)."""
+    return not meta.get("n_failed") and not meta.get("n_capped")
+
+
+def judge_note(meta: dict[str, Any]) -> str | None:
+    """The report's sentence about failed or missing judge labels (None when all came)."""
+    failed, capped = int(meta.get("n_failed") or 0), int(meta.get("n_capped") or 0)
+    if not failed and not capped:
+        return None
+    total = int(meta.get("n_labels") or 0)
+    parts = []
+    if failed:
+        errors = list(meta.get("errors") or [])
+        why = f" (most common: {errors[0]})" if errors else ""
+        parts.append(f"{failed:,} of {total:,} judge labels failed{why}")
+    if capped:
+        parts.append(f"{capped:,} of {total:,} were not asked (--judge-max-calls)")
+    return (
+        "; ".join(parts) + ". Those labels are missing (null) from the judge columns and "
+        "shares; rerun the report to ask for them again (the labels that came are cached)."
+    )
 
 def _folder_hashes(folder: Path) -> list[tuple[str, str]]:
     if not folder.is_dir():

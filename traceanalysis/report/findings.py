@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from traceanalysis.report import data_quality as dq
 from traceanalysis.report.flexible import flexible_findings
 from traceanalysis.schema import RunInfo
 
@@ -79,6 +80,18 @@ def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -
         if n_rejected
         else "No input row was rejected."
     )
+    skipped = dq.skipped_files(samples.attrs)
+    if skipped:
+        out.append(f"{len(skipped):,} file(s) were not read (listed below with the reason).")
+    issues = dq.label_issues(samples.attrs)
+    if issues:
+        out.append(
+            f"{len(issues):,} label(s) could not be read and became null; their responses "
+            "are kept (counted below by run and reason)."
+        )
+    match = dq.match_sentence(samples.attrs.get("problem_match"), len(runs))
+    if match:
+        out.append(match)
     return out
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from traceanalysis.report import data_quality as dq
 from traceanalysis.report.context import SECTIONS, FigureRecord, ReportContext
 from traceanalysis.report.display import TableView, fold_intervals, tables_by_section
 from traceanalysis.report.examples_view import build_examples
@@ -112,6 +113,7 @@ def _runs_view(ctx: ReportContext) -> dict[str, Any]:
             "model": run.model or "–",
             "format": run.format or "–",
             "benchmark": run.benchmark or "–",
+            **({"grader": dq.grader_label(ctx.graders, run.name) or "–"} if ctx.graders else {}),
             "responses": by_run.get(run.name, "–"),
             "problems graded": problems.get(run.name, "–"),
             "files": ", ".join(run.files) or "–",
@@ -120,13 +122,51 @@ def _runs_view(ctx: ReportContext) -> dict[str, Any]:
     return _cells(TableView(name="runs", frame=frame))
 
 
+def _banner_view(ctx: ReportContext) -> dict[str, Any] | None:
+    """The grading banner (our grade vs the input's own scores) when any response disagrees."""
+    rows = dq.banner_rows(
+        ctx.tables.get(dq.AGREEMENT_TABLE), ctx.graders, [r.name for r in ctx.runs]
+    )
+    if not rows:
+        return None
+    return {
+        "headline": dq.banner_headline(rows),
+        "header": dq.BANNER_HEADER,
+        "rows": [dq.banner_cells(r) for r in rows],
+        "table_id": f"table-{dq.DISAGREEMENTS_TABLE}",
+        "csv": f"tables/{dq.DISAGREEMENTS_TABLE}.csv",
+    }
+
+
+def _data_views(ctx: ReportContext) -> dict[str, Any]:
+    """The data section's lists: files not read, label issues by run and reason, and the
+    problems found in one run only."""
+    unmatched = dq.unmatched_frame(ctx.problem_match) if len(ctx.runs) > 1 else None
+    issues = dq.label_issue_counts(ctx.label_issues)
+    return {
+        "skipped": [f"{p}: {why}" for p, why in ctx.skipped],
+        "label_issues": len(ctx.label_issues),
+        "label_issue_view": _cells(TableView("label_issues", issues)) if len(issues) else None,
+        "unmatched": [
+            f"{r.run}: problem {r.problem_id}"
+            + (
+                f" (id in the file: {r.source_problem_id})"
+                if r.source_problem_id not in (None, r.problem_id)
+                else ""
+            )  # fmt: skip
+            + f": {r.reason}"
+            for r in (unmatched.itertuples() if unmatched is not None else [])
+        ],
+    }
+
+
 def _manifest_view(manifest: dict[str, Any]) -> dict[str, Any] | None:
     """The manifest's headline entries as a two-column table."""
     if not isinstance(manifest, dict) or not manifest:
         return None
     rows = []
     for key in ("created", "python", "platform", "reference", "tokenizer", "lexicons", "judge",
-                "seeds", "rejected_rows", "dropped"):  # fmt: skip
+                "seeds", "rejected_rows", "dropped", "skipped_files", "label_issues"):  # fmt: skip
         if key in manifest and manifest[key] not in (None, {}, []):
             value = manifest[key]
             text = value if isinstance(value, str) else json.dumps(value, default=str)
@@ -212,6 +252,8 @@ def render_html(ctx: ReportContext, html_dir: Path | None = None) -> str:
         sections=sections,
         runs_view=_runs_view(ctx),
         rejections=[str(r) for r in ctx.rejections],
+        banner=_banner_view(ctx),
+        data=_data_views(ctx),
         rejections_shown=MAX_REJECTIONS_LISTED,
         examples=examples,
         example_runs=list(dict.fromkeys(e["run"] for e in examples)),

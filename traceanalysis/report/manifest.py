@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from traceanalysis.report.data_quality import count_summary
 from traceanalysis.schema import Rejection, RunInfo
 
 DEPENDENCIES = (
@@ -51,12 +52,20 @@ def build_manifest(
     stages: dict[str, dict[str, object]] | None = None,
     dropped: dict[str, object] | None = None,
     seeds: dict[str, int] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
+    label_issues: list[Rejection] | None = None,
+    problem_match: dict[str, object] | None = None,
+    graders: dict[str, dict[str, str]] | None = None,
+    agreement: pd.DataFrame | None = None,
 ) -> dict[str, object]:
     """The ``manifest.json`` record for one report.
 
     ``samples`` carries ``attrs["inputs"]`` (files and sha256), ``attrs["lexicons"]``
-    (name -> version) and ``attrs["tokenizer"]`` when the stages that set them ran.
-    ``stages`` maps a stage name to its version, cache key and whether it was cached.
+    (name -> version), ``attrs["tokenizer"]`` and ``attrs["judge"]`` when the stages that
+    set them ran. ``stages`` maps a stage name to its version, cache key and whether it
+    was cached. ``skipped`` (files not read), ``label_issues`` (labels read as null),
+    ``problem_match``, ``graders`` and ``agreement`` (our grade vs the input's scores, per
+    run) are recorded as given.
     """
     judge_ids: list[str] = []
     if "judge_id" in samples.columns:
@@ -67,7 +76,7 @@ def build_manifest(
         "platform": platform.platform(),
         "versions": package_versions(),
         "command": options.get("command"),
-        "options": {k: v for k, v in options.items() if k != "command"},
+        "options": _public_options(options),
         "runs": [r.to_dict() for r in runs],
         "reference": reference,
         "inputs": list(samples.attrs.get("inputs", [])),
@@ -80,10 +89,41 @@ def build_manifest(
         "dropped": dropped or {},
         "lexicons": dict(samples.attrs.get("lexicons", {})),
         "tokenizer": samples.attrs.get("tokenizer"),
-        "judge": {"option": options.get("judge") or "none", "ids": judge_ids},
+        "skipped_files": [{"path": p, "reason": why} for p, why in skipped or []],
+        "label_issues": count_summary(list(label_issues or [])),
+        "problem_match": problem_match,
+        "grading": {
+            "graders": graders or {},
+            "agreement": [] if agreement is None else agreement.to_dict("records"),
+        },
+        "judge": judge_record(options.get("judge") or "none", judge_ids, samples.attrs),
         "seeds": seeds or {},
         "stages": stages or {},
     }
+
+
+_JUDGE_KEYS = (
+    "judge_id", "base_url", "prompt_version", "prompt_hash", "params", "n_labels",
+    "n_cached", "n_calls", "n_failed", "n_capped", "label_status", "errors",
+)  # fmt: skip
+
+
+def judge_record(option: str, ids: list[str], attrs: dict[str, object]) -> dict[str, object]:
+    """The manifest's judge entry: the option, the ids in the table, and (when the judge
+    ran) its identity and label counts, failed labels included."""
+    meta = attrs.get("judge")
+    record: dict[str, object] = {"option": option, "ids": ids}
+    if isinstance(meta, dict):
+        record.update({k: meta[k] for k in _JUDGE_KEYS if k in meta})
+    return record
+
+
+def _public_options(options: dict[str, object]) -> dict[str, object]:
+    """The options as recorded: no command name, never an API key."""
+    out = {k: v for k, v in options.items() if k != "command"}
+    if isinstance(out.get("judge_options"), dict):
+        out["judge_options"] = {k: v for k, v in out["judge_options"].items() if k != "api_key"}
+    return out
 
 
 def write_manifest(manifest: dict[str, object], path: Path) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from traceanalysis.report import data_quality as dq
 from traceanalysis.report.context import SECTIONS, FigureRecord, ReportContext
 from traceanalysis.report.display import TableView, tables_by_section
 from traceanalysis.report.html import SECTION_INTROS, SECTION_TITLES
@@ -76,40 +77,83 @@ def _figure(fig: FigureRecord, md_dir: Path) -> str:
 
 
 def _data_section(ctx: ReportContext) -> list[str]:
-    """Runs with role, model and format; rejected rows with file:line reasons."""
+    """Runs with role, model, format (and grader); rejected rows with file:line reasons;
+    files not read; labels read as null; how problems matched across runs."""
     counts = ctx.manifest.get("counts") if isinstance(ctx.manifest, dict) else None
     by_run = counts.get("by_run", {}) if isinstance(counts, dict) else {}
-    lines = ["| run | role | model | format | responses |", "|:---|:---|:---|:---|---:|"]
+    graders = bool(ctx.graders)
+    header = ["run", "role", "model", "format", *(["grader"] if graders else []), "responses"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(":---" for _ in header[:-1]) + "|---:|",
+    ]
     for run in ctx.runs:
         role = run.role + (" (guessed from name)" if run.role_guessed else "")
         name = run.name + (" (reference)" if run.name == ctx.reference else "")
-        lines.append(
-            "| "
-            + " | ".join(
-                escape_cell(x)
-                for x in (
-                    name,
-                    role,
-                    run.model or "–",
-                    run.format or "–",
-                    by_run.get(run.name, "–"),
-                )
-            )
-            + " |"
-        )
+        grader = [dq.grader_label(ctx.graders, run.name) or "–"] if graders else []
+        cells = [name, role, run.model or "–", run.format or "–", *grader]
+        cells.append(by_run.get(run.name, "–"))
+        lines.append("| " + " | ".join(escape_cell(x) for x in cells) + " |")
     parts = ["\n".join(lines) + "\n"]
     if ctx.rejections:
-        shown = ctx.rejections[:MAX_REJECTIONS_LISTED]
-        more = len(ctx.rejections) - len(shown)
-        items = "\n".join(f"- {escape_text(r)}" for r in shown)
+        parts.append(_listed("Rejected input rows", [str(r) for r in ctx.rejections]))
+    if ctx.skipped:
+        parts.append(_listed("Files not read", [f"{p}: {why}" for p, why in ctx.skipped]))
+    if ctx.label_issues:
+        counts_view = TableView("label_issues", dq.label_issue_counts(ctx.label_issues))
         parts.append(
-            f"**Rejected input rows: {len(ctx.rejections)}**"
-            + (f" (first {len(shown)} listed; all in index.html and manifest.json)" if more else "")
-            + "\n\n"
-            + items
-            + "\n"
+            f"**Labels that could not be read: {len(ctx.label_issues):,}** (each became null; "
+            "its response is kept)\n\n" + markdown_table(counts_view)
         )
+    unmatched = dq.unmatched_frame(ctx.problem_match)
+    if len(unmatched) and len(ctx.runs) > 1:
+        items = [
+            f"{r.run}: problem {r.problem_id}"
+            + (
+                f" (id in the file: {r.source_problem_id})"
+                if r.source_problem_id not in (None, r.problem_id)
+                else ""
+            )  # fmt: skip
+            + f": {r.reason}"
+            for r in unmatched.itertuples()
+        ]
+        parts.append(_listed("Problems found in one run only", items))
     return parts
+
+
+def _listed(title: str, items: list[str]) -> str:
+    """A bold count and the first MAX_REJECTIONS_LISTED items as a bullet list."""
+    shown = items[:MAX_REJECTIONS_LISTED]
+    more = len(items) - len(shown)
+    return (
+        f"**{title}: {len(items):,}**"
+        + (f" (first {len(shown)} listed; all in index.html and manifest.json)" if more else "")
+        + "\n\n"
+        + "\n".join(f"- {escape_text(x)}" for x in shown)
+        + "\n"
+    )
+
+
+def grading_banner(ctx: ReportContext) -> str | None:
+    """The warning shown before everything else when our grade and the input's own
+    scores disagree: both accuracies and the disagreement count per run."""
+    rows = dq.banner_rows(
+        ctx.tables.get(dq.AGREEMENT_TABLE), ctx.graders, [r.name for r in ctx.runs]
+    )
+    if not rows:
+        return None
+    lines = [
+        f"> **Warning: {escape_text(dq.banner_headline(rows))}**",
+        ">",
+        "> | " + " | ".join(dq.BANNER_HEADER) + " |",
+        "> |:---|:---|---:|---:|---:|---:|",
+        *("> | " + " | ".join(escape_cell(c) for c in dq.banner_cells(r)) + " |" for r in rows),
+        ">",
+        f"> Every disagreeing response: [tables/{dq.DISAGREEMENTS_TABLE}.csv]"
+        f"(tables/{dq.DISAGREEMENTS_TABLE}.csv) (its first rows: table "
+        f"`{dq.DISAGREEMENTS_TABLE}` in the accuracy section).",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def render_markdown(ctx: ReportContext, md_dir: Path | None = None) -> str:
@@ -123,6 +167,9 @@ def render_markdown(ctx: ReportContext, md_dir: Path | None = None) -> str:
         + (f"; reference run: {escape_text(ctx.reference)}" if ctx.reference else "")
         + ". The interactive version with the sample browser is `index.html`.\n"
     )
+    banner = grading_banner(ctx)
+    if banner:
+        out.append(banner)
     for key in SECTIONS:
         if key == "samples":
             continue

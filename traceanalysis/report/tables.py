@@ -19,6 +19,8 @@ TABLES_WRITER_VERSION = "2"  # bump when the CSV/LaTeX output of the same tables
 TABLE_CAPTIONS = {
     "accuracy": "Accuracy (pass@1) and capability (pass@k, maj@k) per run, 95% bootstrap CIs over problems.",
     "passk": "pass@k for every k, 95% bootstrap CIs over problems.",
+    "agreement": "Our grade vs the input's own scores, per run, on the responses both label: agreement, Cohen's kappa, both accuracies, disagreements.",
+    "disagreements": "Responses where our grade and the input's own score differ.",
     "difficulty": "Accuracy by difficulty bin (reference model's success rate) and change vs the reference.",
     "entropy": "Mean answer entropy (bits) per run and difficulty bin.",
     "lexical": "Response length and lexicon rates by run, correctness and difficulty bin.",
