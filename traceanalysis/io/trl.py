@@ -4,7 +4,10 @@ Columns: ``step``, ``prompt``, ``completion``, one column per reward function (e
 ``accuracy_reward``, ``format_reward``) and ``advantage``. Prompts and completions may be
 chat message lists (conversational datasets); their text content is used.
 
-No problem id: responses are grouped by prompt and the id is a hash of the prompt text;
+No problem id: responses are grouped by prompt and the id is a hash of the prompt text
+(kept in ``source_problem_id`` when ``load_runs`` matches problems across runs by the
+normalised prompt: TRL logs the prompt with its chat template applied, or decoded without
+special tokens, or as messages);
 sample index = order within the problem across the run's files (step order). The first
 reward column whose name mentions accuracy/correct gives ``source_correct`` (> 0 is
 correct); with none, it stays null.

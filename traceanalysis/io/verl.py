@@ -6,7 +6,10 @@ One line per rollout::
      "acc": true, ...reward extra info...}
 
 verl writes no problem id: responses are grouped by ``input`` and the problem id is a
-hash of the prompt text (the same prompt gets the same id in every run). The sample index
+hash of the prompt text (the same prompt gets the same id in every run). ``input`` is the
+prompt as verl decoded it with ``skip_special_tokens=True`` (a chat prompt reads
+``system\n...\nuser\n...\nassistant\n``); ``load_runs`` matches it to other tools' runs by
+its normalised text, the hash staying in ``source_problem_id``. The sample index
 is the order within the problem across the run's files, taken in step order. ``acc`` (when
 present) or ``score > 0`` becomes ``source_correct``.
 """
