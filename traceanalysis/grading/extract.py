@@ -38,7 +38,7 @@ def final_part(response: str) -> tuple[str, bool]:
     return final, unclosed
 
 
-def find_boxes(text: str) -> tuple[list[Box], int]:
+def find_boxes(text: str, *, unwrap: bool = True) -> tuple[list[Box], int]:
     """The top-level closed boxes of ``text`` in order, and how many boxes never close.
 
     One forward scan with a brace stack (linear in ``len(text)``); escaped braces ``\\{``
@@ -71,7 +71,7 @@ def find_boxes(text: str) -> tuple[list[Box], int]:
         content = text[c_start:c_end]
         if c_end == end:  # brace-less form
             content = content.rstrip(".,;")
-        boxes.append(Box(start, end, _unwrap(content)))
+        boxes.append(Box(start, end, _unwrap(content) if unwrap else content.strip()))
         outer_end = end
     unclosed = sum(1 for start, _ in stack if start >= 0)
     return boxes, unclosed
@@ -83,7 +83,7 @@ def _unwrap(content: str) -> str:
         stripped = content.strip()
         if not _BOX_COMMAND.match(stripped):
             break
-        inner, _ = find_boxes(stripped)
+        inner, _ = find_boxes(stripped, unwrap=False)
         if len(inner) != 1 or inner[0].start != 0 or inner[0].end != len(stripped):
             break
         content = inner[0].content
@@ -105,13 +105,13 @@ _FRAC_VARIANTS = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 _SPACES = re.compile(r"\s+")
 # Digit groups of three apart by one space ("10 455", "10\,455" after _SPACING): the SI
 # thousands separator, one number (math-verify would read "1 222" as the mixed number 223).
-_SPACED_THOUSANDS = re.compile(r"(?<![\w.^_\\}])\d{1,3}(?: \d{3})+(?![\d.])")
+_SPACED_THOUSANDS = re.compile(r"(?<![\w.^_\\}])(?<!\d )\d{1,3}(?: \d{3})+(?![\d.]| \d)")
 # A comma followed by a space separates items; with digits on both sides and a group of
 # exactly three after it ("32, 349") the space is what tells a list from "32,349".
 _LIST_COMMA = re.compile(r"(?<=\d) ?, (?=\d{3}(?![\d]))")
 _OPERATOR_SPACES = re.compile(r" ?([{}()\[\],=+\-*/^_]) ?")
 _SPACE_BEFORE_COMMAND = re.compile(r" (?=\\)")  # math mode ignores it
-_SINGLE_BRACED_SCRIPT = re.compile(r"([\^_])\{([A-Za-z0-9])\}(?![A-Za-z0-9])")  # x^{2} -> x^2
+_SINGLE_BRACED_SCRIPT = re.compile(r"([\^_])\{([A-Za-z0-9])\}(?![A-Za-z0-9.])")  # x^{2} -> x^2
 _BARE_FRAC = re.compile(r"\\frac(\d)(\d)(?!\d)")  # \frac12 -> \frac{1}{2}, not \frac123
 _BARE_SQRT = re.compile(r"\\sqrt(\d)")  # \sqrt3 -> \sqrt{3}; \sqrt32 -> \sqrt{3}2 as TeX reads it
 _TRAILING_PERIOD = re.compile(r"(?<!\.)\.$")  # "5." -> "5", but "1,2,..." stays
@@ -120,13 +120,12 @@ _ROW_BREAK = "\x01"
 
 
 def _strip_dollars(s: str) -> str:
-    """Surrounding ``$`` signs, never an escaped ``\\$``."""
-    s = s.strip()
-    while s.startswith("$"):
-        s = s[1:].lstrip()
-    while s.endswith("$") and not s.endswith("\\$"):
-        s = s[:-1].rstrip()
-    return s
+    """Surrounding ``$`` signs and spaces, never an escaped ``\\$`` (one pass each side)."""
+    s = s.lstrip(" \t\r\n$")
+    t = s.rstrip(" \t\r\n$")
+    if t.endswith("\\") and len(t) < len(s):
+        t += "$"
+    return t
 
 
 def normalize_answer(answer: str) -> str:

@@ -28,7 +28,7 @@ _STATEMENT = re.compile(
     r"(?:"
     r"\b(?:final\s+)?answer\b(?:[ \t]+(?:to|for|of)\b[^.:=\n]{0,60}?)?[ \t]*(?:\*\*)?[ \t]*"
     r"(?:(?:is|was|would[ \t]+be|will[ \t]+be)\b|=|:)"
-    r"|^[ \t]*(?:\*\*)?A(?:\*\*)?[ \t]*:"
+    r"|(?:^|(?<=[.!?] ))[ \t]*(?:\*\*)?A(?:\*\*)?[ \t]*:"
     r"|####"
     r")[ \t]*:?[ \t]*",
     re.IGNORECASE | re.MULTILINE,
@@ -40,6 +40,7 @@ _BOX_GAP = re.compile(
     r"|\b(?:and|or)\b|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=)*"
 )
 _MAX_GAP = 80
+_MAX_GROUP = 20  # more boxes in a row than this are no list: the last box alone
 # A few-shot continuation: the model goes on to write the next question itself.
 _NEXT_QUESTION = re.compile(r"\n[ \t]*(?:Q|Question|Problem)[ \t]*:", re.IGNORECASE)
 _BOLD = re.compile(r"^\*\*|\*\*$")
@@ -114,6 +115,8 @@ def _box_group(final: str, boxes: list[Box]) -> str:
         if len(gap) > _MAX_GAP or "\n" in gap or not _BOX_GAP.fullmatch(gap):
             break
         group.insert(0, box)
+        if len(group) > _MAX_GROUP:
+            return boxes[-1].content
     return ", ".join(b.content for b in group)
 
 
