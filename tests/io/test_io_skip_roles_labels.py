@@ -228,3 +228,27 @@ def test_empty_responses_pass_the_lexical_and_behaviour_stages(tmp_path: Path) -
     assert len(tagged) == 4
     counts = tagged.filter(like="_count").sum(axis=1).tolist()
     assert counts[:3] == [0, 0, 0] and counts[3] > 0
+
+
+def _zstd_eval(path: Path) -> Path:
+    """An .eval zip whose members claim method 93 (Zstandard), as inspect_ai 0.3.285 writes."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("header.json", json.dumps({"eval": {"model": "m", "task": "t"}}))
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = data.find(signature)
+        data[at + offset : at + offset + 2] = (93).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_an_eval_log_python_cannot_decompress_is_skipped(tmp_path: Path) -> None:
+    root = tmp_path / "logs"
+    _native(root / "qwen-base.jsonl", _rows(2))
+    _zstd_eval(root / "2026-12-04T02-56-20_lab-math.eval")
+    df = load_runs(root)
+    assert list(df.attrs["runs"]) == ["qwen-base"]
+    ((path, why),) = df.attrs["skipped"]
+    assert path.endswith("lab-math.eval") and why.startswith("cannot decompress")

@@ -85,6 +85,12 @@ def read_eval_zip(path: Path) -> tuple[dict, list[tuple[str, object]], list[Reje
         raise InputError(
             f"not a readable inspect_ai .eval archive ({exc})", file=str(path)
         ) from None
+    except NotImplementedError as exc:  # zipfile: a compression method it cannot decode
+        raise InputError(
+            f"cannot decompress this inspect_ai .eval archive ({exc}; recent inspect_ai "
+            "writes Zstandard, which Python's zipfile reads from Python 3.14)",
+            file=str(path),
+        ) from None
     return header, samples, rejections
 
 
