@@ -461,3 +461,36 @@ def test_the_question_itself_is_kept(question: str) -> None:
 def test_different_questions_stay_different() -> None:
     keys = {normalise_prompt(t[2].format(q=q)) for t in TEMPLATES for q in QUESTIONS}
     assert len(keys) == len(QUESTIONS)
+
+
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "out"
+
+
+def _one(pattern: str) -> Path:
+    found = sorted(REAL.glob(pattern))
+    assert found, f"no real fixture {pattern} under {REAL}"
+    return found[-1]
+
+
+def test_real_outputs_of_four_tools_line_up(tmp_path: Path) -> None:
+    """Files written by lm-eval, lighteval, inspect_ai and TRL on the same problems."""
+    runs = tmp_path / "runs"
+    sources = {
+        "lmeval": [_one("lm_eval/*/samples_lab_math_gen_*.jsonl")],
+        "lighteval": [_one("lighteval/details/*/*/details_lab_math|0_*.parquet")],
+        "inspect": [_one("inspect/json/*lab-math*.json")],
+        "trl": sorted(REAL.glob("trl/completions/*.parquet")),
+    }
+    for run, files in sources.items():
+        (runs / run).mkdir(parents=True)
+        for file in files:
+            (runs / run / file.name).write_bytes(file.read_bytes())
+    df = load_runs(runs)
+    report = df.attrs["problem_match"]
+    assert report["unmatched"] == [] and report["key"] == "prompt"
+    per_problem = df.groupby("problem_id")
+    assert (per_problem["run"].nunique() >= 2).all()
+    assert (per_problem["gold"].nunique() == 1).all()  # one gold per matched problem
+    evals = df[df["run"] != "trl"].groupby("problem_id")["run"].nunique()
+    assert (evals == 3).all()  # the three eval tools hold the same problems
+    assert set(df.loc[df["run"] == "trl", "problem_id"]) <= set(evals.index)
