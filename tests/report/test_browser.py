@@ -189,3 +189,50 @@ def test_report_page_in_headless_chromium(browser: DevTools, tmp_path: Path) -> 
         time.sleep(0.1)
     assert browser.evaluate("window.__pwned") == 2
     assert any("boom" in e for e in _errors(browser.events))
+
+
+def test_grading_banner_is_the_first_thing_on_the_page(browser: DevTools, tmp_path: Path) -> None:
+    import pandas as pd
+
+    ctx = rf.make_context(tmp_path)
+    ctx.tables["agreement"] = pd.DataFrame([
+        {"run": "qwen-base", "n_both": 30, "agreement": 1.0, "kappa": 1.0,
+         "accuracy_ours": 0.5, "accuracy_source": 0.5, "n_disagree": 0},
+        {"run": "qwen-zero-rl", "n_both": 30, "agreement": 1 / 3, "kappa": 0.0,
+         "accuracy_ours": 0.0, "accuracy_source": 2 / 3, "n_disagree": 20},
+    ])  # fmt: skip
+    ctx.tables["disagreements"] = pd.DataFrame({
+        "run": ["qwen-zero-rl"] * 20, "problem_id": [f"p{i}" for i in range(20)],
+        "sample_idx": [0] * 20, "gold": ["Yes"] * 20, "extracted": [None] * 20,
+        "correct": [False] * 20, "source_correct": [True] * 20,
+    })  # fmt: skip
+    ctx.graders = {"qwen-zero-rl": {"grader": "math", "why": "golds look like math"}}
+    path = write_html(ctx, tmp_path / "index.html")
+    for domain in ("Page", "Runtime", "Log"):
+        browser.call(f"{domain}.enable")
+    browser.call("Page.navigate", url=path.resolve().as_uri())
+    browser.wait_for("Page.loadEventFired", timeout=120)
+    box = browser.evaluate(
+        "(() => { const b = document.getElementById('grading-disagreement');"
+        " const r = b.getBoundingClientRect();"
+        " const first = document.querySelector('section[data-section]').getBoundingClientRect();"
+        " return {top: r.top, height: r.height, below: first.top, view: window.innerHeight,"
+        " text: b.innerText, color: getComputedStyle(b).borderTopColor}; })()"
+    )
+    assert box["height"] > 0 and box["top"] < box["view"]  # on screen without scrolling
+    assert box["top"] + box["height"] <= box["below"]  # above every section and finding
+    text = " ".join(box["text"].split())
+    assert "disagree on 20 responses in 1 run" in text
+    assert "qwen-zero-rl math (golds look like math) 0.0% 66.7% 30 20 (66.7%)" in text
+    assert "qwen-base" in text  # every run scored by both is shown, agreeing ones too
+    assert box["color"] == "rgb(179, 38, 30)"  # the warning style applied (CSP allows it)
+    # the link leads to the disagreement table on the same page
+    scrolled = browser.evaluate(
+        "(() => { document.querySelector('#grading-disagreement a[href^=\"#\"]').click();"
+        " const t = document.getElementById('table-disagreements');"
+        " return {found: !!t, top: t ? t.getBoundingClientRect().top : null,"
+        " rows: t ? t.tBodies[0].rows.length : 0, y: window.scrollY}; })()"
+    )
+    assert scrolled["found"] and scrolled["rows"] == 20 and scrolled["y"] > 0
+    assert abs(scrolled["top"]) < 50
+    assert _errors(browser.events) == []
