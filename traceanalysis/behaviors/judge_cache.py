@@ -1,10 +1,11 @@
 """Judge labels in the shared SQLite cache file (table ``judge_labels``).
 
-A label's key is a hash of the judge identity, prompt version and text hash, the
-behaviour and its definition version, the generation parameters and the response hash.
-Every answer is committed as it arrives, so a killed run loses nothing it finished.
-Only finished answers are stored (``ok`` and ``unparseable``); calls that failed are not,
-so a rerun retries them.
+A label's key is a hash of the judge identity, prompt version and text hash, the answer
+rules' version, the behaviour and what the prompt shows of it, the generation parameters
+and the response hash. Every valid label is committed as it arrives, so a killed run
+loses nothing it finished. Only valid labels (``ok``) are stored; failed calls and
+answers that are not labels are not, so a rerun asks again. (A cache written by an older
+version may hold ``unparseable`` rows; they are never read back as labels.)
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _CHUNK = 900  # below SQLite's default limit of host parameters
 
 @dataclass(frozen=True)
 class CachedLabel:
-    """One stored judge label (present/count are None when status is unparseable)."""
+    """One judge label: status (``ok`` when stored), presence, count and justification."""
 
     status: str
     present: bool | None
