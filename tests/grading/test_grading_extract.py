@@ -10,6 +10,7 @@ import pytest
 from grading_helpers import samples
 
 from traceanalysis.grading import grade, last_boxed, normalize_answer
+from traceanalysis.grading.extract import find_boxes, written_items
 
 CASES = json.loads(
     (Path(__file__).parents[1] / "fixtures/grading/extraction_cases.json").read_text("utf-8")
@@ -68,6 +69,11 @@ def test_cases_cover_the_required_kinds() -> None:
         (r"\boxed 42$ end", "42"),
         (r"\boxed{\begin{pmatrix}1\\2\end{pmatrix}}", r"\begin{pmatrix}1\\2\end{pmatrix}"),
         ("no box", None),
+        (r"\boxed{\boxed{5}}", "5"),
+        (r"\boxed{\frac{7}{2}", None),
+        (r"\boxed{\frac{7}{2} and later \boxed{3}", "3"),
+        (r"\boxed{a \} b}", r"a \} b"),
+        (r"} stray \boxed{1}", "1"),
     ],
 )
 def test_last_boxed(text: str, expected: str | None) -> None:
@@ -82,3 +88,25 @@ def test_normalize_answer_only_removes_layout() -> None:
     assert normalize_answer(r"\frac12") == normalize_answer(r"\tfrac{1}{2}") == r"\frac{1}{2}"
     assert normalize_answer(r"x \rightarrow \leftarrow") == r"x\rightarrow\leftarrow"
     assert normalize_answer("1, 2, ...") == "1,2,..."
+
+
+def test_find_boxes_returns_top_level_boxes_and_counts_unclosed() -> None:
+    boxes, unclosed = find_boxes(r"\boxed{1} x \fbox{\boxed{2}+1} \boxed{3")
+    assert [(b.content, b.start) for b in boxes] == [("1", 0), (r"\boxed{2}+1", 12)]
+    assert unclosed == 1
+
+
+@pytest.mark.parametrize(
+    ("gold", "items"),
+    [
+        ("1331, 1728", ("1331", "1728")),
+        ("1331 and 1728", ("1331", "1728")),
+        (r"\{1, 2\}", ("1", "2")),
+        ("1,728", ()),
+        (r"\pm 2021", ()),
+        ("(1, 2)", ()),
+        (r"2 \pm 1; 5", (r"2\pm 1", "5")),
+    ],
+)
+def test_written_items(gold: str, items: tuple[str, ...]) -> None:
+    assert written_items(gold) == items
