@@ -252,3 +252,30 @@ def test_an_eval_log_python_cannot_decompress_is_skipped(tmp_path: Path) -> None
     assert list(df.attrs["runs"]) == ["qwen-base"]
     ((path, why),) = df.attrs["skipped"]
     assert path.endswith("lab-math.eval") and why.startswith("cannot decompress")
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_damaged_files_of_every_format_are_skipped_never_fatal(tmp_path: Path, seed: int) -> None:
+    """Cut, bit-flipped or random copies of each format's fixture: the good run still loads,
+    and the damaged file is skipped or its bad rows rejected — no other exception."""
+    import random
+
+    rng = random.Random(seed)
+    sources = sorted(
+        p for p in FORMATS.iterdir() if p.suffix in (".jsonl", ".json", ".parquet", ".csv", ".eval")
+    )
+    for trial, source in enumerate(sources * 2):
+        root = tmp_path / f"t{trial}"
+        _native(root / "good.jsonl", _rows(2))
+        data = bytearray(source.read_bytes())
+        mode = rng.choice(["cut", "flip", "random"])
+        if mode == "cut":
+            data = data[: rng.randint(1, len(data) - 1)]
+        elif mode == "flip":
+            for _ in range(rng.randint(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        else:
+            data = bytearray(rng.randbytes(rng.randint(1, 2000)))
+        (root / f"bad{source.suffix}").write_bytes(bytes(data))
+        df = load_runs(root)
+        assert len(df[df["run"] == "good"]) == 2, (source.name, mode)

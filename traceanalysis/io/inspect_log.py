@@ -27,11 +27,14 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from traceanalysis.errors import InputError
 from traceanalysis.io.source_metrics import (
@@ -48,6 +51,7 @@ from traceanalysis.schema import Rejection
 NAME = "inspect_ai"
 _SAMPLE_NAME = re.compile(r"^samples/.+\.json$")
 _STOP_AS_LENGTH = {"max_tokens", "model_length"}
+_ZSTD = 93  # the zip compression method number of Zstandard
 # inspect_ai's CORRECT, INCORRECT, PARTIAL, NOANSWER; P is no label (0.5 in its metrics).
 _LETTERS = {"C", "I", "P", "N"}
 _LETTER_LABELS = {"C": True, "I": False, "N": False}
@@ -62,9 +66,41 @@ def is_eval_zip(path: Path) -> bool:
     """A zip archive with ``header.json`` or ``_journal/start.json``."""
     if not zipfile.is_zipfile(path):
         return False
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, NotImplementedError, OSError):  # a damaged archive
+        return False
     return "header.json" in names or "_journal/start.json" in names
+
+
+def _member_bytes(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The uncompressed bytes of one archive member, Zstandard included.
+
+    Recent inspect_ai writes ``.eval`` members with Zstandard (zip method 93), which
+    Python's ``zipfile`` decodes only from Python 3.14: such a member is read raw from
+    the archive and decoded with pyarrow's zstd codec, its CRC checked.
+    """
+    info = archive.getinfo(name)
+    if info.compress_type != _ZSTD or archive.filename is None:
+        return archive.read(name)
+    with open(archive.filename, "rb") as handle:
+        handle.seek(info.header_offset)
+        local = handle.read(30)
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"{name}: bad local file header")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        handle.seek(info.header_offset + 30 + name_len + extra_len)
+        raw = handle.read(info.compress_size)
+    try:
+        data = pa.decompress(raw, decompressed_size=info.file_size, codec="zstd", asbytes=True)
+    except (pa.ArrowException, ValueError, OSError) as exc:  # pyarrow: OSError on bad data
+        raise NotImplementedError(
+            f"{name}: Zstandard data that cannot be decoded ({exc})"
+        ) from None
+    if zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"{name}: CRC check failed")
+    return data
 
 
 def read_eval_zip(path: Path) -> tuple[dict, list[tuple[str, object]], list[Rejection]]:
@@ -75,20 +111,27 @@ def read_eval_zip(path: Path) -> tuple[dict, list[tuple[str, object]], list[Reje
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             head_name = "header.json" if "header.json" in names else "_journal/start.json"
-            header = json.loads(archive.read(head_name))
+            header = json.loads(_member_bytes(archive, head_name))
             for name in sorted(n for n in names if _SAMPLE_NAME.match(n)):
                 try:
-                    samples.append((name, json.loads(archive.read(name))))
+                    samples.append((name, json.loads(_member_bytes(archive, name))))
                 except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
                     rejections.append(Rejection(f"{path}!{name}", None, f"not valid JSON ({exc})"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, RecursionError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        json.JSONDecodeError,
+        RecursionError,
+        OSError,
+        EOFError,
+        zlib.error,
+    ) as exc:
         raise InputError(
             f"not a readable inspect_ai .eval archive ({exc})", file=str(path)
         ) from None
     except NotImplementedError as exc:  # zipfile: a compression method it cannot decode
         raise InputError(
-            f"cannot decompress this inspect_ai .eval archive ({exc}; recent inspect_ai "
-            "writes Zstandard, which Python's zipfile reads from Python 3.14)",
+            f"cannot decompress this inspect_ai .eval archive ({exc})",
             file=str(path),
         ) from None
     return header, samples, rejections
