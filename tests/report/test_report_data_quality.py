@@ -137,3 +137,22 @@ def test_banner_stays_away_when_grades_agree(tmp_path: Path) -> None:
     assert "Warning:" not in render_markdown(ctx, tmp_path)
     ctx.tables["agreement"] = agreement.assign(n_disagree=1, accuracy_ours=0.4)
     assert "> | qwen-base | – | 40.0% | 50.0% | 10 | 1 (10.0%) |" in render_markdown(ctx, tmp_path)
+
+
+def test_a_run_with_no_responses_is_named(tmp_path: Path) -> None:
+    """A run whose files held no response (a cancelled inspect log) is not dropped silently."""
+    from traceanalysis.report.findings import data_findings
+    from traceanalysis.schema import RunInfo
+
+    samples = pd.DataFrame({"run": ["a", "a"], "problem_id": ["p0", "p1"]})
+    samples.attrs["runs"] = {
+        "a": RunInfo(name="a"),
+        "empty": RunInfo(name="empty", files=["runs/empty/log.json"]),
+    }
+    lines = data_findings(samples, [RunInfo(name="a")], 0)
+    assert "empty: no response was read from its files (runs/empty/log.json); it is in no " \
+        "table." in lines  # fmt: skip
+    samples.attrs["runs"].pop("empty")
+    assert not any(
+        "no response was read" in x for x in data_findings(samples, [RunInfo(name="a")], 0)
+    )

@@ -80,6 +80,11 @@ def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -
         if n_rejected
         else "No input row was rejected."
     )
+    present = {r.name for r in runs}
+    for name, info in dict(samples.attrs.get("runs") or {}).items():
+        if str(name) not in present:
+            files = ", ".join(getattr(info, "files", None) or []) or "no files"
+            out.append(f"{name}: no response was read from its files ({files}); it is in no table.")
     skipped = dq.skipped_files(samples.attrs)
     if skipped:
         out.append(f"{len(skipped):,} file(s) were not read (listed below with the reason).")
