@@ -97,6 +97,7 @@ TEXT_CASES = [
     ("The capital is Paris.", "Paris", "paris", True, "ok"),
     ("The Eiffel Tower", "Eiffel Tower", "The Eiffel Tower", True, "ok"),
     ("Yes", None, "Yes", None, "ungraded"),
+    ("Yes", "?!", "Yes", None, "parse_error"),  # forced text on a gold of punctuation only
 ]
 
 
@@ -229,6 +230,7 @@ AUTO_CASES = [
     (["True", "False"], "text", "all 2 golds look like short text"),
     (["Paris", "New York City", "A. Lincoln"], "text", "all 3 golds look like short text"),
     ([None, None], "math", "no gold answer"),
+    (["$$", "?"], "math", "all 2 golds look like math"),  # no letter: no text
     (["Yes", "No", "No", "5"], "text", "mixed golds (1 math, 3 text): the majority, text"),
     (["Yes", "5"], "math", "mixed golds (1 math, 1 text): the majority, math"),  # tie: math
     (["B", "C", "7"], "choice", "mixed golds (1 math, 2 choice): the majority, choice"),

@@ -1,22 +1,28 @@
 """The ``choice`` grader: the letter of a multiple-choice answer, as lighteval and lm-eval read it.
 
 Patterns in tiers, as lighteval's ``IndicesExtractionConfig`` (a lower tier wins; inside a
-tier the *last* match in the final part wins, as lm-eval's ``multi_choice_regex`` with
-``group_select: -1``). Letters are A-J, upper case (a lower-case one only inside
-parentheses, ``(c)``):
+tier the *last* match in the final part wins, as lighteval's rightmost match and lm-eval's
+``multi_choice_regex`` with ``group_select: -1``). Letters are A-J, upper case; a lower-case
+one only inside parentheses (``(c)``) or ending an answer statement (``the answer is c``).
+``\\text{..}``, ``\\mathrm{..}`` and the like are unwrapped first.
 
-0. the last ``\\boxed{C}`` (also ``\\boxed{(C)}``, ``\\boxed{\\text{C}}``, ``\\boxed{C) 42}``);
-1. an answer statement: ``The answer is (C)``, ``Answer: C``, ``ANSWER: C`` (inspect_ai's
-   ``multiple_choice`` template), ``final answer is C``, ``correct option is C``;
-2. a letter standing alone: at the very start of the final part followed by ``.``, ``:``,
-   ``)`` or the end of the line (``C. because ...``; not ``A car ...``), on a line of its own (``**C**``, ``(C)``, ``C.``), or in bold anywhere (``**C**``);
-3. ``(C)`` anywhere (lm-eval's flexible-extract for GPQA).
+0. the last ``\\boxed{C}`` (also ``\\boxed{(C)}``, ``\\boxed{\\text{C}}``, ``\\boxed{C) 42}``), or
+   a box holding exactly one listed option's text;
+1. an answer statement: the letter right after it (``The answer is (C)``, ``Answer: C``,
+   ``ANSWER: C`` as inspect_ai's ``multiple_choice`` asks, ``correct option is C``), or the
+   nearest letter within 50 characters after the word (``The answer is for sure D; not A``),
+   as lighteval's ``answer.{0,50}?`` patterns;
+2. a letter standing alone: at the very start followed by ``.``, ``:``, ``)`` or the end of
+   the line (``C. because ...``; not ``A car ...``), on a line of its own (``**C**``,
+   ``(C)``, ``C.``), in bold, or after ``option``/``choice`` (``Option C is correct``);
+3. any option letter: ``(C)`` anywhere (lm-eval's flexible-extract for GPQA), or a capital
+   A-J standing as a word before punctuation or the end (``not A, so it's B``) — never
+   ``A``/``I`` followed by a lower-case word (the article, the pronoun).
 
 Golds: ``C``, ``(C)``, ``C)``, ``C) text``, ``C. text``, ``C: text``; a gold that is an
 option's text is mapped to that option's letter when the prompt lists options one per
 line (``A) ...``, ``(B) ...``, ``C. ...``). A gold that is neither is a ``parse_error``
-(``correct`` null). When the whole box holds an option's text, that option's letter is
-the answer (tier 0).
+(``correct`` null).
 """
 
 from __future__ import annotations
@@ -34,26 +40,38 @@ VERSION = "choice-1"
 LETTERS = "ABCDEFGHIJ"
 
 _L = f"[{LETTERS}]"
-_AFTER = r"(?![A-Za-z0-9'’])"  # the letter is a whole word: not "A car", not "B12"
-_LETTER_TOKEN = rf"(?:\(\s*(?P<p>{_L}|[a-j])\s*\)|\[(?P<b>{_L})\]|(?P<w>{_L}){_AFTER})"
+_ANSWER_WORD = (
+    r"(?i:\b(?:final\s+answer|answer|correct\s+(?:option|choice)|best\s+(?:option|choice)))"
+)
+_START = r"(?<![\w'’\\])"  # the letter starts a word: not the "B" of "AB", not "\B"
+_END = r"(?=[.,;:!?)\]$*]|\s|$)"  # and ends one: not "B12", not "A's"
+# A bare capital that may be prose: "A car", "I think" (an article, a pronoun) are no answer.
+_PROSE = r"(?![AI]\s+[a-z])"
+_PAREN = rf"\(\s*(?P<p>{_L}|[a-j])\s*\)|\[(?P<b>{_L})\]"
+_LOWER_END = r"(?=[.,;:!?)]|\s*$)"  # "the answer is c", "the answer is c."
+_TOKEN = rf"(?:{_PAREN}|{_START}(?P<w>{_L}){_END}|{_START}(?P<l>[a-j]){_LOWER_END})"
+_STRICT_TOKEN = rf"(?:{_PAREN}|{_START}{_PROSE}(?P<w>{_L}){_END})"
 _GOLD = re.compile(rf"^\(?({_L})\)?(?:$|\)\s*\S|[.:]\s+\S|\s+\S)")
 _BOX_LETTER = re.compile(rf"^\(?({_L})\)?(?:$|[).:\s])")
-_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mathbf)\s*\{([^{}]*)\}")
+_TEXT = re.compile(r"\\(?:text|textbf|textrm|mathrm|mathbf)\s*\{([^{}]*)\}")
 
 _TIERS: list[list[re.Pattern[str]]] = [
-    [
+    [  # answer statements: the letter right after "answer is", or the nearest within 50
         re.compile(
-            r"(?i:\b(?:final\s+answer|answer|correct\s+(?:option|choice)|best\s+(?:option|choice)))"
-            r"(?:\s+(?i:is|would\s+be|should\s+be))?\s*[:=]?\s*(?i:option|choice)?\s*\**\s*"
-            + _LETTER_TOKEN
-        )
+            _ANSWER_WORD + r"(?:\s+(?i:is|would\s+be|should\s+be))?\s*[:=]?\s*"
+            r"(?i:option|choice)?\s*\**\s*" + _TOKEN
+        ),
+        re.compile(_ANSWER_WORD + r".{0,50}?" + _STRICT_TOKEN),
     ],
-    [
-        re.compile(rf"\A\s*\**\s*{_LETTER_TOKEN}\**[ \t]*(?:[.:)]|\n|$)"),
-        re.compile(rf"(?m)^[ \t>*#-]*{_LETTER_TOKEN}[ \t]*\**[ \t]*[.:]?[ \t]*$"),
-        re.compile(rf"\*\*\s*{_LETTER_TOKEN}\s*\*\*"),
+    [  # a letter standing alone
+        re.compile(rf"\A\s*\**\s*(?:{_PAREN}|(?P<w>{_L})(?=[.:)]|\**[ \t]*(?:\n|$)))"),
+        re.compile(rf"(?m)^[ \t>*#-]*(?:{_PAREN}|(?P<w>{_L}))[ \t]*\**[ \t]*[.:]?[ \t]*$"),
+        re.compile(rf"\*\*\s*(?:{_PAREN}|(?P<w>{_L}))\s*\*\*"),
+        re.compile(rf"(?i:\b(?:option|choice))\s+{_START}(?P<w>{_L}){_END}"),
     ],
-    [re.compile(rf"\(\s*(?P<p>{_L})\s*\)")],
+    [  # any option letter: "(C)" anywhere (lm-eval's flexible-extract), a delimited capital
+        re.compile(rf"\(\s*(?P<p>{_L})\s*\)|{_START}{_PROSE}(?P<w>{_L})(?=[.,;:!?)\]$]|\s*$)"),
+    ],
 ]
 _OPTION_LINE = re.compile(rf"(?m)^[ \t]*\(?({_L})[).:][ \t]+(.+?)[ \t]*$")
 
@@ -86,12 +104,13 @@ def gold_letter(gold: str, options: dict[str, str]) -> str | None:
 
 def _letter(match: re.Match[str]) -> str:
     groups = match.groupdict()
-    found = next(groups[g] for g in ("p", "b", "w") if groups.get(g))
+    found = next(groups[g] for g in ("p", "b", "w", "l") if groups.get(g))
     return found.upper()
 
 
 def extract_letter(final: str, options: dict[str, str]) -> str | None:
     """The answer's letter by the tiers of the module docstring, or None."""
+    final = _TEXT.sub(r"\1", final)  # "$\mathrm{(C)}$" -> "$(C)$"
     box = last_boxed(final)
     if box is not None:
         inner = _TEXT.sub(r"\1", box).strip().strip("*").strip()

@@ -24,7 +24,8 @@ from traceanalysis.errors import InputError
 from traceanalysis.grading.registry import get_grader
 
 AUTO = "auto"
-_MATH_SIGNS = re.compile(r"[\d\\^_=+*/<>(){}\[\]|]|\bsqrt\b|\bpi\b|\binfty\b|\binfinity\b")
+_MATH_SIGNS = re.compile(r"[\d\\^_=+*/<>(){}\[\]|$]|\bsqrt\b|\bpi\b|\binfty\b|\binfinity\b")
+_LETTER = re.compile(r"[^\W\d_]")  # a gold with no letter at all ("$$", "?") is no text
 # Stricter than the choice grader's gold parsing: "A. Lincoln" is a name, not option A.
 _LETTER_GOLD = re.compile(r"\(?[A-J]\)?|\(?[A-J]\)\s*\S.*", re.S)
 _TIE_ORDER = ("math", "choice", "text")
@@ -37,7 +38,7 @@ def gold_kind(gold: str) -> str:
     text = gold.strip()
     if _LETTER_GOLD.fullmatch(text):
         return "choice"
-    if _MATH_SIGNS.search(text) or re.fullmatch(r"[a-z]", text):
+    if _MATH_SIGNS.search(text) or re.fullmatch(r"[a-z]", text) or not _LETTER.search(text):
         return "math"
     return "text"
 

@@ -17,6 +17,7 @@ Rules (docs/grading.md, "Graders"):
    in the region: that label is the answer. Two or more: ``no_answer`` (ambiguous).
    None: an answer statement, a box, or a last line of at most 5 words is the answer
    (incorrect); a longer last line is ``no_answer``.
+5. A gold that normalises to nothing (punctuation only) is a ``parse_error`` (``correct`` null).
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ def judge_text(final: str, gold: str | None, run_labels: frozenset[str]) -> Verd
     if not norm:
         return Verdict(None, False, "no_answer")
     gold_norm = normalize_text(gold) if gold is not None else None
+    if gold_norm == "":  # a gold of punctuation only: nothing to compare with
+        return Verdict(_display(region), None, "parse_error")
     if gold_norm is not None and norm == gold_norm:
         return Verdict(_display(region), True, "ok")
     labels = _labels_for(gold_norm, run_labels) if gold_norm else frozenset(run_labels)
