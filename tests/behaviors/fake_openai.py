@@ -167,8 +167,12 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--idle-exit", type=float, default=60.0)
+    parser.add_argument(
+        "--script", default="[]", help='JSON list of actions, e.g. [["maybe"], ["truncated"]]'
+    )
     args = parser.parse_args()
-    with FakeOpenAI(latency=args.latency) as fake:
+    script = [tuple(a) for a in json.loads(args.script)]
+    with FakeOpenAI(script=script, latency=args.latency) as fake:
         Path(args.port_file).write_text(str(fake.server.server_address[1]))
         while time.monotonic() - fake.last_request < args.idle_exit:
             time.sleep(0.2)
