@@ -494,3 +494,30 @@ def test_real_outputs_of_four_tools_line_up(tmp_path: Path) -> None:
     evals = df[df["run"] != "trl"].groupby("problem_id")["run"].nunique()
     assert (evals == 3).all()  # the three eval tools hold the same problems
     assert set(df.loc[df["run"] == "trl", "problem_id"]) <= set(evals.index)
+
+
+def test_an_unmatched_problem_of_a_clashing_run_says_why() -> None:
+    df = pd.DataFrame(
+        {
+            "run": ["a", "a", "b", "b"],
+            "problem_id": ["0", "1", "0", "1"],
+            "sample_idx": [0, 0, 0, 0],
+            "prompt": [QUESTIONS[0], QUESTIONS[1], QUESTIONS[1], QUESTIONS[4]],
+            "response": ["x"] * 4,
+        }
+    )
+    out = match_problems(df, {"a": RunInfo("a"), "b": RunInfo("b")})
+    report = out.attrs["problem_match"]
+    assert report["clashes"] == [
+        {"problem_id": "0", "runs": ["a", "b"]},
+        {"problem_id": "1", "runs": ["a", "b"]},
+    ]
+    assert report["counts"] == {"prompt": 1} and report["n_problems"] == 3
+    b = out[out["run"] == "b"].set_index("source_problem_id")["problem_id"]
+    assert b["0"] == "1"  # b's id 0 is a's question 1
+    reasons = {(u["run"], u["source_problem_id"]): u["reason"] for u in report["unmatched"]}
+    assert set(reasons) == {("a", "0"), ("b", "1")}
+    assert reasons[("a", "0")].endswith(
+        "(ids not used: id '0' has different prompts in runs a and b)"
+    )
+    assert out["problem_id"].nunique() == 3 and len(out) == len(df)

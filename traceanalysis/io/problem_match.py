@@ -143,6 +143,9 @@ def match_problems(df: pd.DataFrame, runs: Mapping[str, object] | None = None) -
     """
     runs = dict(runs or {})
     out = df.copy()
+    for column in ("source_problem_id", "prompt"):  # a frame built by hand may lack them
+        if column not in out.columns:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype="string")
     out["source_problem_id"] = out["source_problem_id"].fillna(out["problem_id"])
     nodes, codes = _occurrences(out)
     present = set(nodes["run"].tolist())
@@ -171,6 +174,14 @@ def _shared_ids(df: pd.DataFrame, nodes: pd.DataFrame, runs: Mapping) -> pd.Data
     return df
 
 
+def _pairs(frame: pd.DataFrame, by: list[pd.Series]) -> list[tuple[int, int]]:
+    """(first node, other node) for every node after the first of its group, in order."""
+    nodes = pd.Series(frame.index, index=frame.index)
+    first = nodes.groupby(by, sort=False).transform("first")
+    later = first != nodes
+    return list(zip(first[later].tolist(), nodes[later].tolist(), strict=True))
+
+
 def _by_prompt(df, nodes, codes, runs, order, hashed, groups, clashes) -> pd.DataFrame:
     """Join by id inside clash-free id groups, then by normalised prompt across all runs."""
     # Runs holding more problems come first (then run order): their ids are the ones kept,
@@ -183,10 +194,8 @@ def _by_prompt(df, nodes, codes, runs, order, hashed, groups, clashes) -> pd.Dat
     sizes = pd.Series(trusted).value_counts()
     trusted = {run: g for run, g in trusted.items() if sizes[g] > 1}
     by_id = nodes[nodes["run"].isin(trusted)]
-    for _, part in by_id.groupby([by_id["run"].map(trusted), "problem_id"], sort=False):
-        members = part.index.tolist()
-        for other in members[1:]:
-            comps.union(members[0], other)
+    for first, other in _pairs(by_id, [by_id["run"].map(trusted), by_id["problem_id"]]):
+        comps.union(first, other)
     id_roots = comps.snapshot()
     cache: dict[str, str] = {}  # runs of one tool repeat the same raw prompts
     keys = []
@@ -201,15 +210,13 @@ def _by_prompt(df, nodes, codes, runs, order, hashed, groups, clashes) -> pd.Dat
     for i, n in per_run[per_run > 1].items():
         note[i] = f"its prompt is shared by {n} problems of this run: cannot tell them apart"
     usable = keyed[per_run < 2].sort_values("rank", kind="stable")
-    for _, part in usable.groupby("key", sort=False):
-        members = part.index.tolist()
-        for other in members[1:]:
-            if not comps.union(members[0], other):
-                note.setdefault(
-                    other,
-                    "same prompt as a problem of another run that is "
-                    "already matched to a different problem of this run",
-                )
+    for first, other in _pairs(usable, [usable["key"]]):
+        if not comps.union(first, other):
+            note.setdefault(
+                other,
+                "same prompt as a problem of another run that is "
+                "already matched to a different problem of this run",
+            )
     nodes["root"] = comps.snapshot()
     nodes["id_root"] = id_roots
     nodes["by_id"] = ~nodes["run"].isin(hashed)
