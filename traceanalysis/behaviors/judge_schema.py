@@ -36,7 +36,7 @@ def snippet(text: object) -> str:
     """A short quoted excerpt of ``text`` for error messages."""
     s = text if isinstance(text, str) else repr(text)
     s = " ".join(s.split())
-    return json.dumps(s if len(s) <= _SNIPPET else s[:_SNIPPET] + "...", ensure_ascii=False)
+    return repr(s if len(s) <= _SNIPPET else s[:_SNIPPET] + "...")
 
 
 def shown_value(value: object) -> str:
