@@ -93,7 +93,10 @@ def test_lm_eval_conflicting_duplicate_is_rejected(tmp_path: Path) -> None:
 def test_lighteval_nested_details() -> None:
     df = _load("details_math_500_2025-02-01T12-00-00.parquet")
     assert _formats(df) == ["lighteval"]
-    assert df["problem_id"].tolist() == ["test/algebra/27.json"] * 2 + ["test/prealgebra/88.json"]
+    assert df["problem_id"].tolist() == ["math_500/test/algebra/27.json"] * 2 + [
+        "math_500/test/prealgebra/88.json"
+    ]  # task/doc.id: ids restart in every task
+    assert df["source_problem_id"].tolist()[2] == "test/prealgebra/88.json"
     assert df["gold"].tolist() == ["27", "27", "\\frac{5}{2}"]
     assert df["source_correct"].tolist()[2] is True  # single response: metric applies
     assert df["source_correct"].iloc[:2].isna().all()

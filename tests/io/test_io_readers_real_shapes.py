@@ -350,6 +350,7 @@ def _skythought_new() -> dict:
         "responses": [{"content": "8", "correctness": True, "reason": ""}],
     }
     return {
+        "2": {"problem": "empty", "answer": "1", "responses": []},  # first: still detected
         "0": entry
         | {
             "prompt": "Factor ...",
@@ -358,7 +359,6 @@ def _skythought_new() -> dict:
             "token_usages": [{}, {}],
         },
         "1": gsm,
-        "2": {"problem": "empty", "answer": "1", "responses": []},
     }
 
 
@@ -408,3 +408,71 @@ def test_skythought_results_all_three_shapes(tmp_path: Path) -> None:
     assert mid["sample_idx"].tolist() == [0, 1]
     assert mid["source_correct"].tolist()[0] is False and pd.isna(mid["source_correct"].iloc[1])
     assert len(set(mid["problem_id"])) == 1 and mid["problem_id"].iloc[0] != problem
+
+
+def test_two_lighteval_tasks_with_the_same_doc_ids_in_one_run(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    for task in ("lab_math|0", "lighteval|aime24|0"):  # newer and older task_name shapes
+        rows = [
+            {
+                "doc": {
+                    "query": f"{task} q{i}",
+                    "choices": ["1"],
+                    "gold_index": 0,
+                    "id": str(i),
+                    "task_name": task,
+                },
+                "model_response": {"text": ["\\boxed{1}"]},
+                "metric": {"extractive_match": 1.0},
+            }
+            for i in range(3)
+        ]
+        pd.DataFrame(rows).to_parquet(run / f"details_{task.replace('|', '_')}_2025.parquet")
+    df = load_runs(run)
+    _accounted(df, 6)
+    assert df.attrs["rejections"] == []
+    assert sorted(df["problem_id"]) == [
+        f"{t}/{i}" for t in ("aime24", "lab_math") for i in range(3)
+    ]
+    assert sorted(set(df["source_problem_id"])) == ["0", "1", "2"]
+
+
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "out"
+
+
+@pytest.mark.parametrize("kind", ["json", "eval"])
+def test_real_inspect_logs_account_for_every_sample(kind: str) -> None:
+    """Logs written by inspect_ai itself; recent releases compress ``.eval`` with Zstandard."""
+    logs = sorted((REAL / "inspect" / kind).glob(f"*.{kind}"))
+    if not logs:
+        pytest.skip("no real inspect_ai logs committed yet")
+    for log in logs:
+        df = load_runs(log)
+        if kind == "json":
+            header = json.loads(log.read_text())
+            n_samples, tasks = len(header["samples"]), {header["eval"]["task"]}
+        else:  # members are Zstandard: only their names can be listed without the reader
+            with zipfile.ZipFile(log) as archive:
+                n_samples = sum(n.startswith("samples/") for n in archive.namelist())
+            tasks = {pid.split("/")[0] for pid in df["problem_id"]}
+            assert len(tasks) == 1
+        _accounted(df, n_samples)
+        assert df["problem_id"].str.startswith(f"{tasks.pop()}/").all()
+        assert df["source_metric"].notna().any()  # a C/I scorer was found
+
+
+def test_real_lighteval_details_account_for_every_response() -> None:
+    details = sorted((REAL / "lighteval" / "details").glob("*/*/*.parquet"))
+    if not details:
+        pytest.skip("no real lighteval details committed yet")
+    for path in details:
+        table = pd.read_parquet(path)
+        texts = [len(r["text"]) for r in table["model_response"]]
+        if not any(texts):  # a loglikelihood task: skipped once, with the reason
+            with pytest.raises(InputError, match="loglikelihood task"):
+                load_runs(path)
+            continue
+        df = load_runs(path)
+        _accounted(df, sum(texts) + texts.count(0))
+        assert set(df["gold_field"]) == {"doc.choices[doc.gold_index]"}

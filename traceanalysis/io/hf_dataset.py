@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from traceanalysis.errors import InputError
 
@@ -38,7 +39,8 @@ def read_dataset(path: Path) -> pd.DataFrame:
             loaded: object = datasets.Dataset.from_file(str(path))
         else:
             loaded = datasets.load_from_disk(str(path))
-    except Exception as exc:  # datasets raises many types; the reason is reported
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+        # datasets raises these for a missing, truncated or foreign folder/file
         raise InputError(f"not a readable Hugging Face dataset ({exc})", file=str(path)) from None
     if isinstance(loaded, datasets.DatasetDict):
         parts = [(f"{path}[{split}]", ds) for split, ds in loaded.items()]

@@ -7,10 +7,11 @@ Current shape, one row per document with nested structs::
     metric:         {extractive_match: 1.0, ...}
 
 Older releases (< 0.10) wrote flat columns ``full_prompt``, ``predictions``, ``gold``,
-``metrics``; both are read. The problem id is ``doc.id`` when set, else
-``<task>/<row number>`` (``math_500/0`` from ``doc.task_name`` ``lighteval|math_500|0``,
-so the details of several tasks in one run folder do not collide) or the row number;
-``source_problem_id`` is ``doc.id`` as written (null when unset). Gold is
+``metrics``; both are read. Document ids restart in every task and lighteval writes the
+details of every task of a run into one folder, so the problem id is ``<task>/<doc.id>``
+(the task from ``doc.task_name``: ``math_500`` from ``lighteval|math_500|0``, ``lab_math``
+from ``lab_math|0``), ``<task>/<row number>`` when ``doc.id`` is unset, else ``doc.id`` or
+the row number; ``source_problem_id`` is ``doc.id`` as written (null when unset). Gold is
 ``doc.choices[doc.gold_index]`` (``gold_field`` says so; older layouts: ``gold``).
 
 Metrics: every numeric ``metric`` value is kept in ``source_scores``; ``source_correct``
@@ -34,6 +35,7 @@ from traceanalysis.io.source_metrics import (
     choose_metric,
     missing_metric_note,
     numeric_scores,
+    plain,
     scores_json,
 )
 from traceanalysis.io.util import as_list
@@ -85,12 +87,17 @@ def _metrics(metric: object) -> dict[str, object]:
 
 
 def _task(doc: Mapping) -> str | None:
-    """``math_500`` from ``lighteval|math_500|0``; the whole name when not in that shape."""
+    """``math_500`` from ``lighteval|math_500|0`` (suite|task|few-shot), ``lab_math`` from
+    ``lab_math|0`` (newer releases: task|few-shot); the whole name in any other shape."""
     name = doc.get("task_name")
     if not isinstance(name, str) or not name:
         return None
     parts = name.split("|")
-    return parts[1] if len(parts) == 3 and parts[1] else name
+    if len(parts) == 3 and parts[1]:
+        return parts[1]
+    if len(parts) == 2 and parts[0] and parts[1].isdigit():
+        return parts[0]
+    return name
 
 
 def _unpack(record: dict) -> tuple[object, object, list, object, object, str | None, object]:
@@ -100,9 +107,9 @@ def _unpack(record: dict) -> tuple[object, object, list, object, object, str | N
         response = record.get("model_response")
         texts = as_list(response.get("text")) if isinstance(response, Mapping) else []
         written = doc.get("id") if doc.get("id") not in (None, "") else None
-        doc_id = written
-        if doc_id is None and _task(doc):
-            doc_id = f"{_task(doc)}/{record['source_line']}"
+        task = _task(doc)
+        own = written if written is not None else record["source_line"]
+        doc_id = f"{task}/{plain(own)}" if task else written
         gold = _gold(doc)
         field = "doc.choices[doc.gold_index]" if gold is not None else None
         return doc_id, written, texts, doc.get("query"), gold, field, record.get("metric")

@@ -70,15 +70,17 @@ def _entries(responses: object) -> list[object] | None:
 
 
 def is_results(obj: object) -> bool:
-    """A JSON object whose values are records holding SkyThought ``responses``."""
+    """A JSON object whose values all hold ``responses``, entries with ``content``."""
     if not isinstance(obj, Mapping) or not obj:
         return False
     values = list(obj.values())
-    if not all(isinstance(v, Mapping) for v in values):
+    if not all(isinstance(v, Mapping) and "responses" in v for v in values):
         return False
-    first = values[0]
-    entries = _entries(first.get("responses"))
-    return bool(entries) and all(_is_entry(e) for e in entries[:3])
+    for value in values:  # the first problem that has responses says what they are
+        entries = _entries(value.get("responses"))
+        if entries:
+            return all(_is_entry(e) for e in entries[:3])
+    return False
 
 
 def _gold(record: Mapping) -> tuple[Any, str | None]:
