@@ -78,18 +78,25 @@ def prompt_hash_id(text: str) -> str:
 
 
 def unique_ids(
-    candidates: pd.Series, keys: pd.Series, members: Callable[[object], str]
+    candidates: pd.Series,
+    priority: pd.Series,
+    keys: pd.Series,
+    members: Callable[[object], str],
 ) -> pd.Series:
     """One distinct id per component.
 
-    ``candidates`` (indexed by component) holds each component's readable id; where two
-    components claim the same one, each gets :func:`prompt_hash_id` of its key (normalised
-    prompt, or run and source id) instead, and where those collide too, of its key and
-    its members (``members(component)``). Deterministic: no id depends on the order of other components.
+    ``candidates`` (indexed by component) holds each component's readable id. Where several
+    components claim one id, the one with the lowest ``priority`` (the rank of the run the
+    id came from) keeps it and each other gets :func:`prompt_hash_id` of its key
+    (normalised prompt, or run and source id); where those collide too, of its key and its
+    members (``members(component)``). No id depends on the order of the components.
     """
     out = candidates.copy()
-    clash = out.duplicated(keep=False)
-    out[clash] = [prompt_hash_id(k) for k in keys[clash].tolist()]
+    claimed = out.duplicated(keep=False)
+    if claimed.any():
+        best = priority[claimed].groupby(out[claimed]).transform("min")
+        lose = best.index[priority[claimed] > best]
+        out[lose] = [prompt_hash_id(k) for k in keys[lose].tolist()]
     clash = out.duplicated(keep=False)
     if clash.any():
         texts = [f"{k}\0{members(c)}" for c, k in keys[clash].items()]

@@ -237,9 +237,10 @@ def _assign(df, nodes, codes, runs, hashed, note, clashes) -> pd.DataFrame:
     via_id = grouped["id_root"].transform("nunique").eq(1)
     ranked = nodes.sort_values("rank", kind="stable")
     first = ranked.groupby("root", sort=False).first()
-    bench = ranked[~ranked["run"].isin(hashed)].groupby("root", sort=False)["problem_id"].first()
+    bench = ranked[~ranked["run"].isin(hashed)].groupby("root", sort=False)
+    bench = bench[["problem_id", "rank"]].first().reindex(first.index)
     keys = first["key"].where(first["key"] != "", "id:" + first["run"] + "\0" + first["problem_id"])
-    candidates = bench.reindex(first.index).astype(object)
+    candidates = bench["problem_id"].astype(object)
     missing = candidates.isna()
     candidates[missing] = [prompt_hash_id(k) for k in keys[missing].tolist()]
 
@@ -247,7 +248,8 @@ def _assign(df, nodes, codes, runs, hashed, note, clashes) -> pd.DataFrame:
         part = ranked[ranked["root"] == root]
         return "\0".join((part["run"] + "/" + part["problem_id"]).tolist())
 
-    final = unique_ids(candidates, keys.astype(object), members)
+    priority = bench["rank"].fillna(len(runs) + len(nodes)).astype(int)  # p- ids last
+    final = unique_ids(candidates, priority, keys.astype(object), members)
     nodes["final"] = nodes["root"].map(final)
     df["problem_id"] = pd.array(nodes["final"].to_numpy()[codes], dtype="string")
     unmatched = _unmatched(nodes[n_runs < 2], runs, "final", note)
