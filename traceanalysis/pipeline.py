@@ -53,6 +53,7 @@ class ReportOptions:
     cache: str | None = None  # SQLite cache file; the stage cache sits beside it
     columns: dict[str, str] | None = None  # column mapping for unknown formats
     roles: dict[str, str] | None = None  # run name -> role (--role), over run.json and guessing
+    source_metric: str | None = None  # the input metric that gives source_correct (--source-metric)
     title: str | None = None
     quiet: bool = False
     workers: int | None = None  # grading processes (default: CPU count)
@@ -167,10 +168,13 @@ def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Anal
     try:
         fingerprint = content_hash(file_fingerprint(runs_path))
         df, load_key = runner.run(
-            "load", fs.LOAD_VERSION, {"columns": options.columns, "roles": options.roles},
+            "load", fs.LOAD_VERSION,
+            {"columns": options.columns, "roles": options.roles,
+             "source_metric": options.source_metric},
             [fingerprint],
             lambda: fs.load(
-                runs_path, options.columns, progress=not options.quiet, roles=options.roles
+                runs_path, options.columns, progress=not options.quiet, roles=options.roles,
+                source_metric=options.source_metric,
             ),
         )  # fmt: skip
         df, dropped = fs.align_problems(df)

@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         cache=args.cache,
         columns=parse_columns(args.columns),
         roles=parse_roles(args.role),
+        source_metric=args.source_metric,
         title=args.title,
         quiet=args.quiet,
         workers=args.workers,

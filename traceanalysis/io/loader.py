@@ -13,7 +13,7 @@ from tqdm import tqdm
 from traceanalysis.errors import InputError
 from traceanalysis.io.discover import RunSource, discover_runs
 from traceanalysis.io.files import FileRead, read_file
-from traceanalysis.io.mapping import check_mapping
+from traceanalysis.io.mapping import check_mapping, parse_columns
 from traceanalysis.io.problem_match import match_problems
 from traceanalysis.io.think import split_think
 from traceanalysis.io.validation import validate_keeping_text
@@ -200,15 +200,19 @@ def _no_readable_run(root: Path, failures: list[InputError], skipped: list) -> I
 
 def load_runs(
     path: str | Path,
-    columns: dict[str, str] | None = None,
+    columns: dict[str, str] | str | None = None,
     *,
     progress: bool = False,
     roles: dict[str, str] | None = None,
+    source_metric: str | None = None,
 ) -> pd.DataFrame:
     """Load a runs folder, a single run folder or a single file into the samples table.
 
     ``columns`` maps samples-table names to source columns for files no reader recognises
-    (``{"problem_id": "idx", "response": "output"}``). ``roles`` sets the role of named
+    (``{"problem_id": "idx", "response": "output"}``, or the CLI's text form
+    ``"problem_id=idx,response=output"``). ``source_metric`` names the input metric that
+    becomes ``source_correct`` (lm-eval, lighteval, inspect_ai; default: the first
+    correctness metric, docs/input-formats.md). ``roles`` sets the role of named
     runs (``{"qwen-zero": "rl"}``), over run.json and guessing. The result carries
     ``attrs["runs"]`` (run name -> :class:`RunInfo`), ``attrs["rejections"]`` (every
     rejected row with file, line and reason), ``attrs["label_issues"]`` (values that could
@@ -224,7 +228,8 @@ def load_runs(
     if not root.exists():
         raise InputError("no such file or folder", file=str(root))
     if columns:
-        check_mapping(columns)
+        columns = parse_columns(columns) if isinstance(columns, str) else columns
+        check_mapping(columns or {})
     if roles:
         check_roles(roles)
     try:
@@ -260,7 +265,7 @@ def load_runs(
         for file in source.files:
             bar.set_postfix_str(file.name, refresh=False)
             try:
-                read = read_file(file, columns)
+                read = read_file(file, columns, source_metric)
             except InputError as exc:  # one unreadable file does not stop the others
                 bar.update(sizes[file])
                 failures.append(exc)

@@ -42,11 +42,12 @@ def load(
     *,
     progress: bool,
     roles: dict[str, str] | None = None,
+    source_metric: str | None = None,
 ) -> pd.DataFrame:
     """``io.load_runs`` on ``runs_path``; InputError when no response was found."""
     from traceanalysis.io import load_runs
 
-    df = load_runs(runs_path, columns, progress=progress, roles=roles)
+    df = load_runs(runs_path, columns, progress=progress, roles=roles, source_metric=source_metric)
     if len(df) == 0:
         rejected = len(df.attrs.get("rejections", []))
         raise InputError(f"no responses found ({rejected} rows rejected)", file=str(runs_path))
@@ -220,7 +221,6 @@ def judge_stage(
         lambda d: judge_behaviors(d, config, progress=not options.quiet),
         keep=lambda attrs: judge_complete(attrs.get("judge", {})),
     )  # fmt: skip
-
     note = judge_note(out.attrs.get("judge", {}))
     if note:
         notes.setdefault("behaviors", []).append(note)
@@ -249,6 +249,7 @@ def judge_note(meta: dict[str, Any]) -> str | None:
         "; ".join(parts) + ". Those labels are missing (null) from the judge columns and "
         "shares; rerun the report to ask for them again (the labels that came are cached)."
     )
+
 
 def _folder_hashes(folder: Path) -> list[tuple[str, str]]:
     if not folder.is_dir():
