@@ -179,3 +179,30 @@ def test_rejection_location_without_a_line() -> None:
     )
     _, (in_memory,) = validate_samples(df.drop(columns="source_file"))
     assert (in_memory.file, in_memory.line) == ("<table>", 1)  # the row's position
+
+
+def test_validate_nulls_odd_values_of_a_hand_built_frame_and_counts_them() -> None:
+    df = pd.DataFrame(
+        {
+            "run": ["r"] * 4,
+            "problem_id": ["a", "a", "b", "c"],
+            "sample_idx": [0, 1, "late", 0],
+            "response": ["x", "", "y", "z"],
+            "source_correct": [0.5, 1.0, True, "0.9999"],
+            "step": ["s", 3, 4, 5],
+        }
+    )
+    valid, rejections = validate_samples(df)
+    assert [(r.line, r.reason) for r in rejections] == [
+        (2, "sample_idx: expected an integer, got str 'late'")  # required: the row goes
+    ]
+    assert len(df) == len(valid) + len(rejections)
+    assert valid["source_correct"].tolist() == [pd.NA, True, pd.NA]  # the responses stay
+    assert valid["source_scores"].tolist()[0] == '{"source_correct": 0.5}'
+    assert valid["source_scores"].tolist()[2] == '{"source_correct": "0.9999"}'
+    assert valid["step"].tolist() == [pd.NA, 3, 5]
+    assert [(i.line, i.reason.split(":")[0]) for i in valid.attrs["label_issues"]] == [
+        (0, "source_correct"),
+        (0, "step"),
+        (3, "source_correct"),
+    ]

@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROLES = ("base", "rl", "distilled", "other")
@@ -180,16 +181,59 @@ def empty_samples() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in CORE_COLUMNS.items()})
 
 
-def coerce_core_dtypes(df: pd.DataFrame) -> pd.DataFrame:
-    """Add missing core columns as nulls and cast every core column to its dtype."""
+def coerce_core_dtypes(
+    df: pd.DataFrame, bad_values: dict[tuple[int, str], str] | None = None
+) -> pd.DataFrame:
+    """Add missing core columns as nulls and cast every core column to its dtype.
+
+    A column that does not cast as a whole (a frame built by hand: a label ``0.5``, a step
+    ``"late"``) is converted value by value with the readers' rules (``io.coerce``): a value
+    that cannot be read becomes null, and ``bad_values[(row position, column)]`` says why
+    (an unreadable label is also kept raw in ``source_scores``).
+    """
     out = df.copy()
+    raw_labels: dict[int, object] = {}
     for col, dtype in CORE_COLUMNS.items():
         if col not in out.columns:
             out[col] = pd.Series(pd.NA, index=out.index, dtype=dtype)
-        else:
+            continue
+        try:
             out[col] = out[col].astype(dtype)
+        except (TypeError, ValueError):
+            out[col] = _convert_each(out[col], col, bad_values, raw_labels)
+    if raw_labels:
+        from traceanalysis.io.coerce import keep_raw_labels
+
+        scores = {c: out[c] for c in ("source_scores", "source_metric")}
+        keep_raw_labels(scores, out.index, raw_labels)
+        out["source_scores"] = scores["source_scores"]
     ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
     return out[ordered]
+
+
+def _convert_each(
+    series: pd.Series,
+    col: str,
+    bad_values: dict[tuple[int, str], str] | None,
+    raw_labels: dict[int, object],
+) -> pd.Series:
+    from traceanalysis.io.coerce import CONVERTERS, BadValue  # io imports this module
+
+    convert = CONVERTERS[col]
+    values: list[object] = []
+    for pos, value in enumerate(series.tolist()):
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            values.append(pd.NA)
+            continue
+        try:
+            values.append(convert(value))
+        except BadValue as exc:
+            values.append(pd.NA)
+            if bad_values is not None:
+                bad_values[(pos, col)] = str(exc)
+            if col == "source_correct":
+                raw_labels[pos] = value
+    return pd.Series(values, index=series.index, dtype=CORE_COLUMNS[col])
 
 
 def validate_samples(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
@@ -200,9 +244,15 @@ def validate_samples(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
     problem_id, sample_idx) of an earlier valid row (the first valid one is kept). An
     empty or whitespace-only response is a response (graded ``no_answer``), never rejected.
     Each rejection names ``source_file`` and ``source_line`` when the row carries them.
+    A value of the wrong type rejects its row only in a required column; elsewhere it is
+    set to null and listed in ``valid.attrs["label_issues"]`` (Rejection-shaped records).
     """
-    df = coerce_core_dtypes(df)
+    bad_values: dict[tuple[int, str], str] = {}
+    df = coerce_core_dtypes(df, bad_values)
     reasons = pd.Series(pd.NA, index=df.index, dtype="string")
+    for (pos, col), why in bad_values.items():
+        if col in REQUIRED and pd.isna(reasons.iloc[pos]):
+            reasons.iloc[pos] = f"{col}: {why}"
     for col in REQUIRED:
         reasons = reasons.mask(reasons.isna() & df[col].isna(), f"missing required field {col!r}")
     negative = df["sample_idx"].fillna(0) < 0
@@ -213,8 +263,24 @@ def validate_samples(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
     dup = dup.reindex(df.index, fill_value=False)
     reasons = reasons.mask(still & dup, "duplicate (run, problem_id, sample_idx)")
     bad = reasons.notna()
-    rows = df.loc[bad, ["source_file", "source_line", "run"]]
-    rejections = [
+    rejections = _located(df, np.flatnonzero(bad.to_numpy()), reasons[bad].tolist())
+    kept = ~bad.to_numpy()
+    issues = sorted(
+        (pos, f"{col}: {why}; set to null")
+        for (pos, col), why in bad_values.items()
+        if kept[pos] and col not in REQUIRED
+    )
+    valid = df.loc[~bad].reset_index(drop=True)
+    valid.attrs["label_issues"] = _located(
+        df, np.array([p for p, _ in issues], dtype=int), [why for _, why in issues]
+    )
+    return valid, rejections
+
+
+def _located(df: pd.DataFrame, positions: np.ndarray, reasons: list[str]) -> list[Rejection]:
+    """One Rejection per row position (in order), named by its file and line."""
+    rows = df.iloc[positions][["source_file", "source_line", "run"]]
+    return [
         Rejection(
             file=str(file) if pd.notna(file) else "<table>",
             # Without a file (a frame built in memory) the row's position is the location.
@@ -227,8 +293,7 @@ def validate_samples(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
             rows["source_file"],
             rows["source_line"],
             rows["run"],
-            reasons[bad],
+            reasons,
             strict=True,
         )
     ]
-    return df.loc[~bad].reset_index(drop=True), rejections

@@ -185,11 +185,9 @@ def _json_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _keep_raw_labels(
-    result: dict[str, pd.Series], frame: pd.DataFrame, raw: dict[int, Any]
-) -> None:
-    """Write each unreadable label into its row's ``source_scores`` JSON object."""
-    index = frame.index
+def keep_raw_labels(result: dict[str, pd.Series], index: pd.Index, raw: dict[int, Any]) -> None:
+    """Write each unreadable label (by row position) into its ``source_scores`` JSON object,
+    keyed by the row's ``source_metric`` (else ``source_correct``)."""
     scores = result.get("source_scores")
     if scores is None:
         scores = pd.Series(pd.NA, index=index, dtype="string")
@@ -253,7 +251,7 @@ def coerce_columns(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[R
                     issues.append((pos, f"{column}: {exc}; set to null"))
         out[column] = pd.Series(values, index=series.index, dtype=CORE_COLUMNS[column])
     if raw_labels:
-        _keep_raw_labels(out, frame, raw_labels)
+        keep_raw_labels(out, frame.index, raw_labels)
     result = pd.DataFrame(out, index=frame.index)
     result["source_line"] = frame["source_line"].astype("Int64")
     if "source_file" in frame.columns:  # readers of archives name the member per row
