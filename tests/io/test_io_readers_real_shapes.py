@@ -476,3 +476,37 @@ def test_real_lighteval_details_account_for_every_response() -> None:
         df = load_runs(path)
         _accounted(df, sum(texts) + texts.count(0))
         assert set(df["gold_field"]) == {"doc.choices[doc.gold_index]"}
+
+
+def test_source_metric_flag_reaches_the_reader(tmp_path: Path) -> None:
+    from traceanalysis.cli import build_parser
+    from traceanalysis.commands._common import load_runs_from_args
+
+    rows = [_truthfulqa_row(i, float(i % 2)) for i in range(4)]
+    path = _write_jsonl(tmp_path / "samples_truthfulqa_gen_2025-01-01T00-00-00.1.jsonl", rows)
+    for command in ("inspect", "grade", "report"):
+        args = build_parser().parse_args([command, str(path), "--source-metric", "rouge1_acc"])
+        assert args.source_metric == "rouge1_acc"
+    args = build_parser().parse_args(
+        ["inspect", str(path), "--quiet", "--source-metric", "rouge1_acc"]
+    )
+    df = load_runs_from_args(args)
+    assert set(df["source_metric"]) == {"rouge1_acc,none"}
+    assert df["source_correct"].tolist() == [True, False, True, False]
+
+
+def test_older_lighteval_loglikelihood_details_are_skipped_once(tmp_path: Path) -> None:
+    """lighteval < 0.10 flat details: ``predictions`` hold [logprob, is_greedy] pairs."""
+    rows = [
+        {
+            "full_prompt": "q",
+            "predictions": [[-1.5, False], [-0.5, True]],
+            "gold": ["B"],
+            "metrics": '{"acc": 1}',
+        }
+        for _ in range(3)
+    ]
+    path = tmp_path / "details_arc_2024.parquet"
+    pd.DataFrame(rows).to_parquet(path)
+    with pytest.raises(InputError, match="loglikelihood task: no generated text"):
+        load_runs(path)

@@ -43,7 +43,8 @@ from traceanalysis.schema import Rejection
 
 NAME = "lighteval"
 _NO_TEXT = (
-    "loglikelihood task: no generated text (model_response.text is empty, logprobs hold the scores)"
+    "loglikelihood task: no generated text (model_response.text is empty, logprobs hold "
+    "the scores; older details: predictions hold [logprob, is_greedy])"
 )
 _COLUMNS = [
     "problem_id",
@@ -126,11 +127,16 @@ def _unpack(record: dict) -> tuple[object, object, list, object, object, str | N
 
 
 def _loglikelihood_only(record: dict) -> bool:
-    """No generated text but log-probabilities: a loglikelihood request."""
+    """No generated text but log-probabilities: a loglikelihood request.
+
+    Current layout: ``model_response.text`` empty, ``logprobs`` filled. Older flat layout:
+    ``predictions`` holding ``[logprob, is_greedy]`` pairs (or bare numbers), no text.
+    """
     response = record.get("model_response")
     if isinstance(response, Mapping):
         return not as_list(response.get("text")) and bool(as_list(response.get("logprobs")))
-    return False
+    predictions = as_list(record.get("predictions"))
+    return bool(predictions) and not any(isinstance(p, str) for p in predictions)
 
 
 def expand(
@@ -151,7 +157,7 @@ def expand(
     for record, ((doc_id, written, texts, prompt, gold, field, _), line), scores in zip(
         records, unpacked, metrics, strict=True
     ):
-        if not texts:
+        if not texts or _loglikelihood_only(record):
             reason = _NO_TEXT if _loglikelihood_only(record) else "no model_response.text responses"
             rejections.append(Rejection(file, line, reason))
             continue
