@@ -521,3 +521,14 @@ def test_an_unmatched_problem_of_a_clashing_run_says_why() -> None:
         "(ids not used: id '0' has different prompts in runs a and b)"
     )
     assert out["problem_id"].nunique() == 3 and len(out) == len(df)
+
+
+def test_nothing_matches_nothing_is_counted() -> None:
+    df = pd.DataFrame(
+        {"run": ["a", "b"], "problem_id": ["1", "2"], "sample_idx": [0, 0], "response": ["x", "y"]}
+    )
+    report = match_problems(df, {}).attrs["problem_match"]
+    assert report["counts"] == {} and report["n_problems"] == 2
+    assert [u["reason"] for u in report["unmatched"]] == [
+        "its id is in no other run, and it has no prompt to match by"
+    ] * 2

@@ -253,7 +253,9 @@ def _assign(df, nodes, codes, runs, hashed, note, clashes) -> pd.DataFrame:
     nodes["final"] = nodes["root"].map(final)
     df["problem_id"] = pd.array(nodes["final"].to_numpy()[codes], dtype="string")
     unmatched = _unmatched(nodes[n_runs < 2], runs, "final", note)
-    matched = nodes[n_runs >= 2].assign(via_id=via_id).drop_duplicates("root")
+    found = n_runs >= 2  # (assigning a Series to an empty frame would take its rows)
+    matched = pd.DataFrame({"root": nodes["root"][found], "via_id": via_id[found]})
+    matched = matched.drop_duplicates("root")
     counts = {KEY_ID: int(matched["via_id"].sum()), KEY_PROMPT: int((~matched["via_id"]).sum())}
     counts = {k: v for k, v in counts.items() if v}
     key = KEY_MIXED if len(counts) == 2 else next(iter(counts), KEY_PROMPT)
