@@ -223,7 +223,7 @@ def test_grading_banner_is_the_first_thing_on_the_page(browser: DevTools, tmp_pa
     assert box["top"] + box["height"] <= box["below"]  # above every section and finding
     text = " ".join(box["text"].split())
     assert "disagree on 20 responses in 1 run" in text
-    assert "qwen-zero-rl math (golds look like math) 0.0% 66.7% 30 20 (66.7%)" in text
+    assert "qwen-zero-rl math: golds look like math 0.0% 66.7% 30 20 (66.7%)" in text
     assert "qwen-base" in text  # every run scored by both is shown, agreeing ones too
     assert box["color"] == "rgb(179, 38, 30)"  # the warning style applied (CSP allows it)
     # the link leads to the disagreement table on the same page

@@ -91,11 +91,12 @@ class BannerRow:
 
 
 def grader_label(graders: Mapping[str, Mapping[str, str]], run: str) -> str:
-    """ "math (why)" for a run from ``attrs["grading"]["graders"]``, "" when unknown."""
+    """The run's grader and why (``math: ...``) from ``attrs["grading"]["graders"]``;
+    "" when unknown."""
     g = graders.get(run)
     if not isinstance(g, Mapping) or not g.get("grader"):
         return ""
-    return f"{g['grader']} ({g['why']})" if g.get("why") else str(g["grader"])
+    return f"{g['grader']}: {g['why']}" if g.get("why") else str(g["grader"])
 
 
 def banner_rows(
