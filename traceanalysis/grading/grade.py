@@ -106,7 +106,7 @@ def grade(
         "cache_path": cache_path,
         "progress": progress,
     }
-    row_grader = runs.map(lambda r: chosen[str(r)]["grader"]).astype("string")
+    row_grader = runs.map({run: g["grader"] for run, g in chosen.items()}).astype("string")
     names = list(dict.fromkeys(row_grader.tolist()))
     parts: dict[str, dict[str, object]] = {}
     if len(names) <= 1:

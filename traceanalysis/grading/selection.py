@@ -45,9 +45,10 @@ def gold_kind(gold: str) -> str:
 
 def auto_grader(golds: Iterable[object]) -> tuple[str, str]:
     """``(grader, why)`` for one run from its golds (see the module docstring)."""
-    kinds = Counter(
-        gold_kind(str(g)) for g in golds if g is not None and str(g).strip() and str(g) != "<NA>"
-    )
+    kinds: Counter[str] = Counter()
+    for gold, n in Counter(str(g) for g in golds if g is not None).items():
+        if gold.strip() and gold != "<NA>":  # each distinct gold classified once
+            kinds[gold_kind(gold)] += n
     if not kinds:
         return "math", "no gold answer: math (answers extracted, nothing judged)"
     if len(kinds) == 1:
