@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 from pathlib import Path
 
@@ -13,13 +12,14 @@ from tqdm import tqdm
 from traceanalysis.errors import InputError
 from traceanalysis.io.discover import RunSource, discover_runs
 from traceanalysis.io.files import FileRead, read_file
+from traceanalysis.io.load_notes import error_reason, located_issues, no_readable_run
 from traceanalysis.io.mapping import check_mapping, parse_columns
 from traceanalysis.io.problem_match import match_problems
+from traceanalysis.io.roles import apply_roles, check_roles
 from traceanalysis.io.think import split_think
 from traceanalysis.io.validation import validate_keeping_text
 from traceanalysis.schema import (
     CORE_COLUMNS,
-    ROLES,
     Rejection,
     RunInfo,
     empty_samples,
@@ -101,22 +101,6 @@ def _number_auto_samples(df: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns="_auto_idx")
 
 
-def _located_issues(reads: list[FileRead], frame: pd.DataFrame, owner: str) -> list[Rejection]:
-    """The value issues of a run's files (``coerce_columns``), each with its run."""
-    issues = [
-        i for r in reads if r.frame is not None for i in r.frame.attrs.get("label_issues", [])
-    ]
-    if not issues:
-        return []
-    if frame["run"].nunique() <= 1:
-        return [dataclasses.replace(i, run=owner) for i in issues]
-    # A bare file naming several runs: each issue belongs to the run of its row.
-    where = frame[["source_file", "source_line", "run"]].dropna()
-    keys = zip(where["source_file"], where["source_line"], strict=True)
-    run_of = dict(zip(keys, where["run"], strict=True))
-    return [dataclasses.replace(i, run=run_of.get((i.file, i.line), owner)) for i in issues]
-
-
 def _run_frame(source: RunSource, reads: list[FileRead], info: RunInfo) -> pd.DataFrame:
     frames = [r.frame for r in reads if r.frame is not None and len(r.frame)]
     if not frames:
@@ -147,54 +131,6 @@ def _merge_run_info(first: RunInfo, later: RunInfo) -> RunInfo:
         model=first.model or later.model,
         files=first.files + [f for f in later.files if f not in first.files],
         format="+".join(sorted(f for f in formats if f)) or None,
-    )
-
-
-def _did_you_mean(word: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(word, known, n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def check_roles(roles: dict[str, str]) -> None:
-    """Raise InputError for a role that is not one of :data:`schema.ROLES`."""
-    for run, role in roles.items():
-        if role not in ROLES:
-            raise InputError(
-                f"--role {run}={role}: unknown role {role!r} (known: {', '.join(ROLES)})"
-                + _did_you_mean(role, list(ROLES))
-            )
-
-
-def _apply_roles(runs: dict[str, RunInfo], roles: dict[str, str]) -> None:
-    """Set each named run's role (over run.json and guessing); unknown runs are an error."""
-    for run, role in roles.items():
-        if run not in runs:
-            known = sorted(runs)
-            raise InputError(
-                f"--role {run}={role}: no run named {run!r} (runs: {', '.join(known)})"
-                + _did_you_mean(run, known)
-            )
-        runs[run] = dataclasses.replace(runs[run], role=role, role_guessed=False)
-        runs[run].extra["role_source"] = "--role"
-
-
-def _reason(exc: InputError) -> str:
-    """The message of an InputError without its ``file: `` prefix."""
-    text = str(exc)
-    if exc.file is not None:
-        where = f"{exc.file}:{exc.line}: " if exc.line is not None else f"{exc.file}: "
-        text = text.removeprefix(where)
-    return text
-
-
-def _no_readable_run(root: Path, failures: list[InputError], skipped: list) -> InputError:
-    """The error for a path where no file could be read as samples."""
-    if len(failures) == 1 and len(skipped) == 1:  # one file: its own error, as it was
-        return failures[0]
-    reasons = "; ".join(f"{p}: {why}" for p, why in skipped[:3])
-    more = f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
-    return InputError(
-        f"no samples files found: no readable run ({reasons or 'empty'}{more})", file=str(root)
     )
 
 
@@ -269,7 +205,7 @@ def load_runs(
             except InputError as exc:  # one unreadable file does not stop the others
                 bar.update(sizes[file])
                 failures.append(exc)
-                skipped.append((str(file), _reason(exc)))
+                skipped.append((str(file), error_reason(exc)))
                 continue
             bar.update(sizes[file])
             if read.skipped:
@@ -295,7 +231,7 @@ def load_runs(
         names = frame["run"].dropna().unique().tolist() or [source.name]
         owner = names[0] if len(names) == 1 else source.name  # who the bad rows belong to
         rejections.extend(dataclasses.replace(r, run=owner) for r in source_rejections)
-        label_issues.extend(_located_issues(reads, frame, owner))
+        label_issues.extend(located_issues(reads, frame, owner))
         for name in names:
             info = dataclasses.replace(
                 base_info,
@@ -315,9 +251,9 @@ def load_runs(
         parts.append(frame)
     bar.close()
     if not inputs:
-        raise _no_readable_run(root, failures, skipped)
+        raise no_readable_run(root, failures, skipped)
     if roles:
-        _apply_roles(runs, roles)
+        apply_roles(runs, roles)
     table = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)
         if any(len(p) for p in parts)
