@@ -379,6 +379,18 @@ TEMPLATES = [
         "number or expression that solves the problem. Think step by step before answering.\n\n{q}",
     ),
     (
+        "lighteval math_500 v2",
+        "lighteval tasks math_500 (version 2)",
+        "Solve the following problem. The final line of your response MUST be of the following "
+        'format:\n"ANSWER: $ANSWER" (without quotes) where $ANSWER is the final answer. Think '
+        "step by step before answering.\n\n{q}",
+    ),
+    (
+        "no-cot boxed system",
+        "a system message as TRL/OpenAI messages",
+        "system: Please put your final answer within \\boxed{{}}.\n\nuser: {q}",
+    ),
+    (
         "SkyThought",
         "NovaSky-AI/SkyThought math prompt",
         "<|im_start|>system\nYour role as an assistant involves thoroughly exploring questions "

@@ -75,6 +75,12 @@ INSTRUCTIONS: tuple[str, ...] = (
     " should be of the following format: 'Therefore, the final answer is: $\\boxed{ANSWER}$. I"
     " hope it is correct' (without quotes) where ANSWER is just the final number or expression"
     " that solves the problem. Think step by step before answering.",
+    "Solve the following problem. The final line of your response MUST be of the following"
+    ' format: "ANSWER: $ANSWER" (without quotes) where $ANSWER is the final answer. Think step'
+    " by step before answering.",
+    "Answer the following multiple choice question. The last line of your response should be"
+    " of the following format: 'Answer: $LETTER' (without quotes) where LETTER is one of ABCD."
+    " Think step by step before answering.",
     "You must put your answer inside <answer> </answer> tags, i.e., <answer> answer here"
     r" </answer>. And your final answer will be extracted automatically by the \boxed{} tag.",
     'Please solve the following problem and put your answer at the end with "The answer is: ".',
@@ -85,6 +91,7 @@ INSTRUCTIONS: tuple[str, ...] = (
     'Your response should end with "The final answer is [answer]" where [answer] is the'
     " response to the problem.",
     r"Present the answer in LaTex format: \boxed{Your answer}",
+    r"Please put your final answer within \boxed{}.",
     r"Put your final answer within \boxed{}.",
     "Let's think step by step.",
 )
