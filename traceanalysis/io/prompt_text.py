@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from traceanalysis.generate.templates import PLACEHOLDER, available_templates, load_template
-
 # (start of the user turn, end of it) per chat format: the question is the last user turn.
 _CHAT_TURNS: tuple[tuple[str, str], ...] = (
     (r"<\|im_start\|>\s*user\s*", r"<\|im_end\|>|<\|im_start\|>"),  # ChatML: Qwen, InternLM
@@ -124,6 +122,9 @@ def _loose(literal: str) -> str:
 
 @lru_cache(maxsize=1)
 def _instruction_pattern() -> re.Pattern[str]:
+    # Imported here: reading inputs should not load the generation package up front.
+    from traceanalysis.generate.templates import PLACEHOLDER, available_templates, load_template
+
     literals = list(INSTRUCTIONS)
     for name in available_templates():  # our own generation templates (generate/templates)
         template = load_template(name)
