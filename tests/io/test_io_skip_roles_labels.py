@@ -125,6 +125,14 @@ def test_other_odd_values_are_nulled_and_counted(tmp_path: Path) -> None:
     assert got == [(1, "step"), (2, "finish_reason"), (3, "truncated")]
 
 
+def test_a_rejected_row_is_not_also_counted_as_a_label_issue(tmp_path: Path) -> None:
+    rows = _rows(3, score="0.5")
+    rows[2]["response"] = None  # no response: rejected; its odd label is not counted again
+    df = load_runs(_native(tmp_path / "r.jsonl", rows))
+    assert [r.line for r in df.attrs["rejections"]] == [3]
+    assert [i.line for i in df.attrs["label_issues"]] == [1, 2]
+
+
 def test_bare_file_with_several_runs_gives_each_issue_its_run(tmp_path: Path) -> None:
     rows = [{**r, "run": "a"} for r in _rows(2)] + [{**r, "run": "b"} for r in _rows(2)]
     rows[3]["correct"] = "0.5"

@@ -266,6 +266,8 @@ def load_runs(
         if info.model is not None:
             table.loc[mask, "model"] = info.model
     valid, invalid = validate_keeping_text(table)
+    gone = {(r.file, r.line) for r in invalid}  # a rejected row's odd values: not counted twice
+    label_issues = [i for i in label_issues if (i.file, i.line) not in gone]
     valid = apply_think(valid)[list(CORE_COLUMNS)]
     valid.attrs = {
         "runs": runs,
