@@ -182,7 +182,19 @@ def _pairs(frame: pd.DataFrame, by: list[pd.Series]) -> list[tuple[int, int]]:
     return list(zip(first[later].tolist(), nodes[later].tolist(), strict=True))
 
 
-def _by_prompt(df, nodes, codes, runs, order, hashed, groups, clashes) -> pd.DataFrame:
+Clashes = dict[int, list[dict]]  # id group -> ids whose prompts disagree
+
+
+def _by_prompt(
+    df: pd.DataFrame,
+    nodes: pd.DataFrame,
+    codes: np.ndarray,
+    runs: Mapping,
+    order: list[str],
+    hashed: set[str],
+    groups: dict[str, int],
+    clashes: Clashes,
+) -> pd.DataFrame:
     """Join by id inside clash-free id groups, then by normalised prompt across all runs."""
     # Runs holding more problems come first (then run order): their ids are the ones kept,
     # so the matched ids come from as few id spaces as possible.
@@ -230,7 +242,15 @@ def _by_prompt(df, nodes, codes, runs, order, hashed, groups, clashes) -> pd.Dat
     return _assign(df, nodes, codes, runs, hashed, note, clashes)
 
 
-def _assign(df, nodes, codes, runs, hashed, note, clashes) -> pd.DataFrame:
+def _assign(
+    df: pd.DataFrame,
+    nodes: pd.DataFrame,
+    codes: np.ndarray,
+    runs: Mapping,
+    hashed: set[str],
+    note: dict,
+    clashes: Clashes,
+) -> pd.DataFrame:
     """Name every component, write the ids into the rows and the report into attrs."""
     grouped = nodes.groupby("root", sort=False)
     n_runs = grouped["run"].transform("nunique")
