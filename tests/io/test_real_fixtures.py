@@ -82,7 +82,7 @@ def text(value: object) -> str | None:
 # ---- lm-eval ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("task", ["lab_math_gen", "lab_math_maj"])
+@pytest.mark.parametrize("task", ["lab_math_gen", "lab_math_maj", "lab_math_len"])
 def test_lm_eval_generative_samples(task: str) -> None:
     file = one(f"samples_{task}_*.jsonl", LM_EVAL)
     records = jsonl(file)
