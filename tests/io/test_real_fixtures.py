@@ -132,25 +132,30 @@ def test_lm_eval_model_from_results() -> None:
 # ---- lighteval -------------------------------------------------------------------------
 
 
-def test_lighteval_generative_details() -> None:
-    file = one("details/lab-rlvr/*/details_lab_math|0_*.parquet", LIGHTEVAL)
+@pytest.mark.parametrize(("task", "per_doc"), [("lab_math", 4), ("lab_math_one", 1)])
+def test_lighteval_generative_details(task: str, per_doc: int) -> None:
+    file = one(f"details/lab-rlvr/*/details_{task}|0_*.parquet", LIGHTEVAL)
     records = pq.read_table(file).to_pylist()
     raw = {(str(r["doc"]["id"]), i): t for r in records
            for i, t in enumerate(r["model_response"]["text"])}
     df = loaded(LIGHTEVAL)
     rows = rows_of(df, file)
-    assert len(rows) + len(rejections_of(df, file)) == len(raw) == 32
+    assert len(rows) + len(rejections_of(df, file)) == len(raw) == 8 * per_doc
     assert not rejections_of(df, file)
     got = {(str(r.source_problem_id), int(r.sample_idx)): r.response for r in rows.itertuples()}
     assert got == raw
-    assert set(Counter(rows["source_problem_id"]).values()) == {4}  # n=4 samples per problem
+    assert set(Counter(rows["source_problem_id"]).values()) == {per_doc}
     docs = {str(r["doc"]["id"]): r for r in records}
     for row in rows.itertuples():
         rec = docs[str(row.source_problem_id)]
         assert row.gold == rec["doc"]["choices"][rec["doc"]["gold_index"]]
         assert row.gold_field == "doc.choices[doc.gold_index]"
-        assert pd.isna(row.source_correct)  # 4 responses, one per-document metric
         assert json.loads(row.source_scores) == rec["metric"]  # every metric kept
+        if per_doc > 1:  # one per-document metric for 4 responses: no label per response
+            assert pd.isna(row.source_correct)
+        else:
+            assert row.source_metric == "extractive_match"
+            assert bool(row.source_correct) == (rec["metric"]["extractive_match"] > 0)
 
 
 def test_lighteval_loglikelihood_details_are_named_once() -> None:
@@ -212,6 +217,18 @@ def test_inspect_log_samples(fmt: str, task: str) -> None:
         assert (None if pd.isna(row.source_correct) else bool(row.source_correct)) == LETTER.get(value)
         stop = sample["output"]["choices"][0]["stop_reason"]
         assert row.finish_reason == ("length" if stop == "max_tokens" else stop)
+        assert bool(row.truncated) == (stop == "max_tokens")
+
+
+def test_inspect_cut_off_answers_are_kept_as_truncated() -> None:
+    file, raw = raw_samples("json", "lab-math")
+    cut = [s for s in raw.values() if not s.get("error")
+           and s["output"]["choices"][0]["stop_reason"] == "max_tokens"]
+    assert cut  # the fixture's longest answers hit the 60-token limit
+    rows = rows_of(loaded(file), file)
+    truncated = rows[rows["truncated"].fillna(False).astype(bool)]
+    assert sorted(truncated["response"]) == sorted(s["output"]["completion"] for s in cut)
+    assert set(truncated["finish_reason"]) == {"length"}
 
 
 def test_inspect_yes_no_targets_and_unusable_labels_keep_their_rows() -> None:
