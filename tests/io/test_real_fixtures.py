@@ -74,11 +74,6 @@ def jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def text(value: object) -> str | None:
-    """A loaded string cell as str (None for a null)."""
-    return None if pd.isna(value) else str(value)
-
-
 # ---- lm-eval ---------------------------------------------------------------------------
 
 
@@ -90,18 +85,24 @@ def test_lm_eval_generative_samples(task: str) -> None:
     for rec in records:
         by_doc.setdefault(rec["doc_id"], {})[rec["filter"]] = rec
     first = {doc: next(iter(f.values())) for doc, f in by_doc.items()}
-    raw = {(f"{task}/{doc}", i): resp for doc, rec in first.items()
-           for i, resp in enumerate(rec["resps"][0])}
+    raw = {
+        (f"{task}/{doc}", i): resp
+        for doc, rec in first.items()
+        for i, resp in enumerate(rec["resps"][0])
+    }
     df = loaded(LM_EVAL)
     rows = rows_of(df, file)
     assert len(rows) + len(rejections_of(df, file)) == len(raw)
     assert not rejections_of(df, file)  # the tool wrote every response: all are read
     # Filters repeat a document with the same responses: merged, counted, not rejected.
-    assert sum(i["merged_rows"] for i in df.attrs["inputs"]
-               if file_part(i["file"]) == file.resolve()) == len(records) - len(by_doc)
+    assert sum(
+        i["merged_rows"] for i in df.attrs["inputs"] if file_part(i["file"]) == file.resolve()
+    ) == len(records) - len(by_doc)
     got = {(r.problem_id, int(r.sample_idx)): r.response for r in rows.itertuples()}
     assert got == raw
-    assert Counter(rows["problem_id"]) == {f"{task}/{d}": len(r["resps"][0]) for d, r in first.items()}
+    assert Counter(rows["problem_id"]) == {
+        f"{task}/{d}": len(r["resps"][0]) for d, r in first.items()
+    }
     assert set(rows["source_problem_id"]) == {str(d) for d in by_doc}
     for row in rows.itertuples():
         doc = int(row.source_problem_id)
@@ -116,15 +117,6 @@ def test_lm_eval_generative_samples(task: str) -> None:
         assert bool(row.source_correct) == (rec[metric] > 0)
 
 
-def test_lm_eval_loglikelihood_file_is_named_once() -> None:
-    file = one("samples_lab_choice_*.jsonl", LM_EVAL)
-    df = loaded(LM_EVAL)
-    assert all(isinstance(r["resps"][0][0], list) for r in jsonl(file))  # [logprob, is_greedy]
-    assert rows_of(df, file).empty and not rejections_of(df, file)
-    reason = skipped_reason(df, file)
-    assert reason is not None and NO_TEXT.search(reason), reason
-
-
 def test_lm_eval_model_from_results() -> None:
     assert set(loaded(LM_EVAL)["model"]) == {"lab-rlvr"}  # results_*.json model_args pretrained=
 
@@ -136,8 +128,11 @@ def test_lm_eval_model_from_results() -> None:
 def test_lighteval_generative_details(task: str, per_doc: int) -> None:
     file = one(f"details/lab-rlvr/*/details_{task}|0_*.parquet", LIGHTEVAL)
     records = pq.read_table(file).to_pylist()
-    raw = {(str(r["doc"]["id"]), i): t for r in records
-           for i, t in enumerate(r["model_response"]["text"])}
+    raw = {
+        (str(r["doc"]["id"]), i): t
+        for r in records
+        for i, t in enumerate(r["model_response"]["text"])
+    }
     df = loaded(LIGHTEVAL)
     rows = rows_of(df, file)
     assert len(rows) + len(rejections_of(df, file)) == len(raw) == 8 * per_doc
@@ -158,10 +153,21 @@ def test_lighteval_generative_details(task: str, per_doc: int) -> None:
             assert bool(row.source_correct) == (rec["metric"]["extractive_match"] > 0)
 
 
-def test_lighteval_loglikelihood_details_are_named_once() -> None:
-    file = one("details/lab-rlvr/*/details_lab_choice|0_*.parquet", LIGHTEVAL)
-    assert all(not r["model_response"]["text"] for r in pq.read_table(file).to_pylist())
-    df = loaded(LIGHTEVAL)
+@pytest.mark.parametrize(
+    ("folder", "pattern"),
+    [
+        (LM_EVAL, "samples_lab_choice_*.jsonl"),
+        (LIGHTEVAL, "details/lab-rlvr/*/details_lab_choice|0_*.parquet"),
+    ],
+)
+def test_loglikelihood_file_is_named_once(folder: Path, pattern: str) -> None:
+    """Multiple choice by loglikelihood: no generated text; one reason, no row rejections."""
+    file = one(pattern, folder)
+    if file.suffix == ".jsonl":  # [logprob, is_greedy] per choice
+        assert all(isinstance(r["resps"][0][0], list) for r in jsonl(file))
+    else:
+        assert all(not r["model_response"]["text"] for r in pq.read_table(file).to_pylist())
+    df = loaded(folder)
     assert rows_of(df, file).empty and not rejections_of(df, file)
     reason = skipped_reason(df, file)
     assert reason is not None and NO_TEXT.search(reason), reason
@@ -207,14 +213,18 @@ def test_inspect_log_samples(fmt: str, task: str) -> None:
     assert len(rows) + len(rejected) == len(raw)
     assert len(rejected) == len(errors) and all("sample failed" in r.reason for r in rejected)
     name = task.replace("-", "_")
-    assert set(rows["source_problem_id"].astype(str)) | {k[0] for k in errors} >= {k[0] for k in raw}
+    assert set(rows["source_problem_id"].astype(str)) | {k[0] for k in errors} >= {
+        k[0] for k in raw
+    }
     assert set(rows["problem_id"]) == {f"{name}/{k[0]}" for k in raw if k not in errors}
     for row in rows.itertuples():
         sample = raw[(str(row.source_problem_id), int(row.sample_idx) + 1)]
         assert row.response == sample["output"]["completion"]  # empty answers too
         assert row.gold == sample["target"] and row.gold_field == "target"
         value = sample["scores"][row.source_metric]["value"]
-        assert (None if pd.isna(row.source_correct) else bool(row.source_correct)) == LETTER.get(value)
+        assert (None if pd.isna(row.source_correct) else bool(row.source_correct)) == LETTER.get(
+            value
+        )
         stop = sample["output"]["choices"][0]["stop_reason"]
         assert row.finish_reason == ("length" if stop == "max_tokens" else stop)
         assert bool(row.truncated) == (stop == "max_tokens")
@@ -222,8 +232,11 @@ def test_inspect_log_samples(fmt: str, task: str) -> None:
 
 def test_inspect_cut_off_answers_are_kept_as_truncated() -> None:
     file, raw = raw_samples("json", "lab-math")
-    cut = [s for s in raw.values() if not s.get("error")
-           and s["output"]["choices"][0]["stop_reason"] == "max_tokens"]
+    cut = [
+        s
+        for s in raw.values()
+        if not s.get("error") and s["output"]["choices"][0]["stop_reason"] == "max_tokens"
+    ]
     assert cut  # the fixture's longest answers hit the 60-token limit
     rows = rows_of(loaded(file), file)
     truncated = rows[rows["truncated"].fillna(False).astype(bool)]
@@ -242,7 +255,10 @@ def test_inspect_yes_no_targets_and_unusable_labels_keep_their_rows() -> None:
     assert partial  # the fixture holds "P" (partial): no label, but the response stays
     kept = rows[rows["response"].isin([s["output"]["completion"] for s in partial])]
     assert len(kept) == len(partial) and kept["source_correct"].isna().all()
-    assert {json.loads(s)["match"] for s in rows["source_scores"]} <= {"C", "I"}  # both scorers kept
+    assert {json.loads(s)["match"] for s in rows["source_scores"]} <= {
+        "C",
+        "I",
+    }  # both scorers kept
     issues = [i for i in df.attrs["label_issues"] if file_part(i.file) == file.resolve()]
     assert len(issues) == len(partial)
 
@@ -265,8 +281,14 @@ def test_trl_completions() -> None:
     total = 0
     for file in sorted(TRL.glob("completions_*.parquet")):
         raw = pq.read_table(file).to_pandas()
-        assert list(raw.columns) == ["step", "prompt", "completion", "accuracy_reward",
-                                     "format_reward", "advantage"]  # what TRL 1.16 writes
+        assert list(raw.columns) == [
+            "step",
+            "prompt",
+            "completion",
+            "accuracy_reward",
+            "format_reward",
+            "advantage",
+        ]  # what TRL 1.16 writes
         rows = rows_of(df, file).sort_values("source_line")
         assert len(rows) + len(rejections_of(df, file)) == len(raw)
         assert not rejections_of(df, file)
@@ -299,8 +321,14 @@ def _mixed_folder(root: Path) -> tuple[Path, list[Path], list[Path]]:
     broken = runs / "trl-broken" / "completions_00003.parquet"
     broken.parent.mkdir()
     broken.write_bytes(b"PAR1 not really a parquet file")
-    readable = [p for p in runs.rglob("*") if p.is_file() and p not in (cut, broken)
-                and not p.name.startswith("results_") and "lab_choice" not in p.name]
+    readable = [
+        p
+        for p in runs.rglob("*")
+        if p.is_file()
+        and p not in (cut, broken)
+        and not p.name.startswith("results_")
+        and "lab_choice" not in p.name
+    ]
     return runs, readable, [cut, broken]
 
 
