@@ -264,13 +264,27 @@ def test_inspect_yes_no_targets_and_unusable_labels_keep_their_rows() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "eval"])
-def test_inspect_log_folder_with_three_tasks(fmt: str) -> None:
-    """Sample ids restart in each task (1..6 in yesno and choice): none is a duplicate."""
+def test_inspect_log_folder_with_three_tasks(fmt: str, tmp_path: Path) -> None:
+    """A log folder is a runs folder of one run per log: every sample is read once."""
     df = loaded(INSPECT / fmt)
     total = sum(len(raw_samples(fmt, t)[1]) for t in TASKS)
     assert len(df) + len(df.attrs["rejections"]) == total
-    assert not [r for r in df.attrs["rejections"] if "duplicate" in r.reason]
     assert len(df.attrs["runs"]) == 3 and set(df["model"]) == {"mockllm/model"}
+    # The three logs as one run: ids restart in each task (1..6 in yesno and choice), so
+    # only task/id keeps them apart; none of them is a duplicate.
+    run = tmp_path / "mock-run"
+    shutil.copytree(INSPECT / fmt, run)
+    (run / "run.json").write_text(json.dumps({"model": "mockllm/model", "role": "other"}))
+    one_run = load_runs(run)
+    assert not [r for r in one_run.attrs["rejections"] if "duplicate" in r.reason]
+    assert len(one_run) + len(one_run.attrs["rejections"]) == total
+    expected = {
+        f"{t.replace('-', '_')}/{k[0]}"
+        for t in TASKS
+        for k, sample in raw_samples(fmt, t)[1].items()
+        if not sample.get("error")
+    }
+    assert set(one_run["problem_id"]) == expected
 
 
 # ---- TRL -------------------------------------------------------------------------------
