@@ -8,6 +8,7 @@ the report then says what is missing instead of crashing.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from pathlib import Path
 from typing import Any
@@ -221,9 +222,14 @@ def judge_stage(
         lambda d: judge_behaviors(d, config, progress=not options.quiet),
         keep=lambda attrs: judge_complete(attrs.get("judge", {})),
     )  # fmt: skip
-    note = judge_note(out.attrs.get("judge", {}))
-    if note:
-        notes.setdefault("behaviors", []).append(note)
+    meta = out.attrs.get("judge", {})
+    if not judge_complete(meta):
+        # Downstream stages key on this: labels that may still change get a key of their
+        # own values, so tables and the audit of an incomplete run are never reused later.
+        labels = out[[c for c in out.columns if str(c).startswith("judge_")]]
+        values = pd.util.hash_pandas_object(labels, index=False).to_numpy().tobytes()
+        key = content_hash(key, "incomplete", hashlib.sha256(values).hexdigest())
+        notes.setdefault("behaviors", []).append(judge_note(meta) or "")
     return out, key
 
 
