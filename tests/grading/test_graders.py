@@ -97,6 +97,9 @@ TEXT_CASES = [
     ("The capital is Paris.", "Paris", "paris", True, "ok"),
     ("The Eiffel Tower", "Eiffel Tower", "The Eiffel Tower", True, "ok"),
     ("Yes", None, "Yes", None, "ungraded"),
+    ("No.\nThe number 91 = 7 x 13 is not prime, as shown above.", "No", "No", True, "ok"),
+    ("Yes\n\nExplanation: no factor of 91 but 7 and 13.", "Yes", "Yes", True, "ok"),
+    ("No.\nWait, let me redo it.\nYes", "No", "Yes", False, "ok"),  # last line a label: it wins
     ("Yes", "?!", "Yes", None, "parse_error"),  # forced text on a gold of punctuation only
 ]
 
@@ -382,3 +385,37 @@ def test_report_options_grader_reaches_the_grade_stage() -> None:
     out, _ = fs.grade_stage(Runner(), df, "load-key", options)
     assert seen["opts"] == {"timeout": 5.0, "grader": "source"}
     assert out["grader"].tolist() == ["source"]
+
+
+HOSTILE_UNITS = {
+    "statements": "the answer is ",
+    "colon lines": "Answer:\n",
+    "answer and spaces": "answer" + " " * 50,
+    "letters": "A, ",
+    "parens": "(B) ",
+    "unclosed boxes": "\\boxed{",
+    "option lines": "A) " + " " * 30 + "\n",
+    "stars and spaces": "** \t **   ",
+}
+
+
+@pytest.mark.parametrize("unit", list(HOSTILE_UNITS.values()), ids=list(HOSTILE_UNITS))
+def test_text_and_choice_extraction_are_linear_on_hostile_answers(unit: str) -> None:
+    import time
+
+    from traceanalysis.grading.choice_grader import extract_letter, prompt_options
+    from traceanalysis.grading.text_grader import judge_text
+
+    def seconds(text: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            judge_text(text, "Yes", frozenset({"yes", "no"}))
+            extract_letter(text, prompt_options(text))
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = unit * 2_000, unit * 20_000
+    seconds(small)  # warm up the regex caches and the punctuation table
+    t_small, t_large = seconds(small), seconds(large)
+    assert t_large < max(25 * t_small, 0.2), (t_small, t_large)

@@ -73,7 +73,10 @@ _TIERS: list[list[re.Pattern[str]]] = [
         re.compile(rf"\(\s*(?P<p>{_L})\s*\)|{_START}{_PROSE}(?P<w>{_L})(?=[.,;:!?)\]$]|\s*$)"),
     ],
 ]
-_OPTION_LINE = re.compile(rf"(?m)^[ \t]*\(?({_L})[).:][ \t]+(.+?)[ \t]*$")
+_HSPACE = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r" ?\n[\s]*")
+_STARS = re.compile(r"\*{3,}")
+_OPTION_LINE = re.compile(rf"(?m)^[ \t]*\(?({_L})[).:][ \t]+(.+)$")
 
 
 def prompt_options(prompt: str | None) -> dict[str, str]:
@@ -102,6 +105,17 @@ def gold_letter(gold: str, options: dict[str, str]) -> str | None:
     return _by_text(text, options)
 
 
+def _squeeze(text: str) -> str:
+    """Whitespace runs as one space or one newline, ``***...`` as ``**``.
+
+    The tiers' patterns put optional spaces and stars side by side (``\\s*\\**\\s*``); on
+    runs of length one they cannot backtrack far, so extraction stays linear in the text.
+    """
+    text = _HSPACE.sub(" ", text)
+    text = _NEWLINES.sub("\n", text)
+    return _STARS.sub("**", text)
+
+
 def _letter(match: re.Match[str]) -> str:
     groups = match.groupdict()
     found = next(groups[g] for g in ("p", "b", "w", "l") if groups.get(g))
@@ -110,7 +124,7 @@ def _letter(match: re.Match[str]) -> str:
 
 def extract_letter(final: str, options: dict[str, str]) -> str | None:
     """The answer's letter by the tiers of the module docstring, or None."""
-    final = _TEXT.sub(r"\1", final)  # "$\mathrm{(C)}$" -> "$(C)$"
+    final = _squeeze(_TEXT.sub(r"\1", final))  # "$\mathrm{(C)}$" -> "$(C)$"
     box = last_boxed(final)
     if box is not None:
         inner = _TEXT.sub(r"\1", box).strip().strip("*").strip()

@@ -6,11 +6,12 @@ Rules (docs/grading.md, "Graders"):
 2. The answer region is the *last* of: a ``\\boxed{...}`` and an answer statement
    (``Answer: Yes``, ``the answer is no``, ``Final answer: **True**``; the text after it to
    the end of its line, or the next line when the statement ends the line). Without
-   either, the last non-empty line.
+   either, the last non-empty line — unless that line is not exactly a label and the
+   *first* line is (``No.`` then an explanation): then the first line.
 3. Normalisation, as SQuAD's and lm-eval's ``normalize_answer``: LaTeX ``\\text{...}`` and
    Markdown emphasis unwrapped, lower case, punctuation (every Unicode ``P*`` character)
-   and the symbols ``* _ ` ~ | \\ ^ < > = + $`` made spaces, the articles a/an/the dropped, whitespace collapsed. ``"Yes."``, ``"yes"``
-   and ``"**YES**"`` are all ``yes``.
+   and the symbols ``* _ ` ~ | \\ ^ < > = + $`` made spaces, the articles a/an/the
+   dropped, whitespace collapsed. ``"Yes."``, ``"yes"`` and ``"**YES**"`` are all ``yes``.
 4. The region normalised equal to the gold: correct. Otherwise the *contains* rule: of the
    candidate labels (the gold, its partners yes/no/maybe, true/false, and every gold of
    the run when the run has at most 10 distinct golds) exactly one appears as whole words
@@ -36,6 +37,7 @@ from traceanalysis.grading.rows import Verdict, clean, column, grade_rows, with_
 VERSION = "text-1"
 CLOSED_SET_MAX = 10  # a run with at most this many distinct golds has a closed label set
 SHORT_LAST_LINE = 5  # words: a last line this short is an answer even without a label
+REGION_CHARS = 500  # an answer region is read up to this many characters
 _PARTNERS = ({"yes", "no"}, {"yes", "no", "maybe"}, {"true", "false"})
 
 _TEXT_COMMAND = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|emph)\s*\{([^{}]*)\}")
@@ -45,6 +47,7 @@ _STATEMENT = re.compile(
     r"(?:\s+(?:is|would\s+be|will\s+be|should\s+be)\b)?\s*[:=]?[ \t]*",
     re.IGNORECASE,
 )
+_NEXT_LINE = re.compile(r"(?:[^\S\n]*\n)+[^\S\n]*(\S[^\n]*)")  # from a line end
 _EXPLICIT = re.compile(
     r"\b(?:final\s+answer|answer)\b\s*(?:\s(?:is|would\s+be|will\s+be|should\s+be)\b|[:=])",
     re.IGNORECASE,
@@ -68,33 +71,46 @@ def normalize_text(text: str) -> str:
     return " ".join(s.split())
 
 
-def _statement_regions(final: str) -> list[tuple[int, str]]:
-    """(position, text) of each explicit answer statement: the rest of its line, or the next line."""
-    regions = []
-    for match in _EXPLICIT.finditer(final):
-        start = _STATEMENT.match(final, match.start())
-        begin = start.end() if start else match.end()
-        line_end = final.find("\n", begin)
-        rest = final[begin : line_end if line_end != -1 else len(final)]
-        if not normalize_text(rest) and line_end != -1:  # "Answer:\nYes"
-            following = [ln for ln in final[line_end + 1 :].splitlines() if ln.strip()]
-            rest = following[0] if following else ""
-        if normalize_text(rest):
-            regions.append((match.start(), rest.strip()))
-    return regions
+def _statement_region(final: str, match: re.Match[str]) -> str:
+    """The text an answer statement gives: the rest of its line, or the next non-blank line."""
+    start = _STATEMENT.match(final, match.start())
+    begin = start.end() if start else match.end()
+    line_end = final.find("\n", begin)
+    rest = final[begin : line_end if line_end != -1 else len(final)][:REGION_CHARS]
+    if not normalize_text(rest) and line_end != -1:  # "Answer:\nYes"
+        following = _NEXT_LINE.match(final, line_end)
+        rest = following.group(1)[:REGION_CHARS] if following else ""
+    return rest.strip()
+
+
+def _last_statement(final: str) -> tuple[int, str] | None:
+    """(position, text) of the last answer statement that gives some text, or None.
+
+    Statements are tried from the last one back, each reading at most REGION_CHARS: linear
+    in the length of ``final`` even for a response repeating "the answer is" thousands of
+    times.
+    """
+    for match in reversed(list(_EXPLICIT.finditer(final))):
+        region = _statement_region(final, match)
+        if normalize_text(region):
+            return match.start(), region
+    return None
 
 
 def answer_region(final: str) -> tuple[str, bool]:
     """``(region, explicit)``: the last box or answer statement (explicit), else the last line."""
-    candidates = _statement_regions(final)
+    candidates = []
+    statement = _last_statement(final)
+    if statement is not None:
+        candidates.append(statement)
     box = last_boxed(final)
     if box is not None and normalize_text(box):
         pos = max(final.rfind("\\boxed"), final.rfind("\\fbox"))
         candidates.append((pos, box))
     if candidates:
         return max(candidates, key=lambda c: c[0])[1], True
-    lines = [ln for ln in final.splitlines() if ln.strip()]
-    return (lines[-1].strip() if lines else ""), False
+    lines = final.rstrip().rsplit("\n", 1)
+    return lines[-1].strip()[-REGION_CHARS:], False
 
 
 def _display(region: str) -> str:
@@ -119,14 +135,18 @@ def judge_text(final: str, gold: str | None, run_labels: frozenset[str]) -> Verd
     """The verdict for one final part against ``gold`` (see the module docstring for the rules)."""
     region, explicit = answer_region(final)
     norm = normalize_text(region)
-    if not norm:
-        return Verdict(None, False, "no_answer")
     gold_norm = normalize_text(gold) if gold is not None else None
     if gold_norm == "":  # a gold of punctuation only: nothing to compare with
         return Verdict(_display(region), None, "parse_error")
+    labels = _labels_for(gold_norm, run_labels) if gold_norm else frozenset(run_labels)
+    if not explicit and norm not in labels:  # "No.\nThe number 91 = 7 x 13 is not prime."
+        first = final.lstrip().split("\n", 1)[0].strip()[:REGION_CHARS]
+        if normalize_text(first) in labels:
+            region, norm = first, normalize_text(first)
+    if not norm:
+        return Verdict(None, False, "no_answer")
     if gold_norm is not None and norm == gold_norm:
         return Verdict(_display(region), True, "ok")
-    labels = _labels_for(gold_norm, run_labels) if gold_norm else frozenset(run_labels)
     if norm in labels:
         return Verdict(_display(region), norm == gold_norm, "ok")
     found = sorted(label for label in labels if _contains(norm, label))
