@@ -46,8 +46,7 @@ for _case in CASES:
 
 def _graded(cases: list[dict], grader: str | None, tmp_path: Path) -> dict[str, dict]:
     """Grade ``cases`` in one ``grade`` call; the outcome of each case by id."""
-    kwargs = {} if grader is None else {"grader": grader}
-    out = grade(_table(cases), cache_path=tmp_path / "golden.sqlite", workers=2, **kwargs)
+    out = grade(_table(cases), grader=grader, cache_path=tmp_path / "golden.sqlite", workers=2)
     outcomes: dict[str, dict] = {}
     for case, (_, row) in zip(cases, out.iterrows(), strict=True):
         assert row["run"] == case["id"]
