@@ -287,6 +287,34 @@ def test_inspect_log_folder_with_three_tasks(fmt: str, tmp_path: Path) -> None:
     assert set(one_run["problem_id"]) == expected
 
 
+INSPECT_DEFLATE = OUT / "inspect_0.3.205" / "eval"
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_inspect_deflate_eval_logs(task: str) -> None:
+    """inspect_ai 0.3.205 archives (deflate, read here with zipfile alone)."""
+    file = one(f"*_{task}_*.eval", INSPECT_DEFLATE)
+    with zipfile.ZipFile(file) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+        raw = {
+            (str(s["id"]), s["epoch"]): s
+            for s in (json.loads(archive.read(n)) for n in archive.namelist() if _MEMBER.match(n))
+        }
+    df = loaded(file)
+    rows, rejected = rows_of(df, file), rejections_of(df, file)
+    errors = {k for k, s in raw.items() if s.get("error")}
+    assert len(rows) + len(rejected) == len(raw) and len(rejected) == len(errors)
+    name = task.replace("-", "_")
+    assert set(rows["problem_id"]) == {f"{name}/{k[0]}" for k in raw if k not in errors}
+    for row in rows.itertuples():
+        sample = raw[(str(row.source_problem_id), int(row.sample_idx) + 1)]
+        assert row.response == sample["output"]["completion"]
+        assert row.gold == sample["target"] and row.gold_field == "target"
+        value = sample["scores"][row.source_metric]["value"]
+        label = None if pd.isna(row.source_correct) else bool(row.source_correct)
+        assert label == LETTER.get(value)
+
+
 # ---- TRL -------------------------------------------------------------------------------
 
 
@@ -326,8 +354,8 @@ def _mixed_folder(root: Path) -> tuple[Path, list[Path], list[Path]]:
     shutil.copytree(LM_EVAL, runs / "lm-eval-lab")
     shutil.copytree(LIGHTEVAL / "details" / "lab-rlvr", runs / "lighteval-lab")
     shutil.copytree(TRL, runs / "trl-grpo")
-    for fmt in ("eval", "json"):
-        for log in sorted((INSPECT / fmt).iterdir()):
+    for logs in (INSPECT / "eval", INSPECT / "json", INSPECT_DEFLATE):
+        for log in sorted(logs.iterdir()):
             shutil.copy(log, runs / log.name)
     cut = runs / "cut-off.eval"  # an .eval whose copy stopped half way
     data = one("*_lab-yesno_*.eval", INSPECT / "eval").read_bytes()
