@@ -57,6 +57,11 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "digit groups": lambda n: "\\boxed{1" + " 222" * n + ".5}",
     "text commands": lambda n: "The answer is \\text{" * n,
     "think tags": lambda n: "<think>" * n + "</think>" * n + "\\boxed{1}",
+    "answer and spaces": lambda n: "The answer" + " " * (10 * n) + "x",
+    "heading and spaces": lambda n: "Final answer" + " " * (10 * n) + "x",
+    "open parens": lambda n: "The answer is therefore " + "\\(" * n,
+    "answer tags": lambda n: "<answer>" * n + "</answer>",
+    "statements on one line": lambda n: "The answer is not. " * n,
 }
 
 
@@ -75,9 +80,9 @@ def test_main_process_steps_are_linear(shape: str) -> None:
     small, large = make(10_000), make(100_000)
     _main_process_steps(small)  # warm up the regex caches
     t_small = min(_seconds(lambda: _main_process_steps(small)) for _ in range(3))
-    t_large = _seconds(lambda: _main_process_steps(large))
+    t_large = min(_seconds(lambda: _main_process_steps(large)) for _ in range(2))
     # quadratic would be 100x; allow noise on a shared machine
-    assert t_large < max(25 * t_small, 0.05), (shape, t_small, t_large)
+    assert t_large < max(25 * t_small, 0.1), (shape, t_small, t_large)
     assert t_large < 5.0, (shape, t_large)
 
 

@@ -47,7 +47,11 @@ def find_boxes(text: str, *, unwrap: bool = True) -> tuple[list[Box], int]:
     """
     spans: list[tuple[int, int, int, int]] = []  # start, content start, content end, end
     stack: list[tuple[int, int]] = []  # (box start or -1 for a plain brace, content start)
-    for m in _TOKENS.finditer(text):
+    starts = [p for p in (text.find("\\boxed"), text.find("\\fbox")) if p != -1]
+    if not starts:
+        return [], 0
+    # braces before the first box cannot close a box: the scan starts there
+    for m in _TOKENS.finditer(text, min(starts)):
         token = m.group(0)
         if token == "{":
             stack.append((-1, m.end()))
@@ -102,6 +106,7 @@ def last_boxed(text: str) -> str | None:
 _REMOVED = re.compile(r"\\left(?![A-Za-z])|\\right(?![A-Za-z])|\\displaystyle|\\!")
 _SPACING = re.compile(r"\\[,;: ]|\\q?quad(?![A-Za-z])|\\thinspace(?![A-Za-z])|~")
 _FRAC_VARIANTS = re.compile(r"\\[dtc]frac(?![A-Za-z])")
+_EMPTY_SET = re.compile(r"\\varnothing(?![A-Za-z])")  # one symbol, two spellings
 _SPACES = re.compile(r"\s+")
 # Digit groups of three apart by one space ("10 455", "10\,455" after _SPACING): the SI
 # thousands separator, one number (math-verify would read "1 222" as the mixed number 223).
@@ -133,7 +138,7 @@ def normalize_answer(answer: str) -> str:
 
     Every edit keeps the value math-verify reads (tests/grading/test_grading_normalise.py
     checks each rule and its neighbours against math-verify): ``\\left``/``\\right``,
-    ``\\!``, spacing commands, ``\\dfrac`` -> ``\\frac``, surrounding ``$``, a trailing
+    ``\\!``, spacing commands, ``\\dfrac`` -> ``\\frac``, ``\\varnothing`` -> ``\\emptyset``, surrounding ``$``, a trailing
     period, spaces around operators and before commands, ``x^{2}`` -> ``x^2``,
     ``\\frac12`` -> ``\\frac{1}{2}``, ``\\sqrt3`` -> ``\\sqrt{3}``. A comma and space before
     a group of three digits stays (``32, 349`` is a list, ``32,349`` one number), and digit
@@ -145,6 +150,7 @@ def normalize_answer(answer: str) -> str:
     s = _REMOVED.sub("", s)
     s = _SPACING.sub(" ", s)
     s = _FRAC_VARIANTS.sub(r"\\frac", s)
+    s = _EMPTY_SET.sub(r"\\emptyset", s)
     s = _SPACES.sub(" ", s).strip()
     s = _TRAILING_PERIOD.sub("", s).rstrip()
     s = _SPACED_THOUSANDS.sub(lambda m: m.group(0).replace(" ", ""), s)

@@ -24,15 +24,28 @@ from traceanalysis.grading.extract import Box, find_boxes
 STATEMENT_WINDOW = 1500  # an answer statement counts only in the last this many characters
 SHORT_ANSWER = 120  # a final text this short that is only math is its own answer
 
-_STATEMENT = re.compile(
-    r"(?:"
-    r"\b(?:final\s+)?answer\b(?:[ \t]+(?:to|for|of)\b[^.:=\n]{0,60}?)?[ \t]*(?:\*\*)?[ \t]*"
-    r"(?:(?:is|was|would[ \t]+be|will[ \t]+be)\b|=|:)"
-    r"|(?:^|(?<=[.!?] ))[ \t]*(?:\*\*)?A(?:\*\*)?[ \t]*:"
-    r"|####"
-    r")[ \t]*:?[ \t]*",
-    re.IGNORECASE | re.MULTILINE,
+# Statements are found from literal words ("answer", "####", "A:"), which the regex engine
+# finds fast; each hit is then matched in place. Possessive quantifiers (*+) throughout:
+# a run of spaces is never re-split on failure, which would make a long run quadratic.
+_PHRASE_REST = (
+    r"\b(?:[ \t]++(?i:to|for|of)\b[^.:=\n]{0,60}?)?[ \t]*+(?:\*\*)?[ \t]*+"
+    r"(?:(?i:is|was|would[ \t]++be|will[ \t]++be)\b|=|:)[ \t]*+:?[ \t]*+"
 )
+_WORDS = ("answer", "Answer", "ANSWER")
+_WORD_HITS = [re.compile(word) for word in _WORDS]
+_PHRASES = [re.compile(re.escape(word) + _PHRASE_REST) for word in _WORDS]
+_HASHES = re.compile(r"####[ \t]*+")
+_A_COLON = re.compile(r"A(?:\*\*)?[ \t]*+:[ \t]*+")
+# A heading line ("### Final Answer", "**Final Answer**"): the answer is on the next line.
+_HEADING = re.compile(
+    r"[ \t]*+(?:#{1,6}[ \t]*+)?(?:\*\*)?[ \t]*+(?:the[ \t]++)?final[ \t]++answer[ \t]*+"
+    r"(?:\*\*)?[ \t]*+:?[ \t]*+(?:\*\*)?[ \t]*+",
+    re.IGNORECASE,
+)
+_HEADING_LINE = 80  # a heading is a short line
+_TRIES = 20  # statement words tried from the last one back
+_FORMULA_GAP = 25  # "the answer is therefore $5$": words allowed before the formula
+_FORMULA_SPAN = 2000  # a delimited formula is looked for in this many characters
 # What may stand between two boxes of one answer: separators, math delimiters, and a
 # "x =" before the next box.
 _BOX_GAP = re.compile(
@@ -84,7 +97,10 @@ def _clean_math(text: str) -> str | None:
         if end:
             s = s[: end.start()]
         bare = _BARE_MATH.match(s)
-        s = bare.group(0) if bare else ""
+        s = bare.group(0).rstrip() if bare else ""
+        while s and s[-1] in "([{":  # "12 (the other ...)": the bracket opens the prose
+            s = s[:-1].rstrip()
+        s = s.replace("°", "^\\circ")
     s = _BOLD.sub("", s.strip()).strip().rstrip(".,:;").strip()
     s = re.sub(r"\s+(?:and|or)\s+", ", ", s)
     if not re.search(r"[0-9A-Za-z]", s):
@@ -92,18 +108,118 @@ def _clean_math(text: str) -> str | None:
     return s
 
 
-def _statements(final: str) -> list[tuple[int, str]]:
-    """(position, answer) of every explicit answer statement near the end of ``final``."""
-    found: list[tuple[int, str]] = []
-    window_start = max(0, len(final) - STATEMENT_WINDOW)
-    for m in _STATEMENT.finditer(final, window_start):
-        line_end = final.find("\n", m.end())
-        rest = final[m.end() : line_end if line_end != -1 else len(final)]
-        if "\\boxed" in rest or "\\fbox" in rest:  # the box is the candidate (or no box)
+def _region(final: str, pos: int) -> str:
+    """The text an answer statement ending at ``pos`` gives its answer in: the rest of its
+    line, or the next non-empty line when the rest is empty (``Answer:\\n$\\frac{3}{8}$``),
+    with a display formula that opens there read to its end."""
+    line_end = final.find("\n", pos)
+    rest = final[pos : line_end if line_end != -1 else len(final)]
+    if rest.strip(" \t*:") or line_end == -1:
+        return rest
+    start = line_end + 1
+    while start < len(final) and final[start] in " \t\r\n":
+        start += 1
+    end = final.find("\n", start)
+    line = final[start : end if end != -1 else len(final)]
+    for opener, closer in (("\\[", "\\]"), ("$$", "$$")):
+        if line.lstrip().startswith(opener) and closer not in line.lstrip()[2:]:
+            close = final.find(closer, start + line.index(opener) + 2, start + 2000)
+            if close != -1:
+                return final[start : close + 2]
+    return line
+
+
+def _formula(region: str, *, last: bool) -> str | None:
+    """The math of a region: bare math at its start, else its first (or last) delimited
+    formula — the first only when at most a few words stand before it."""
+    answer = _clean_math(region)
+    if answer is not None:
+        return answer
+    # a bounded piece: an unclosed "\\(" costs a scan to the end of the piece
+    piece = region[-_FORMULA_SPAN:] if last else region[: _FORMULA_GAP + _FORMULA_SPAN]
+    formulas = list(_DELIMITED.finditer(piece))
+    if not formulas:
+        return None
+    chosen = formulas[-1] if last else formulas[0]
+    if not last and chosen.start() > _FORMULA_GAP:
+        return None
+    return _clean_math(chosen.group(0))
+
+
+def _hits(final: str, start: int) -> list[tuple[int, str]]:
+    """(position, kind) of every literal that may begin an answer statement."""
+    if not any(word in final[start:] for word in ("nswer", "NSWER", "####", "A")):
+        return []  # the usual case after a final box: nothing to match
+    hits = [(m.start(), "phrase") for p in _WORD_HITS for m in p.finditer(final, start)]
+    hits += [(m.start(), "hashes") for m in _HASHES.finditer(final, start)]
+    hits += [(m.start(), "a") for m in _A_COLON.finditer(final, start)]
+    return sorted(hits)
+
+
+def _statement_end(final: str, pos: int, kind: str) -> tuple[int, bool] | None:
+    """Where the answer of a statement at ``pos`` starts, and whether it is a heading."""
+    if kind == "hashes":
+        return _HASHES.match(final, pos).end(), False  # type: ignore[union-attr]
+    if kind == "a":  # "A:" at a line start or after a sentence
+        j = pos
+        while j > 0 and final[j - 1] in " \t":
+            j -= 1
+        if j == 0 or final[j - 1] == "\n" or (j < pos and final[j - 1] in ".!?"):
+            return _A_COLON.match(final, pos).end(), False  # type: ignore[union-attr]
+        return None
+    m = next((p.match(final, pos) for p in _PHRASES if p.match(final, pos)), None)
+    if m:
+        return m.end(), False
+    line_start = final.rfind("\n", max(0, pos - _HEADING_LINE), pos) + 1
+    line_end = final.find("\n", pos, pos + _HEADING_LINE)
+    line_end = line_end if line_end != -1 else min(len(final), pos + _HEADING_LINE)
+    if _HEADING.fullmatch(final, line_start, line_end) and (
+        line_end == len(final) or final[line_end] == "\n"
+    ):
+        return line_end, True
+    return None
+
+
+def _statements(final: str, after: int) -> list[tuple[int, str]]:
+    """(position, answer) of the last explicit answer statement near the end of ``final``
+    that starts at or after ``after`` (the end of the last box: earlier ones lose to it).
+
+    "Near the end": starting on the line where the last ``STATEMENT_WINDOW`` characters
+    begin, or later. Only the last ``_TRIES`` hits are read (each costs a line).
+    """
+    window = final.rfind("\n", 0, max(0, len(final) - STATEMENT_WINDOW)) + 1
+    for pos, kind in reversed(_hits(final, max(window, after))[-_TRIES:]):
+        found = _statement_end(final, pos, kind)
+        if found is None:
             continue
-        answer = _clean_math(rest)
+        region = _region(final, found[0])
+        if "\\boxed" in region or "\\fbox" in region:  # the box is the candidate (or no box)
+            continue
+        answer = _formula(region, last=found[1])
         if answer is not None:
-            found.append((m.start(), answer))
+            return [(pos, answer)]
+    return []
+
+
+def _answer_tags(final: str, after: int) -> list[tuple[int, str]]:
+    """(position, answer) of the last ``<answer>...</answer>`` (R1-Zero style) starting at
+    or after ``after``; one scan."""
+    found: list[tuple[int, str]] = []
+    pos = after
+    while True:
+        start = final.find("<answer>", pos)
+        if start == -1:
+            break
+        end = final.find("</answer>", start)
+        if end == -1:
+            break
+        content = final[start + len("<answer>") : end]
+        pos = end + len("</answer>")
+        if "\\boxed" in content or "\\fbox" in content:
+            continue
+        answer = _formula(" ".join(content.split()), last=True)
+        if answer is not None:
+            found = [(start, answer)]
     return found
 
 
@@ -124,9 +240,9 @@ def extract_final_answer(final: str) -> Extraction:
     """The answer of a response's final text (after ``</think>``), see the module doc."""
     final = drop_continuation(final)
     boxes, unclosed = find_boxes(final)
-    statements = _statements(final)
-    last_box = boxes[-1].start if boxes else -1
-    if statements and statements[-1][0] > last_box:
+    after = boxes[-1].end if boxes else 0
+    statements = sorted(_statements(final, after) + _answer_tags(final, after))
+    if statements:
         return Extraction(statements[-1][1], "statement", unclosed)
     if boxes:
         return Extraction(_box_group(final, boxes), "box", unclosed)

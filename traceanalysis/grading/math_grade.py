@@ -20,6 +20,8 @@ from traceanalysis.grading.final_answer import extract_final_answer
 from traceanalysis.grading.pool import VerifierPool
 from traceanalysis.grading.verifier import GRADER_VERSION, Job, Outcome
 
+_UNSEEN = object()
+
 
 @dataclass
 class _RowPlan:
@@ -47,11 +49,16 @@ class _Planner:
         self.jobs: dict[str, Job] = {}
         self._memo: dict[tuple[str, str], _RowPlan] = {}
         self._golds: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._answers: dict[str, str | None] = {}
 
     def plan(self, response: str, gold: str | None, truncated: bool) -> _RowPlan:
         """The plan for one row (see the status table in docs/grading.md)."""
         final, unclosed = final_part(response)
-        answer = extract_final_answer(final).answer if final.strip() else None
+        answer = self._answers.get(final, _UNSEEN)
+        if answer is _UNSEEN:  # identical final texts (short answers) repeat across samples
+            answer = self._answers[final] = (
+                extract_final_answer(final).answer if final.strip() else None
+            )
         if gold is None:
             return _RowPlan(answer, "ungraded", None)
         if truncated or unclosed:
