@@ -135,6 +135,7 @@ def test_inspect_sample_problems_name_the_sample(tmp_path: Path) -> None:
     assert sorted((r.file, r.line, r.reason[:14]) for r in df.attrs["rejections"]) == [
         (f"{path}!samples[3]", None, "sample failed:"),
     ]
+    assert len(log["samples"]) == len(df) + len(df.attrs["rejections"])
 
 
 def test_verl_groups_by_prompt_across_steps(tmp_path: Path) -> None:
@@ -287,6 +288,8 @@ def test_openai_batch_responses_api_output() -> None:
     assert df["finish_reason"].tolist() == ["stop", "length", "length"]
     assert df["truncated"].tolist() == [False, True, True]
     assert df.attrs["rejections"] == []
+    lines = (FORMATS / "batch_output_responses.jsonl").read_text().splitlines()
+    assert len(lines) == len(df) + len(df.attrs["rejections"])
 
 
 def test_numbered_samples_have_no_gap_for_a_rejected_row(tmp_path: Path) -> None:
@@ -301,6 +304,7 @@ def test_numbered_samples_have_no_gap_for_a_rejected_row(tmp_path: Path) -> None
     assert [(r.line, r.reason) for r in df.attrs["rejections"]] == [
         (2, "missing required field 'response'")
     ]
+    assert 3 == len(df) + len(df.attrs["rejections"])
     middle["output"] = "\n"  # verl's empty response: a response, numbered in its place
     path.write_text("\n".join([lines[0], json.dumps(middle), lines[1]]) + "\n")
     df = load_runs(path)
