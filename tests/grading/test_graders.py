@@ -51,6 +51,16 @@ def test_inspect_yes_no_log_grades_close_to_its_own_scores(inspect_runs: pd.Data
     differ = out[out["correct"].astype(bool) != out["source_correct"].astype(bool)]
     assert len(differ) and differ["correct"].all()
     assert (differ["extracted"].str.lower() == differ["gold"].str.lower()).all()
+    # the agreement figures, recounted by hand from the rows
+    for run, part in out.groupby("run"):
+        ours = [bool(v) for v in part["correct"]]
+        theirs = [bool(v) for v in part["source_correct"]]
+        same = sum(a == b for a, b in zip(ours, theirs, strict=True))
+        assert agree.loc[run, "n_both"] == len(part)
+        assert agree.loc[run, "n_disagree"] == len(part) - same
+        assert agree.loc[run, "agreement"] == pytest.approx(same / len(part))
+        assert agree.loc[run, "accuracy_ours"] == pytest.approx(sum(ours) / len(part))
+        assert agree.loc[run, "accuracy_source"] == pytest.approx(sum(theirs) / len(part))
 
 
 def test_math_grader_on_yes_no_golds_is_the_bug_the_registry_fixes(
