@@ -19,7 +19,7 @@ from traceanalysis.cache import content_hash
 from traceanalysis.errors import InputError
 from traceanalysis.schema import ROLES, RunInfo
 
-LOAD_VERSION = "2"  # 2: empty responses kept, unreadable labels null (issue 12)
+LOAD_VERSION = "3"  # 2: empty responses kept, unreadable labels null; 3: readers (issue 12)
 DIFFICULTY_VERSION = "1"
 SKIPPED = "skipped"
 
