@@ -206,7 +206,11 @@ def test_grading_banner_is_the_first_thing_on_the_page(browser: DevTools, tmp_pa
         "sample_idx": [0] * 20, "gold": ["Yes"] * 20, "extracted": [None] * 20,
         "correct": [False] * 20, "source_correct": [True] * 20,
     })  # fmt: skip
-    ctx.graders = {"qwen-zero-rl": {"grader": "math", "why": "golds look like math"}}
+    long_why = "mixed golds (15 math, 6 choice, 6 text): the majority, math, grades every one"
+    ctx.graders = {
+        "qwen-zero-rl": {"grader": "math", "why": "golds look like math"},
+        "qwen-base": {"grader": "text", "why": long_why * 3},
+    }
     path = write_html(ctx, tmp_path / "index.html")
     for domain in ("Page", "Runtime", "Log"):
         browser.call(f"{domain}.enable")
@@ -217,13 +221,16 @@ def test_grading_banner_is_the_first_thing_on_the_page(browser: DevTools, tmp_pa
         " const r = b.getBoundingClientRect();"
         " const first = document.querySelector('section[data-section]').getBoundingClientRect();"
         " return {top: r.top, height: r.height, below: first.top, view: window.innerHeight,"
-        " text: b.innerText, color: getComputedStyle(b).borderTopColor}; })()"
+        " text: b.innerText, color: getComputedStyle(b).borderTopColor,"
+        " overflow: b.querySelector('.tablewrap').scrollWidth"
+        " - b.querySelector('.tablewrap').clientWidth}; })()"
     )
     assert box["height"] > 0 and box["top"] < box["view"]  # on screen without scrolling
+    assert box["overflow"] <= 0  # a long grader explanation wraps: every number is in view
     assert box["top"] + box["height"] <= box["below"]  # above every section and finding
     text = " ".join(box["text"].split())
     assert "disagree on 20 responses in 1 run" in text
-    assert "qwen-zero-rl math: golds look like math 0.0% 66.7% 30 20 (66.7%)" in text
+    assert "qwen-zero-rl 20 (66.7%) 0.0% 66.7% 30 math: golds look like math" in text
     assert "qwen-base" in text  # every run scored by both is shown, agreeing ones too
     assert box["color"] == "rgb(179, 38, 30)"  # the warning style applied (CSP allows it)
     # the link leads to the disagreement table on the same page

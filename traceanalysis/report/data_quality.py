@@ -132,18 +132,18 @@ def banner_headline(rows: list[BannerRow]) -> str:
 
 
 def banner_cells(row: BannerRow) -> list[str]:
-    """The banner row as display cells (same order as :data:`BANNER_HEADER`)."""
+    """The banner row as display cells (same order as :data:`BANNER_HEADER`): the numbers
+    first, the grader's long explanation last, so a narrow screen cuts only that."""
+    share = f" ({100 * row.n_disagree / row.n_both:.1f}%)" if row.n_both else ""
     return [
         row.run,
-        row.grader or "–",
+        f"{row.n_disagree:,}{share}",
         f"{100 * row.accuracy_ours:.1f}%",
         f"{100 * row.accuracy_source:.1f}%",
         f"{row.n_both:,}",
-        f"{row.n_disagree:,} ({100 * row.n_disagree / row.n_both:.1f}%)" if row.n_both else "0",
+        row.grader or "–",
     ]
 
 
-BANNER_HEADER = [
-    "run", "grader", "our accuracy", "source's accuracy", "responses scored by both",
-    "disagree",
-]  # fmt: skip
+BANNER_HEADER = ["run", "disagree", "our accuracy", "source's accuracy", "scored by both", "grader"]
+BANNER_NUMERIC = [False, True, True, True, True, False]

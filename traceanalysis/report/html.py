@@ -132,7 +132,13 @@ def _banner_view(ctx: ReportContext) -> dict[str, Any] | None:
     return {
         "headline": dq.banner_headline(rows),
         "header": dq.BANNER_HEADER,
-        "rows": [dq.banner_cells(r) for r in rows],
+        "rows": [
+            [
+                (c, "num" if n else "wrap")
+                for c, n in zip(dq.banner_cells(r), dq.BANNER_NUMERIC, strict=True)
+            ]
+            for r in rows
+        ],  # fmt: skip
         "table_id": f"table-{dq.DISAGREEMENTS_TABLE}",
         "csv": f"tables/{dq.DISAGREEMENTS_TABLE}.csv",
     }

@@ -146,7 +146,7 @@ def grading_banner(ctx: ReportContext) -> str | None:
         f"> **Warning: {escape_text(dq.banner_headline(rows))}**",
         ">",
         "> | " + " | ".join(dq.BANNER_HEADER) + " |",
-        "> |:---|:---|---:|---:|---:|---:|",
+        "> |" + "|".join("---:" if n else ":---" for n in dq.BANNER_NUMERIC) + "|",
         *("> | " + " | ".join(escape_cell(c) for c in dq.banner_cells(r)) + " |" for r in rows),
         ">",
         f"> Every disagreeing response: [tables/{dq.DISAGREEMENTS_TABLE}.csv]"
