@@ -88,6 +88,22 @@ CASES = [
         "no_answer",
         False,
     ),
+    (
+        "a statement on the way of a cut-off trace",
+        "So the answer is 42? Wait, let me re-check the comput",
+        "42",
+        None,
+        "no_answer",
+        False,
+    ),
+    (
+        "a statement then a finished check",
+        "The answer is 42. Let me double check: 6 times 7 is 42.",
+        "42",
+        "42",
+        "ok",
+        True,
+    ),
     ("chatty answer word", "This answer is consistent with 7.", "7", None, "no_answer", False),
     ("unclosed box", r"The answer is \boxed{\frac{7}{2}", r"\frac{7}{2}", None, "no_answer", False),
     (

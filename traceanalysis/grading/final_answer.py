@@ -6,7 +6,9 @@ near the end ("the final answer is ...", "Final Answer: ...", "The answer is ...
 "Answer: ...", GSM8K's "#### 51" and few-shot "A: 51"). The **last** candidate is the
 answer; boxes written one after another in the same sentence (``\\boxed{1}, \\boxed{2}
 and \\boxed{3}``, ``x = \\boxed{1} or x = \\boxed{2}``) are one answer, their contents
-joined by ``", "``. With no candidate, a final text that is nothing but a short math
+joined by ``", "``. A statement is taken only when it is the response's conclusion: nothing
+follows it, or the response ends like a finished sentence (a trace cut off mid-sentence
+gets nothing from a statement made on the way). With no candidate, a final text that is nothing but a short math
 expression (``51``, ``$\\frac{1}{2}$``) is the answer; anything else has no answer — the
 rest of a trace (a cut-off one above all) is never searched for a number.
 
@@ -45,7 +47,13 @@ _HEADING = re.compile(
 _HEADING_LINE = 80  # a heading is a short line
 _TRIES = 20  # statement words tried from the last one back
 _FORMULA_GAP = 25  # "the answer is therefore $5$": words allowed before the formula
-_FORMULA_SPAN = 2000  # a delimited formula is looked for in this many characters
+_FINISHED = set(".!?:;)]}$*\"'")  # last characters of a response that ended by itself
+_FINISHED_TAGS = ("</answer>", "</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>")
+_FORMULA_SPAN = 2000
+_UNIT_WORDS = re.compile(r"[A-Za-z]{1,12}(?:[ \t]+[A-Za-z]{1,12}){0,2}[23²³]?")
+_WORD_ANSWER = re.compile(
+    r"\**([A-Za-z]{2,30})\**[.!]?"
+)  # one word: a day, a name  # a delimited formula is looked for in this many characters
 # What may stand between two boxes of one answer: separators, math delimiters, and a
 # "x =" before the next box.
 _BOX_GAP = re.compile(
@@ -108,25 +116,39 @@ def _clean_math(text: str) -> str | None:
     return s
 
 
-def _region(final: str, pos: int) -> str:
-    """The text an answer statement ending at ``pos`` gives its answer in: the rest of its
-    line, or the next non-empty line when the rest is empty (``Answer:\\n$\\frac{3}{8}$``),
-    with a display formula that opens there read to its end."""
+def _region(final: str, pos: int) -> tuple[str, int]:
+    """The text an answer statement ending at ``pos`` gives its answer in, and where that
+    text ends: the rest of its line, or the next non-empty line when the rest is empty
+    (``Answer:\\n$\\frac{3}{8}$``), with a display formula that opens there read to its end."""
     line_end = final.find("\n", pos)
-    rest = final[pos : line_end if line_end != -1 else len(final)]
-    if rest.strip(" \t*:") or line_end == -1:
-        return rest
+    line_end = line_end if line_end != -1 else len(final)
+    rest = final[pos:line_end]
+    if rest.strip(" \t*:") or line_end == len(final):
+        return rest, line_end
     start = line_end + 1
     while start < len(final) and final[start] in " \t\r\n":
         start += 1
     end = final.find("\n", start)
-    line = final[start : end if end != -1 else len(final)]
+    end = end if end != -1 else len(final)
+    line = final[start:end]
     for opener, closer in (("\\[", "\\]"), ("$$", "$$")):
         if line.lstrip().startswith(opener) and closer not in line.lstrip()[2:]:
             close = final.find(closer, start + line.index(opener) + 2, start + 2000)
             if close != -1:
-                return final[start : close + 2]
-    return line
+                return final[start : close + 2], close + 2
+    return line, end
+
+
+def _settled(final: str, end: int, tail: str) -> bool:
+    """Whether a statement is the response's conclusion: nothing but punctuation after its
+    answer (``tail``: the rest of its region) and its region (which ends at ``end``), or a
+    response that ends like a finished sentence. A trace cut off mid-sentence (``... then
+    the value of``) never gets its answer from a statement made on the way."""
+    rest = tail.strip(" \t.!?*$")
+    if not final[end:].strip() and (not rest or _UNIT_WORDS.fullmatch(rest)):
+        return True  # nothing after the answer but its unit ("2,500 dollars", "12 cm")
+    tail = final.rstrip()
+    return tail[-1:] in _FINISHED or tail.endswith(_FINISHED_TAGS)
 
 
 def _formula(region: str, *, last: bool) -> str | None:
@@ -135,6 +157,9 @@ def _formula(region: str, *, last: bool) -> str | None:
     answer = _clean_math(region)
     if answer is not None:
         return answer
+    word = _WORD_ANSWER.fullmatch(region.strip())
+    if word:  # "the answer is Tuesday."
+        return "\\text{" + word.group(1) + "}"
     # a bounded piece: an unclosed "\\(" costs a scan to the end of the piece
     piece = region[-_FORMULA_SPAN:] if last else region[: _FORMULA_GAP + _FORMULA_SPAN]
     formulas = list(_DELIMITED.finditer(piece))
@@ -180,7 +205,13 @@ def _statement_end(final: str, pos: int, kind: str) -> tuple[int, bool] | None:
     return None
 
 
-def _statements(final: str, after: int) -> list[tuple[int, str]]:
+def _after(region: str, answer: str) -> str:
+    """What the region holds after the answer (empty when the answer was rewritten)."""
+    at = region.find(answer)
+    return region[at + len(answer) :] if at != -1 else ""
+
+
+def _statements(final: str, after: int) -> list[tuple[int, str, int, str]]:
     """(position, answer) of the last explicit answer statement near the end of ``final``
     that starts at or after ``after`` (the end of the last box: earlier ones lose to it).
 
@@ -192,19 +223,19 @@ def _statements(final: str, after: int) -> list[tuple[int, str]]:
         found = _statement_end(final, pos, kind)
         if found is None:
             continue
-        region = _region(final, found[0])
+        region, end = _region(final, found[0])
         if "\\boxed" in region or "\\fbox" in region:  # the box is the candidate (or no box)
             continue
         answer = _formula(region, last=found[1])
         if answer is not None:
-            return [(pos, answer)]
+            return [(pos, answer, end, _after(region, answer))]
     return []
 
 
-def _answer_tags(final: str, after: int) -> list[tuple[int, str]]:
+def _answer_tags(final: str, after: int) -> list[tuple[int, str, int, str]]:
     """(position, answer) of the last ``<answer>...</answer>`` (R1-Zero style) starting at
     or after ``after``; one scan."""
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, int, str]] = []
     pos = after
     while True:
         start = final.find("<answer>", pos)
@@ -219,7 +250,7 @@ def _answer_tags(final: str, after: int) -> list[tuple[int, str]]:
             continue
         answer = _formula(" ".join(content.split()), last=True)
         if answer is not None:
-            found = [(start, answer)]
+            found = [(start, answer, pos, "")]
     return found
 
 
@@ -242,7 +273,7 @@ def extract_final_answer(final: str) -> Extraction:
     boxes, unclosed = find_boxes(final)
     after = boxes[-1].end if boxes else 0
     statements = sorted(_statements(final, after) + _answer_tags(final, after))
-    if statements:
+    if statements and _settled(final, statements[-1][2], statements[-1][3]):
         return Extraction(statements[-1][1], "statement", unclosed)
     if boxes:
         return Extraction(_box_group(final, boxes), "box", unclosed)

@@ -93,7 +93,15 @@ def grade_job(job: Job) -> Outcome:
     gold = _parse_gold(job.gold)
     if not gold:
         return Outcome(job.key, job.answer, "parse_error", None)
-    ok = verify(_gold_candidates(job, gold), pred, timeout_seconds=None)
+    candidates = _gold_candidates(job, gold)
+    ok = verify(candidates, pred, timeout_seconds=None)
+    if not ok and job.answer.endswith("\\%") and "%" not in job.gold:
+        # "1.5\%" for the gold 1.5: the percent sign is the unit the gold leaves out
+        # (math-verify itself accepts "28\%" for 28, not "1.5\%" for 1.5)
+        bare = parse(
+            "\\boxed{" + job.answer[:-2] + "}", extraction_config=_BOXED_ONLY, parsing_timeout=None
+        )
+        ok = bool(bare) and verify(candidates, bare, timeout_seconds=None)
     return Outcome(job.key, job.answer, "ok", bool(ok))
 
 
