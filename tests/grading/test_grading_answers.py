@@ -155,6 +155,7 @@ def test_a_cut_off_trace_without_finish_reason_gets_no_credit() -> None:
     [
         (r"\boxed{1} and \boxed{2}", "1, 2", "box"),
         (r"\boxed{1}. Next, \boxed{2}", "2", "box"),
+        (r"$\boxed{42}$ $\boxed{42}$", "42", "box"),
         ("The answer is: **42**", "42", "statement"),
         ("ANSWER: 12", "12", "statement"),
         ("the answer to part (a) is 12", "12", "statement"),

@@ -264,7 +264,7 @@ def _box_group(final: str, boxes: list[Box]) -> str:
         group.insert(0, box)
         if len(group) > _MAX_GROUP:
             return boxes[-1].content
-    return ", ".join(b.content for b in group)
+    return ", ".join(dict.fromkeys(b.content for b in group))  # a repeated box is one
 
 
 def extract_final_answer(final: str) -> Extraction:
