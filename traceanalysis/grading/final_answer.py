@@ -6,11 +6,12 @@ near the end ("the final answer is ...", "Final Answer: ...", "The answer is ...
 "Answer: ...", GSM8K's "#### 51" and few-shot "A: 51"). The **last** candidate is the
 answer; boxes written one after another in the same sentence (``\\boxed{1}, \\boxed{2}
 and \\boxed{3}``, ``x = \\boxed{1} or x = \\boxed{2}``) are one answer, their contents
-joined by ``", "``. A statement is taken only when it is the response's conclusion: nothing
-follows it, or the response ends like a finished sentence (a trace cut off mid-sentence
-gets nothing from a statement made on the way). With no candidate, a final text that is nothing but a short math
-expression (``51``, ``$\\frac{1}{2}$``) is the answer; anything else has no answer — the
-rest of a trace (a cut-off one above all) is never searched for a number.
+joined by ``", "``. A statement is taken only as the response's conclusion: nothing but
+a unit follows it, or the response ends like a finished sentence (a trace cut off
+mid-sentence gets nothing from a statement made on the way). With no candidate, a final
+text that is nothing but a short math expression (``51``, ``$\\frac{1}{2}$``) is the
+answer; anything else has no answer — the rest of a trace (a cut-off one above all) is
+never searched for a number.
 
 Every function is linear in the length of the text: the patterns have no nested
 quantifiers and bounded gaps.
@@ -49,11 +50,9 @@ _TRIES = 20  # statement words tried from the last one back
 _FORMULA_GAP = 25  # "the answer is therefore $5$": words allowed before the formula
 _FINISHED = set(".!?:;)]}$*\"'")  # last characters of a response that ended by itself
 _FINISHED_TAGS = ("</answer>", "</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>")
-_FORMULA_SPAN = 2000
+_FORMULA_SPAN = 2000  # a delimited formula is looked for in this many characters
 _UNIT_WORDS = re.compile(r"[A-Za-z]{1,12}(?:[ \t]+[A-Za-z]{1,12}){0,2}[23²³]?")
-_WORD_ANSWER = re.compile(
-    r"\**([A-Za-z]{2,30})\**[.!]?"
-)  # one word: a day, a name  # a delimited formula is looked for in this many characters
+_WORD_ANSWER = re.compile(r"\**([A-Za-z]{2,30})\**[.!]?")  # one word: a day, a name
 # What may stand between two boxes of one answer: separators, math delimiters, and a
 # "x =" before the next box.
 _BOX_GAP = re.compile(
@@ -173,7 +172,8 @@ def _formula(region: str, *, last: bool) -> str | None:
 
 def _hits(final: str, start: int) -> list[tuple[int, str]]:
     """(position, kind) of every literal that may begin an answer statement."""
-    if not any(word in final[start:] for word in ("nswer", "NSWER", "####", "A")):
+    rest = final[start:]
+    if not any(word in rest for word in ("nswer", "NSWER", "####", "A")):
         return []  # the usual case after a final box: nothing to match
     hits = [(m.start(), "phrase") for p in _WORD_HITS for m in p.finditer(final, start)]
     hits += [(m.start(), "hashes") for m in _HASHES.finditer(final, start)]
@@ -212,8 +212,9 @@ def _after(region: str, answer: str) -> str:
 
 
 def _statements(final: str, after: int) -> list[tuple[int, str, int, str]]:
-    """(position, answer) of the last explicit answer statement near the end of ``final``
-    that starts at or after ``after`` (the end of the last box: earlier ones lose to it).
+    """(position, answer, region end, text after the answer) of the last explicit answer
+    statement near the end of ``final`` that starts at or after ``after`` (the end of the
+    last box: earlier ones lose to it).
 
     "Near the end": starting on the line where the last ``STATEMENT_WINDOW`` characters
     begin, or later. Only the last ``_TRIES`` hits are read (each costs a line).
@@ -233,8 +234,8 @@ def _statements(final: str, after: int) -> list[tuple[int, str, int, str]]:
 
 
 def _answer_tags(final: str, after: int) -> list[tuple[int, str, int, str]]:
-    """(position, answer) of the last ``<answer>...</answer>`` (R1-Zero style) starting at
-    or after ``after``; one scan."""
+    """(position, answer, end, "") of the last ``<answer>...</answer>`` (R1-Zero style)
+    starting at or after ``after``; one scan."""
     found: list[tuple[int, str, int, str]] = []
     pos = after
     while True:
