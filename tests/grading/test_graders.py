@@ -242,6 +242,8 @@ AUTO_CASES = [
     (["Yes", "No", "no"], "text", "all 3 golds look like short text"),
     (["True", "False"], "text", "all 2 golds look like short text"),
     (["Paris", "New York City", "A. Lincoln"], "text", "all 3 golds look like short text"),
+    ([r"\text{Tuesday}", r"\text{(C)}"], "math", "all 2 golds look like math"),
+    ([r"\text{ if } x > 0", r"\text{cm}^2"], "math", "all 2 golds look like math"),
     ([None, None], "math", "no gold answer"),
     (["$$", "?"], "math", "all 2 golds look like math"),  # no letter: no text
     (["Yes", "No", "No", "5"], "text", "mixed golds (1 math, 3 text): the majority, text"),

@@ -1,12 +1,12 @@
 """Which grader grades which run: chosen from the run's golds, or forced (``--grader``).
 
 Each gold is classified (:func:`gold_kind`): a single option letter A-J (``C``, ``(C)``,
-``C)``, ``C) text``; not ``C. text``, which may be a name) is ``choice``; anything with a digit, a LaTeX command or a math symbol, or a
-lone lower-case letter (a variable), is ``math``; other words and short phrases (Yes, No,
-True, False, names) are ``text``. A run whose golds are all of one kind gets that grader;
-a run with no gold gets ``math`` (its ungraded path: answers extracted, nothing judged);
-a mixed run gets the majority kind (ties: math, then choice, then text) and a note with
-the counts.
+``C)``, ``C) text``; not ``C. text``, which may be a name) is ``choice``; a gold with a
+digit, a LaTeX command, a ``$`` or a math sign, a lone lower-case letter (a variable), or
+no letter at all, is ``math``; other words and short phrases (Yes, No, True, False, names)
+are ``text``. A run whose golds are all of one kind gets that grader; a run with no gold
+gets ``math`` (its ungraded path: answers extracted, nothing judged); a mixed run gets the
+majority kind (ties: math, then choice, then text) and a note with the counts.
 
 A spec (``grade(df, grader=...)``, ``--grader``) is a grader name for every run, or
 comma-separated ``RUN=NAME`` pairs with at most one bare ``NAME`` for the other runs
@@ -25,6 +25,8 @@ from traceanalysis.grading.registry import get_grader
 
 AUTO = "auto"
 _MATH_SIGNS = re.compile(r"[\d\\^_=+*/<>(){}\[\]|$]|\bsqrt\b|\bpi\b|\binfty\b|\binfinity\b")
+# A LaTeX command makes a gold math: MATH's "\text{Evelyn}" and "\text{(C)}" stay with
+# math-verify, which reads them (the golden cases check its extraction).
 _LETTER = re.compile(r"[^\W\d_]")  # a gold with no letter at all ("$$", "?") is no text
 # Stricter than the choice grader's gold parsing: "A. Lincoln" is a name, not option A.
 _LETTER_GOLD = re.compile(r"\(?[A-J]\)?|\(?[A-J]\)\s*\S.*", re.S)
