@@ -261,6 +261,25 @@ def test_auto_selection_from_the_golds(golds, expected, why) -> None:
     assert set(grade(df, workers=1)["grader"]) == {expected}
 
 
+SENTENCE = "Nothing happens if you eat watermelon seeds; they pass through you."
+
+
+@pytest.mark.parametrize(("labelled", "expected"), [(True, "source"), (False, "text")])
+def test_sentence_golds_go_to_the_source_labels_when_the_run_has_them(labelled, expected):
+    df = samples(
+        [
+            {"response": "You grow watermelons in your stomach.", "gold": SENTENCE,
+             "source_correct": False if labelled else None},
+            {"response": SENTENCE, "gold": SENTENCE, "source_correct": True if labelled else None},
+        ]
+    )  # fmt: skip
+    out = grade(df)
+    info = out.attrs["grading"]["graders"]["r"]
+    assert info["grader"] == expected
+    assert info["why"].startswith("all 2 golds are sentences (more than 8 words)")
+    assert out["correct"].tolist() == [False, True]
+
+
 def test_runs_get_their_own_graders_and_rows_keep_their_order() -> None:
     rows = []
     for i in range(6):

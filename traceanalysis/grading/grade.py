@@ -46,6 +46,14 @@ def _golds_by_run(df: pd.DataFrame, runs: pd.Series) -> dict[str, list[object]]:
     return grouped
 
 
+def _labelled_runs(df: pd.DataFrame, runs: pd.Series) -> set[str]:
+    """The runs with at least one correctness label of their own (``source_correct``)."""
+    if "source_correct" not in df.columns:
+        return set()
+    labelled = df["source_correct"].notna().to_numpy()
+    return {str(r) for r in pd.unique(runs[labelled])}
+
+
 def _merge_attrs(parts: dict[str, dict[str, object]], chosen: dict[str, dict[str, str]]) -> dict:
     """One ``attrs["grading"]``: summed counts, math's settings, each grader's own attrs."""
     merged: dict[str, object] = {
@@ -98,7 +106,7 @@ def grade(
     if "response" not in df.columns:
         raise KeyError("grade needs a 'response' column")
     runs = _run_names(df)
-    chosen = choose_graders(_golds_by_run(df, runs), grader)
+    chosen = choose_graders(_golds_by_run(df, runs), grader, _labelled_runs(df, runs))
     options = {
         "workers": workers,
         "timeout": timeout,

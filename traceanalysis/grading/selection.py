@@ -4,9 +4,12 @@ Each gold is classified (:func:`gold_kind`): a single option letter A-J (``C``, 
 ``C)``, ``C) text``; not ``C. text``, which may be a name) is ``choice``; a gold with a
 digit, a LaTeX command, a ``$`` or a math sign, a lone lower-case letter (a variable), or
 no letter at all, is ``math``; other words and short phrases (Yes, No, True, False, names)
-are ``text``. A run whose golds are all of one kind gets that grader; a run with no gold
-gets ``math`` (its ungraded path: answers extracted, nothing judged); a mixed run gets the
-majority kind (ties: math, then choice, then text) and a note with the counts.
+are ``text``, sentences of more than 8 words ``long``. A run whose golds are all of one
+kind gets that grader; a run with no gold gets ``math`` (its ungraded path: answers
+extracted, nothing judged); a mixed run gets the majority kind (ties: math, then choice,
+then text, then long) and a note with the counts. No grader reads ``long`` golds
+(TruthfulQA-style free answers): such a run gets ``source`` when its input carries its own
+correctness labels, else ``text`` with a note that exact match is strict for them.
 
 A spec (``grade(df, grader=...)``, ``--grader``) is a grader name for every run, or
 comma-separated ``RUN=NAME`` pairs with at most one bare ``NAME`` for the other runs
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from traceanalysis.errors import InputError
 from traceanalysis.grading.registry import get_grader
@@ -30,42 +33,49 @@ _MATH_SIGNS = re.compile(r"[\d\\^_=+*/<>(){}\[\]|$]|\bsqrt\b|\bpi\b|\binfty\b|\b
 _LETTER = re.compile(r"[^\W\d_]")  # a gold with no letter at all ("$$", "?") is no text
 # Stricter than the choice grader's gold parsing: "A. Lincoln" is a name, not option A.
 _LETTER_GOLD = re.compile(r"\(?[A-J]\)?|\(?[A-J]\)\s*\S.*", re.S)
-_TIE_ORDER = ("math", "choice", "text")
+_TIE_ORDER = ("math", "choice", "text", "long")
 
 GraderSpec = str | Mapping[str, str] | None
 
 
 def gold_kind(gold: str) -> str:
-    """``choice``, ``math`` or ``text`` for one (non-empty) gold answer."""
+    """``choice``, ``math``, ``text`` or ``long`` (a sentence) for one non-empty gold."""
     text = gold.strip()
     if _LETTER_GOLD.fullmatch(text):
         return "choice"
     if _MATH_SIGNS.search(text) or re.fullmatch(r"[a-z]", text) or not _LETTER.search(text):
         return "math"
-    return "text"
+    return "long" if len(text.split()) > LONG_WORDS else "text"
 
 
-def auto_grader(golds: Iterable[object]) -> tuple[str, str]:
-    """``(grader, why)`` for one run from its golds (see the module docstring)."""
+def auto_grader(golds: Iterable[object], labelled: bool = False) -> tuple[str, str]:
+    """``(grader, why)`` for one run from its golds; ``labelled``: the run carries source labels."""
     kinds: Counter[str] = Counter()
     for gold, n in Counter(str(g) for g in golds if g is not None).items():
         if gold.strip() and gold != "<NA>":  # each distinct gold classified once
             kinds[gold_kind(gold)] += n
     if not kinds:
         return "math", "no gold answer: math (answers extracted, nothing judged)"
-    if len(kinds) == 1:
-        kind, n = next(iter(kinds.items()))
-        return kind, f"all {n} golds look like {_DESCRIBE[kind]}"
     top = max(kinds.values())
     kind = next(k for k in _TIE_ORDER if kinds.get(k) == top)
     counts = ", ".join(f"{kinds[k]} {k}" for k in _TIE_ORDER if kinds.get(k))
-    return kind, f"mixed golds ({counts}): the majority, {kind}, grades every response"
+    if kind != "long":
+        if len(kinds) == 1:
+            return kind, f"all {top} golds look like {_DESCRIBE[kind]}"
+        return kind, f"mixed golds ({counts}): the majority, {kind}, grades every response"
+    most = f"all {top} golds are" if len(kinds) == 1 else f"mixed golds ({counts}): most are"
+    most += f" {_DESCRIBE['long']}, which no grader reads"
+    if labelled:
+        return "source", most + ": the input's own scores (source)"
+    return "text", most + " well: text, whose exact match is strict for them"
 
 
+LONG_WORDS = 8  # a text gold of more words is a sentence (TruthfulQA-style free answers)
 _DESCRIBE = {
     "choice": "option letters (A-J)",
     "math": "math answers",
     "text": "short text answers",
+    "long": f"sentences (more than {LONG_WORDS} words)",
 }
 
 
@@ -114,16 +124,21 @@ def parse_spec(spec: GraderSpec, runs: list[str] | None) -> tuple[str, dict[str,
 
 
 def choose_graders(
-    golds_by_run: Mapping[str, list[object]], spec: GraderSpec
+    golds_by_run: Mapping[str, list[object]],
+    spec: GraderSpec,
+    labelled_runs: Collection[str] = (),
 ) -> dict[str, dict[str, str]]:
-    """``{run: {"grader": name, "why": reason}}`` for every run (the report states it)."""
+    """``{run: {"grader": name, "why": reason}}`` for every run (the report states it).
+
+    ``labelled_runs``: the runs whose input carries its own correctness labels.
+    """
     runs = list(golds_by_run)
     default, per_run = parse_spec(spec, runs)
     chosen: dict[str, dict[str, str]] = {}
     for run in runs:
         name = per_run.get(run, default)
         if name == AUTO:
-            grader_name, why = auto_grader(golds_by_run[run])
+            grader_name, why = auto_grader(golds_by_run[run], run in labelled_runs)
             chosen[run] = {"grader": grader_name, "why": why}
         else:
             how = f"--grader {run}={name}" if run in per_run else f"--grader {name}"
