@@ -183,6 +183,9 @@ CHOICE_CASES = [
     ("A car has four wheels.", "A", None, False, "no_answer"),  # "A" is an article
     ("I don't know.", "A", None, False, "no_answer"),
     ("The answer is (E).", "E", "E", True, "ok"),
+    ("The answer is (C) or (D).", "C", None, False, "no_answer"),  # a hedge is no answer
+    ("The answer is C/D", "C", None, False, "no_answer"),
+    ("The answer: D, since neither A nor B fits.", "D", "D", True, "ok"),
     ("The answer is (C).", "Nitrogen", "C", None, "parse_error"),  # no options listed
     ("The answer is (C).", None, "C", None, "ungraded"),
 ]
@@ -308,6 +311,40 @@ def test_runs_get_their_own_graders_and_rows_keep_their_order() -> None:
     assert info["n_responses"] == len(df)
     assert info["by_grader"]["text"]["n_unique"] == 1  # one distinct (answer, gold)
     assert info["by_grader"]["source"]["n_unique"] == 6  # labelled rows
+
+
+def test_a_mixed_run_from_several_files_gets_a_grader_per_file() -> None:
+    rows = [
+        {"response": r"\boxed{12}", "gold": "12", "source_file": "logs/math.eval!samples/1.json"},
+        {"response": r"\boxed{7}", "gold": "8", "source_file": "logs/math.eval!samples/2.json"},
+        {"response": "ANSWER: B", "gold": "B", "source_file": "logs/mcq.eval!samples/1.json"},
+        {"response": "No.", "gold": "No", "source_file": "logs/yn.eval!samples/1.json"},
+    ]
+    out = grade(samples(rows), workers=1)
+    assert out["grader"].tolist() == ["math", "math", "choice", "text"]
+    assert out["correct"].tolist() == [True, False, True, True]
+    info = out.attrs["grading"]["graders"]["r"]
+    assert info["grader"] == "choice+math+text"
+    assert info["why"].startswith("mixed golds, one grader per input file: math.eval: math")
+    assert {f: g["grader"] for f, g in info["files"].items()} == {
+        "logs/math.eval": "math",
+        "logs/mcq.eval": "choice",
+        "logs/yn.eval": "text",
+    }
+    # one file with mixed golds: the majority, as for any run
+    same_file = samples([{**r, "source_file": "one.jsonl"} for r in rows])
+    assert set(grade(same_file, workers=1)["grader"]) == {"math"}
+
+
+def test_real_inspect_folder_of_three_tasks_is_graded_task_by_task() -> None:
+    folder = Path(__file__).parents[1] / "fixtures" / "real" / "out" / "inspect"
+    df = load_runs(folder, progress=False)  # runs "eval" and "json": three task logs each
+    out = grade(df, workers=1)
+    assert set(out["grader"]) == {"math", "choice", "text"}
+    for _, part in out.groupby(out["source_file"].str.split("!").str[0]):
+        assert part["grader"].nunique() == 1  # one grader per task file
+    agree = agreement_summary(out)
+    assert (agree["agreement"] >= 0.9).all(), agree
 
 
 def test_a_forced_grader_applies_to_every_run_and_pairs_override_it() -> None:

@@ -11,7 +11,8 @@ one only inside parentheses (``(c)``) or ending an answer statement (``the answe
 1. an answer statement: the letter right after it (``The answer is (C)``, ``Answer: C``,
    ``ANSWER: C`` as inspect_ai's ``multiple_choice`` asks, ``correct option is C``), or the
    nearest letter within 50 characters after the word (``The answer is for sure D; not A``),
-   as lighteval's ``answer.{0,50}?`` patterns;
+   as lighteval's ``answer.{0,50}?`` patterns; a statement giving two letters (``The
+   answer is (C) or (D)``, ``C/D``) is no answer;
 2. a letter standing alone: at the very start followed by ``.``, ``:``, ``)`` or the end of
    the line (``C. because ...``; not ``A car ...``), on a line of its own (``**C**``,
    ``(C)``, ``C.``), in bold, or after ``option``/``choice`` (``Option C is correct``);
@@ -44,7 +45,7 @@ _ANSWER_WORD = (
     r"(?i:\b(?:final\s+answer|answer|correct\s+(?:option|choice)|best\s+(?:option|choice)))"
 )
 _START = r"(?<![\w'’\\])"  # the letter starts a word: not the "B" of "AB", not "\B"
-_END = r"(?=[.,;:!?)\]$*]|\s|$)"  # and ends one: not "B12", not "A's"
+_END = r"(?=[.,;:!?)/\]$*]|\s|$)"  # and ends one: not "B12", not "A's"
 # A bare capital that may be prose: "A car", "I think" (an article, a pronoun) are no answer.
 _PROSE = r"(?![AI]\s+[a-z])"
 _PAREN = rf"\(\s*(?P<p>{_L}|[a-j])\s*\)|\[(?P<b>{_L})\]"
@@ -73,6 +74,8 @@ _TIERS: list[list[re.Pattern[str]]] = [
         re.compile(rf"\(\s*(?P<p>{_L})\s*\)|{_START}{_PROSE}(?P<w>{_L})(?=[.,;:!?)\]$]|\s*$)"),
     ],
 ]
+# A second letter right after a statement's letter: "(C) or (D)", "C/D", "C and D".
+_HEDGE = re.compile(rf" ?(?:,|/|\bor\b|\band\b) ?(?:\(\s*{_L}\s*\)|\[{_L}\]|{_START}{_L}{_END})")
 _HSPACE = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r" ?\n[\s]*")
 _STARS = re.compile(r"\*{3,}")
@@ -134,13 +137,15 @@ def extract_letter(final: str, options: dict[str, str]) -> str | None:
         by_text = _by_text(inner, options)
         if by_text:
             return by_text
-    for patterns in _TIERS:
+    for tier, patterns in enumerate(_TIERS):
         last: tuple[int, str] | None = None
         for pattern in patterns:
             for match in pattern.finditer(final):
                 if last is None or match.end() >= last[0]:
                     last = (match.end(), _letter(match))
         if last is not None:
+            if tier == 0 and _HEDGE.match(final, last[0]):
+                return None  # "The answer is (C) or (D).": two answers are none
             return last[1]
     return None
 

@@ -33,17 +33,37 @@ def _run_names(df: pd.DataFrame) -> pd.Series:
     return df["run"].astype("string").fillna("")
 
 
-def _golds_by_run(df: pd.DataFrame, runs: pd.Series) -> dict[str, list[object]]:
+def _files(df: pd.DataFrame) -> pd.Series:
+    """Per row: its input file (``source_file`` without an archive member, ``log.eval!...``)."""
+    if "source_file" not in df.columns:
+        return pd.Series("", index=df.index, dtype="string")
+    return df["source_file"].astype("string").fillna("").str.split("!", n=1).str[0]
+
+
+def _golds_by_run(
+    df: pd.DataFrame, runs: pd.Series, files: pd.Series
+) -> dict[str, dict[str, list[object]]]:
+    """``{run: {input file: [non-null golds]}}`` in the order runs and files appear."""
     golds = df["gold"] if "gold" in df.columns else pd.Series(None, index=df.index)
-    grouped: dict[str, list[object]] = {str(r): [] for r in pd.unique(runs)}
-    for run, gold in zip(runs.tolist(), golds.tolist(), strict=True):
+    grouped: dict[str, dict[str, list[object]]] = {str(r): {} for r in pd.unique(runs)}
+    for run, file, gold in zip(runs.tolist(), files.tolist(), golds.tolist(), strict=True):
+        bucket = grouped[str(run)].setdefault(str(file), [])
         if (
             gold is not None
-            and not (isinstance(gold, float) and np.isnan(gold))
             and gold is not pd.NA
+            and not (isinstance(gold, float) and np.isnan(gold))
         ):
-            grouped[str(run)].append(gold)
+            bucket.append(gold)
     return grouped
+
+
+def _row_graders(runs: pd.Series, files: pd.Series, chosen: dict[str, dict]) -> pd.Series:
+    """Per row: its run's grader, or its file's where the run is graded file by file."""
+    row = runs.map({run: g["grader"] for run, g in chosen.items()}).astype("string")
+    for run, g in chosen.items():
+        for file, by_file in (g.get("files") or {}).items():
+            row[(runs == run) & (files == file)] = by_file["grader"]
+    return row
 
 
 def _labelled_runs(df: pd.DataFrame, runs: pd.Series) -> set[str]:
@@ -105,8 +125,8 @@ def grade(
     """
     if "response" not in df.columns:
         raise KeyError("grade needs a 'response' column")
-    runs = _run_names(df)
-    chosen = choose_graders(_golds_by_run(df, runs), grader, _labelled_runs(df, runs))
+    runs, files = _run_names(df), _files(df)
+    chosen = choose_graders(_golds_by_run(df, runs, files), grader, _labelled_runs(df, runs))
     options = {
         "workers": workers,
         "timeout": timeout,
@@ -114,7 +134,7 @@ def grade(
         "cache_path": cache_path,
         "progress": progress,
     }
-    row_grader = runs.map({run: g["grader"] for run, g in chosen.items()}).astype("string")
+    row_grader = _row_graders(runs, files, chosen)
     names = list(dict.fromkeys(row_grader.tolist()))
     parts: dict[str, dict[str, object]] = {}
     if len(names) <= 1:

@@ -10,6 +10,8 @@ extracted, nothing judged); a mixed run gets the majority kind (ties: math, then
 then text, then long) and a note with the counts. No grader reads ``long`` golds
 (TruthfulQA-style free answers): such a run gets ``source`` when its input carries its own
 correctness labels, else ``text`` with a note that exact match is strict for them.
+A mixed run read from several files (a folder of inspect_ai or lm-eval tasks, one file
+per task) gets one grader per file when the files' golds choose differently.
 
 A spec (``grade(df, grader=...)``, ``--grader``) is a grader name for every run, or
 comma-separated ``RUN=NAME`` pairs with at most one bare ``NAME`` for the other runs
@@ -22,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from pathlib import PurePath
 
 from traceanalysis.errors import InputError
 from traceanalysis.grading.registry import get_grader
@@ -123,24 +126,57 @@ def parse_spec(spec: GraderSpec, runs: list[str] | None) -> tuple[str, dict[str,
     return default, per_run
 
 
+def _mixed(golds: list[object]) -> bool:
+    kinds = {gold_kind(g) for g in {str(g) for g in golds} if g.strip() and g != "<NA>"}
+    return len(kinds) > 1
+
+
+def _by_file(files: Mapping[str, list[object]], labelled: bool) -> dict[str, object] | None:
+    """One grader per input file of a mixed run (a folder of tasks), or None if one fits all."""
+    if len(files) < 2:
+        return None
+    per_file = {}
+    for file, golds in files.items():
+        name, why = auto_grader(golds, labelled)
+        per_file[file] = {"grader": name, "why": why}
+    names = sorted({g["grader"] for g in per_file.values()})
+    if len(names) < 2:
+        return None
+    parts = "; ".join(
+        f"{PurePath(f).name}: {g['grader']} ({g['why']})" for f, g in per_file.items()
+    )
+    why = f"mixed golds, one grader per input file: {parts}"
+    return {"grader": "+".join(names), "why": why, "files": per_file}
+
+
 def choose_graders(
-    golds_by_run: Mapping[str, list[object]],
+    golds: Mapping[str, Mapping[str, list[object]]],
     spec: GraderSpec,
     labelled_runs: Collection[str] = (),
-) -> dict[str, dict[str, str]]:
+) -> dict[str, dict[str, object]]:
     """``{run: {"grader": name, "why": reason}}`` for every run (the report states it).
 
-    ``labelled_runs``: the runs whose input carries its own correctness labels.
+    ``golds``: ``{run: {input file: [golds]}}``; ``labelled_runs``: the runs whose input
+    carries its own correctness labels. A run chosen automatically whose golds are mixed
+    and which comes from several files (inspect_ai and lm-eval write one per task) gets one
+    grader per file when the files differ: ``grader`` is then ``"choice+math+text"`` and
+    ``files`` holds ``{file: {"grader", "why"}}``.
     """
-    runs = list(golds_by_run)
+    runs = list(golds)
     default, per_run = parse_spec(spec, runs)
-    chosen: dict[str, dict[str, str]] = {}
+    chosen: dict[str, dict[str, object]] = {}
     for run in runs:
         name = per_run.get(run, default)
-        if name == AUTO:
-            grader_name, why = auto_grader(golds_by_run[run], run in labelled_runs)
-            chosen[run] = {"grader": grader_name, "why": why}
-        else:
+        if name != AUTO:
             how = f"--grader {run}={name}" if run in per_run else f"--grader {name}"
             chosen[run] = {"grader": name, "why": f"forced ({how})"}
+            continue
+        labelled = run in labelled_runs
+        pooled = [g for file_golds in golds[run].values() for g in file_golds]
+        split = _by_file(golds[run], labelled) if _mixed(pooled) else None
+        if split is not None:
+            chosen[run] = split
+        else:
+            grader_name, why = auto_grader(pooled, labelled)
+            chosen[run] = {"grader": grader_name, "why": why}
     return chosen
