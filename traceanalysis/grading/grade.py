@@ -25,6 +25,8 @@ from traceanalysis.stages import stage
 GRADE_STAGE_VERSION = "/".join(["2", GRADER_VERSION, TEXT_VERSION, CHOICE_VERSION, SOURCE_VERSION])
 _COUNTS = ("n_responses", "n_unique", "n_cached", "n_verified", "n_timeout", "n_killed")
 _OUTPUT = ("extracted", "correct", "grade_status")
+_READS = ("run", "response", "prompt", "gold", "finish_reason", "truncated", "source_correct")
+_READS += ("source_file",)  # a mixed run's graders are chosen per input file
 
 
 def _run_names(df: pd.DataFrame) -> pd.Series:
@@ -98,7 +100,7 @@ def _merge_attrs(parts: dict[str, dict[str, object]], chosen: dict[str, dict[str
 @stage(
     "grade",
     GRADE_STAGE_VERSION,
-    reads=("run", "response", "prompt", "gold", "finish_reason", "truncated", "source_correct"),
+    reads=_READS,
     adds=("extracted", "correct", "grade_status", "grader"),
 )
 def grade(
