@@ -62,6 +62,8 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "open parens": lambda n: "The answer is therefore " + "\\(" * n,
     "answer tags": lambda n: "<answer>" * n + "</answer>",
     "statements on one line": lambda n: "The answer is not. " * n,
+    "formulas joined": lambda n: "The answer is " + "$1$ and " * n,
+    "asides": lambda n: "The answer is 1" + " (or" * n,
 }
 
 

@@ -31,8 +31,9 @@ SHORT_ANSWER = 120  # a final text this short that is only math is its own answe
 # finds fast; each hit is then matched in place. Possessive quantifiers (*+) throughout:
 # a run of spaces is never re-split on failure, which would make a long run quadratic.
 _PHRASE_REST = (
-    r"\b(?:[ \t]++(?i:to|for|of)\b[^.:=\n]{0,60}?)?[ \t]*+(?:\*\*)?[ \t]*+"
-    r"(?:(?i:is|was|would[ \t]++be|will[ \t]++be)\b|=|:)[ \t]*+:?[ \t]*+"
+    r"(?i:s)?\b(?:[ \t]++(?i:to|for|of)\b[^.:=\n]{0,60}?)?[ \t]*+(?:\*\*)?[ \t]*+"
+    r"(?:(?i:is|are|was|were|would[ \t]++be|will[ \t]++be)\b|=|:)[ \t]*+:?[ \t]*+"
+    r"(?:(?i:approximately|about|roughly|exactly|therefore|thus|then|simply|just)\b[ \t]*+)?"
 )
 _WORDS = ("answer", "Answer", "ANSWER")
 _WORD_HITS = [re.compile(word) for word in _WORDS]
@@ -75,6 +76,8 @@ _BARE_MATH = re.compile(
 )
 _SENTENCE_END = re.compile(r"\.(?=\s|$)|;|\?|!|\bI hope\b")
 _CURRENCY = re.compile(r"^\$(?=\d)")
+_FORMULA_SEPARATOR = re.compile(r"[ \t]*+(?:,[ \t]*+)?(?:(?:and|or)\b[ \t]*+)?")
+_ASIDE = re.compile(r"\s\((?=[ \t]*[A-Za-z]{2})")
 
 
 @dataclass(frozen=True)
@@ -96,13 +99,25 @@ def _clean_math(text: str) -> str | None:
     """The math at the start of ``text`` (one line): a delimited formula or bare math."""
     s = _BOLD.sub("", text.strip()).strip()
     delimited = _DELIMITED.match(s)
-    if delimited:
-        s = next(g for g in delimited.groups() if g is not None)
+    if delimited:  # "$x=2$ and $x=3$": formulas joined by separators are one list
+        parts = [next(g for g in delimited.groups() if g is not None)]
+        pos = delimited.end()
+        while len(parts) < _MAX_GROUP:
+            sep = _FORMULA_SEPARATOR.match(s, pos)
+            nxt = _DELIMITED.match(s, sep.end()) if sep else None
+            if nxt is None:
+                break
+            parts.append(next(g for g in nxt.groups() if g is not None))
+            pos = nxt.end()
+        s = ", ".join(parts)
     else:
         s = _CURRENCY.sub("", s)  # "$18." with no closing "$" is a price
         end = _SENTENCE_END.search(s)
         if end:
             s = s[: end.start()]
+        aside = _ASIDE.search(s)
+        if aside:  # "0.5 (or 1/2)": a bracket that opens prose ends the answer
+            s = s[: aside.start()]
         bare = _BARE_MATH.match(s)
         s = bare.group(0).rstrip() if bare else ""
         while s and s[-1] in "([{":  # "12 (the other ...)": the bracket opens the prose
