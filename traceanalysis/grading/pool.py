@@ -33,9 +33,8 @@ from traceanalysis.errors import GradingWorkerError
 from traceanalysis.grading.verifier import Job, Outcome, worker_entry, worker_main
 
 _PRELOAD = ["traceanalysis.grading.verifier", "traceanalysis.grading._forkserver_warmup"]
-STARTUP_TIMEOUT = (
-    180.0  # seconds for a worker to report ready (the first one starts the forkserver)
-)
+# seconds for a worker to report ready (the first one also starts the forkserver)
+STARTUP_TIMEOUT = 180.0
 _MAIN_LOCK = threading.Lock()
 
 
