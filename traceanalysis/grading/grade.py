@@ -39,23 +39,24 @@ def _files(df: pd.DataFrame) -> pd.Series:
     """Per row: its input file (``source_file`` without an archive member, ``log.eval!...``)."""
     if "source_file" not in df.columns:
         return pd.Series("", index=df.index, dtype="string")
-    return df["source_file"].astype("string").fillna("").str.split("!", n=1).str[0]
+    codes, uniques = pd.factorize(df["source_file"])
+    names = np.array([str(u).split("!", 1)[0] for u in uniques] + [""], dtype=object)
+    return pd.Series(names[codes], index=df.index, dtype="string")  # code -1 (null): ""
 
 
 def _golds_by_run(
     df: pd.DataFrame, runs: pd.Series, files: pd.Series
-) -> dict[str, dict[str, list[object]]]:
-    """``{run: {input file: [non-null golds]}}`` in the order runs and files appear."""
-    golds = df["gold"] if "gold" in df.columns else pd.Series(None, index=df.index)
-    grouped: dict[str, dict[str, list[object]]] = {str(r): {} for r in pd.unique(runs)}
-    for run, file, gold in zip(runs.tolist(), files.tolist(), golds.tolist(), strict=True):
-        bucket = grouped[str(run)].setdefault(str(file), [])
-        if (
-            gold is not None
-            and gold is not pd.NA
-            and not (isinstance(gold, float) and np.isnan(gold))
-        ):
-            bucket.append(gold)
+) -> dict[str, dict[str, dict[str, int]]]:
+    """``{run: {input file: {gold: count}}}``, every run and file present (golds may be none)."""
+    grouped: dict[str, dict[str, dict[str, int]]] = {str(r): {} for r in pd.unique(runs)}
+    keys = pd.DataFrame({"run": runs.to_numpy(), "file": files.to_numpy()})
+    for run, file in keys.drop_duplicates().itertuples(index=False):
+        grouped[str(run)][str(file)] = {}
+    if "gold" in df.columns:
+        keys["gold"] = df["gold"].astype("string").to_numpy()
+        counts = keys.dropna(subset=["gold"]).value_counts(sort=False)
+        for (run, file, gold), n in counts.items():
+            grouped[str(run)][str(file)][str(gold)] = int(n)
     return grouped
 
 

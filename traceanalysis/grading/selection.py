@@ -51,10 +51,19 @@ def gold_kind(gold: str) -> str:
     return "long" if len(text.split()) > LONG_WORDS else "text"
 
 
-def auto_grader(golds: Iterable[object], labelled: bool = False) -> tuple[str, str]:
+Golds = Iterable[object] | Mapping[str, int]  # the golds, or each distinct gold's count
+
+
+def _counts(golds: Golds) -> Counter[str]:
+    if isinstance(golds, Mapping):
+        return Counter({str(g): int(n) for g, n in golds.items()})
+    return Counter(str(g) for g in golds if g is not None)
+
+
+def auto_grader(golds: Golds, labelled: bool = False) -> tuple[str, str]:
     """``(grader, why)`` for one run from its golds; ``labelled``: the run carries source labels."""
     kinds: Counter[str] = Counter()
-    for gold, n in Counter(str(g) for g in golds if g is not None).items():
+    for gold, n in _counts(golds).items():
         if gold.strip() and gold != "<NA>":  # each distinct gold classified once
             kinds[gold_kind(gold)] += n
     if not kinds:
@@ -126,12 +135,12 @@ def parse_spec(spec: GraderSpec, runs: list[str] | None) -> tuple[str, dict[str,
     return default, per_run
 
 
-def _mixed(golds: list[object]) -> bool:
-    kinds = {gold_kind(g) for g in {str(g) for g in golds} if g.strip() and g != "<NA>"}
+def _mixed(golds: Golds) -> bool:
+    kinds = {gold_kind(g) for g in _counts(golds) if g.strip() and g != "<NA>"}
     return len(kinds) > 1
 
 
-def _by_file(files: Mapping[str, list[object]], labelled: bool) -> dict[str, object] | None:
+def _by_file(files: Mapping[str, Golds], labelled: bool) -> dict[str, object] | None:
     """One grader per input file of a mixed run (a folder of tasks), or None if one fits all."""
     if len(files) < 2:
         return None
@@ -150,13 +159,13 @@ def _by_file(files: Mapping[str, list[object]], labelled: bool) -> dict[str, obj
 
 
 def choose_graders(
-    golds: Mapping[str, Mapping[str, list[object]]],
+    golds: Mapping[str, Mapping[str, Golds]],
     spec: GraderSpec,
     labelled_runs: Collection[str] = (),
 ) -> dict[str, dict[str, object]]:
     """``{run: {"grader": name, "why": reason}}`` for every run (the report states it).
 
-    ``golds``: ``{run: {input file: [golds]}}``; ``labelled_runs``: the runs whose input
+    ``golds``: ``{run: {input file: golds}}`` (a list, or ``{gold: count}``); ``labelled_runs``: the runs whose input
     carries its own correctness labels. A run chosen automatically whose golds are mixed
     and which comes from several files (inspect_ai and lm-eval write one per task) gets one
     grader per file when the files differ: ``grader`` is then ``"choice+math+text"`` and
@@ -172,7 +181,9 @@ def choose_graders(
             chosen[run] = {"grader": name, "why": f"forced ({how})"}
             continue
         labelled = run in labelled_runs
-        pooled = [g for file_golds in golds[run].values() for g in file_golds]
+        pooled: Counter[str] = Counter()
+        for file_golds in golds[run].values():
+            pooled.update(_counts(file_golds))
         split = _by_file(golds[run], labelled) if _mixed(pooled) else None
         if split is not None:
             chosen[run] = split
