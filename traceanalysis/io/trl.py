@@ -9,8 +9,9 @@ No problem id: responses are grouped by prompt and the id is a hash of the promp
 normalised prompt: TRL logs the prompt with its chat template applied, or decoded without
 special tokens, or as messages);
 sample index = order within the problem across the run's files (step order). The first
-reward column whose name mentions accuracy/correct gives ``source_correct`` (> 0 is
-correct); with none, it stays null.
+reward column whose name mentions accuracy/correct gives ``source_correct`` when it is
+binary (1/0 or +1/-1: positive is correct; see :mod:`traceanalysis.io.rewards`); with
+none, it stays null. Every reward column is kept in ``source_scores``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 
 import pandas as pd
 
+from traceanalysis.io.rewards import reward_columns
 from traceanalysis.io.util import message_text, text_id
 from traceanalysis.schema import Rejection
 
@@ -41,8 +43,9 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
     if "step" in frame.columns:
         out["step"] = frame["step"]
     label = next((c for c in frame.columns if _LABEL.search(str(c))), None)
-    if label is not None:
-        out["source_correct"] = frame[label]
+    rewards = [c for c in frame.columns if "reward" in str(c).lower()]
+    for column, values in reward_columns(frame, label, rewards).items():
+        out[column] = values
     out["_auto_idx"] = True
     out["source_line"] = frame["source_line"]
     return out, []

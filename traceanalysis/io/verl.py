@@ -11,17 +11,21 @@ prompt as verl decoded it with ``skip_special_tokens=True`` (a chat prompt reads
 ``system\n...\nuser\n...\nassistant\n``); ``load_runs`` matches it to other tools' runs by
 its normalised text, the hash staying in ``source_problem_id``. The sample index
 is the order within the problem across the run's files, taken in step order. ``acc`` (when
-present) or ``score > 0`` becomes ``source_correct``.
+present) or a binary ``score`` (+1/-1 or 1/0: positive is correct) becomes
+``source_correct``; another score is no label (see :mod:`traceanalysis.io.rewards`).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from traceanalysis.io.rewards import reward_columns
 from traceanalysis.io.util import text_id
 from traceanalysis.schema import Rejection
 
 NAME = "verl"
+# Fields of a dump line that are not rewards (everything else numeric is kept as a score).
+_TEXT_FIELDS = {"input", "output", "gts", "step", "source_line", "source_file"}
 
 
 def sniff(columns: set[str], first: dict) -> bool:
@@ -39,7 +43,10 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
         out["gold"] = frame["gts"]
     if "step" in frame.columns:
         out["step"] = frame["step"]
-    out["source_correct"] = frame["acc"] if "acc" in frame.columns else frame["score"]
+    label = "acc" if "acc" in frame.columns else "score"
+    numeric = [c for c in frame.columns if c not in _TEXT_FIELDS]
+    for column, values in reward_columns(frame, label, numeric).items():
+        out[column] = values
     out["_auto_idx"] = True
     out["source_line"] = frame["source_line"]
     return out, []
