@@ -231,7 +231,10 @@ def _read_parquet(
 
 
 def _read_csv(path: Path, columns: dict[str, str] | None) -> FileRead:
-    frame, rejections = read_csv(path)
+    # An empty cell of the response column (mapped or not) is an empty response.
+    mapped = (columns or {}).get("response")
+    keep = ("response",) + ((mapped.split(".")[0],) if mapped else ())
+    frame, rejections = read_csv(path, keep_empty=keep)
     return _expand_table(path, frame, columns, rejections)
 
 
