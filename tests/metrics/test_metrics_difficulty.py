@@ -79,52 +79,71 @@ def test_assign_difficulty_uses_the_reference_rate() -> None:
     out = assign_difficulty(_two_runs(), "base")
     per = out.drop_duplicates(["run", "problem_id"]).set_index(["run", "problem_id"])
     assert per.loc[("rl", "b"), "ref_rate"] == pytest.approx(1 / 8)
-    assert per.loc[("rl", "b"), "difficulty_bin"] == "17-32"  # 32/256
-    assert per.loc[("base", "c"), "difficulty_bin"] == "65-128"  # 128/256
-    assert per.loc[("base", "c"), "difficulty_bin_coarse"] == "65-128"
-    assert per.loc[("base", "e"), "difficulty_bin"] == "129-192"  # 192/256
+    assert per.loc[("rl", "b"), "difficulty_bin"] == "1/8"  # not "17-32": labels fit n = 8
+    assert per.loc[("base", "c"), "difficulty_bin"] == "3-4/8"  # 4/8 = 128/256
+    assert per.loc[("base", "c"), "difficulty_bin_coarse"] == "3-4/8"
+    assert per.loc[("base", "e"), "difficulty_bin"] == "5-6/8"  # 6/8 = 192/256
     assert pd.isna(per.loc[("rl", "z"), "difficulty_bin"])  # the reference never saw it
-    assert list(out["difficulty_bin"].cat.categories) == DIFFICULTY_BINS
+    assert list(out["difficulty_bin"].cat.categories) == N8
+    assert list(out["difficulty_bin_coarse"].cat.categories) == ["0-2/8", "3-4/8", "5-6/8", "7-8/8"]
     assert out["difficulty_bin"].cat.ordered
+
+
+N8 = ["0/8", "1/8", "2/8", "3-4/8", "5-6/8", "7-8/8"]
 
 
 def test_difficulty_table_by_hand() -> None:
     table = difficulty_table(_two_runs(), "base").set_index(["run", "bin"])
-    assert len(table) == 2 * len(DIFFICULTY_BINS)
-    # rl on base's 193-256 bin: only problem d (8/8) -> 1.0, delta 0
-    assert table.loc[("rl", "193-256"), "accuracy"] == 1.0
-    assert table.loc[("rl", "193-256"), "delta_vs_reference"] == 0.0
-    # base 129-192 holds e (6/8); rl has 1/4 on it
-    assert table.loc[("rl", "129-192"), "accuracy"] == pytest.approx(0.25)
-    assert table.loc[("rl", "129-192"), "delta_vs_reference"] == pytest.approx(0.25 - 0.75)
-    assert table.loc[("rl", "17-32"), "delta_vs_reference"] == pytest.approx(6 / 8 - 1 / 8)
-    assert table.loc[("rl", "1-4"), "n_problems"] == 0
-    assert np.isnan(table.loc[("rl", "1-4"), "accuracy"])
+    assert len(table) == 2 * len(N8)
+    # rl on base's 7-8/8 bin: only problem d (8/8) -> 1.0, delta 0
+    assert table.loc[("rl", "7-8/8"), "accuracy"] == 1.0
+    assert table.loc[("rl", "7-8/8"), "delta_vs_reference"] == 0.0
+    # base 5-6/8 holds e (6/8); rl has 1/4 on it
+    assert table.loc[("rl", "5-6/8"), "accuracy"] == pytest.approx(0.25)
+    assert table.loc[("rl", "5-6/8"), "delta_vs_reference"] == pytest.approx(0.25 - 0.75)
+    assert table.loc[("rl", "1/8"), "delta_vs_reference"] == pytest.approx(6 / 8 - 1 / 8)
+    assert table.loc[("rl", "2/8"), "n_problems"] == 0
+    assert np.isnan(table.loc[("rl", "2/8"), "accuracy"])
     assert (table.xs("base", level="run")["delta_vs_reference"].dropna() == 0).all()
+    # one problem per bin here: a bootstrap over one problem has no spread -> no CI
+    assert table["accuracy_lo"].isna().all() and table["delta_hi"].isna().all()
 
 
 def test_transitions_count_and_row_percent() -> None:
+    # rl's problem e has 4 samples, base's 8: one scheme for both axes, labelled in rates
     table = transition_table(_two_runs(), "base", "rl")
-    assert len(table) == 64
+    labels = ["0%", "0-12.5%", "12.5-25%", "25-50%", "50-75%", "75-100%"]
+    assert len(table) == len(labels) ** 2
+    assert list(dict.fromkeys(table["ref_bin"])) == labels
     assert table["count"].sum() == 5  # z is not in the reference
     cells = table.loc[table["count"] > 0].set_index(["ref_bin", "run_bin"])["count"].to_dict()
-    # a: 0 -> 0; b: 17-32 -> 129-192; c: 65-128 -> 193-256; d: 193-256 -> 193-256;
-    # e: 129-192 -> 33-64 (1/4 = 64/256)
+    # a: 0 -> 0; b: 1/8 -> 6/8; c: 4/8 -> 8/8; d: 8/8 -> 8/8; e: 6/8 -> 1/4
     assert cells == {
-        ("0", "0"): 1,
-        ("17-32", "129-192"): 1,
-        ("65-128", "193-256"): 1,
-        ("193-256", "193-256"): 1,
-        ("129-192", "33-64"): 1,
+        ("0%", "0%"): 1,
+        ("0-12.5%", "50-75%"): 1,
+        ("25-50%", "75-100%"): 1,
+        ("75-100%", "75-100%"): 1,
+        ("50-75%", "12.5-25%"): 1,
     }
-    full = table.loc[table["ref_bin"] == "0"]
+    full = table.loc[table["ref_bin"] == "0%"]
     assert full["row_pct"].sum() == pytest.approx(100.0)
-    assert table.loc[table["ref_bin"] == "1-4", "row_pct"].isna().all()
+    assert table.loc[table["ref_bin"] == "12.5-25%", "row_pct"].isna().all()
+
+
+def test_transitions_at_one_n_use_the_difficulty_labels() -> None:
+    base = {f"p{c}": (8, c) for c in range(9)}
+    rl = {f"p{c}": (8, min(8, c + 1)) for c in range(9)}
+    df = graded(from_counts("base", base, "base") + from_counts("rl", rl, "rl"))
+    table = transition_table(df, "base", "rl")
+    assert list(dict.fromkeys(table["ref_bin"])) == N8
+    filled = table.loc[table["count"] > 0]
+    assert set(filled["ref_bin"]) == set(N8)  # every row of the heatmap holds a problem
+    assert filled.set_index(["ref_bin", "run_bin"]).loc[("1/8", "2/8"), "count"] == 1
 
 
 def test_entropy_table_has_all_and_every_bin() -> None:
     table = entropy_table(_two_runs(), "base")
-    assert set(table["bin"]) == {"all", *DIFFICULTY_BINS}
+    assert set(table["bin"]) == {"all", *N8}
     # every problem's answers are "1"/"0": entropy of (c, n - c)
     base_all = table.loc[(table["run"] == "base") & (table["bin"] == "all"), "mean_entropy"]
     from scipy.stats import entropy
