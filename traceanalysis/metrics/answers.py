@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.grading.extract import normalize_answer
+from traceanalysis.metrics.passk import counted_rows
 
 
 def _answers(df: pd.DataFrame) -> pd.DataFrame:
@@ -70,12 +71,13 @@ def _majority_verdicts(voters: pd.DataFrame) -> dict[tuple[object, object], bool
 def majority_at_k(df: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     """Per (run, problem_id): ``maj`` (0/1) over the first ``k`` graded samples by sample_idx.
 
-    ``k=None`` uses all of a problem's graded samples (maj@n, each problem its own n).
-    Samples that are graded but carry no answer (no_answer, truncated) are among the k
-    but do not vote; a problem with no vote counts as wrong. Problems with fewer than
+    ``k=None`` uses all of a problem's counted samples (maj@n, each problem its own n;
+    which samples count: :func:`~traceanalysis.metrics.passk.counted_rows`). Samples that
+    carry no verified answer (no_answer, truncated, unverified) are among the k but do
+    not vote; a problem with no vote counts as wrong. Problems with fewer than
     ``k`` graded samples are left out.
     """
-    graded = df.loc[df["correct"].notna()].sort_values(["run", "problem_id", "sample_idx"])
+    graded = df.loc[counted_rows(df)].sort_values(["run", "problem_id", "sample_idx"])
     if k is not None:
         graded = graded.groupby(["run", "problem_id"], observed=True, sort=False).head(k)
     sizes = graded.groupby(["run", "problem_id"], observed=True, sort=True).size()

@@ -57,8 +57,8 @@ def passk_crossing(
 ) -> Crossing:
     """The crossing k of run_a's and run_b's pass@k curves over their common problems.
 
-    Curves run to k_max = the largest n both runs have on some problem; at each k only
-    problems with n >= k in both runs count (ragged n).
+    Curves run to k_max = the smallest n of any common problem in either run, so every k
+    averages over the same problems (ragged n never turns the curve into a subset).
     """
     counts = problem_counts(df.loc[df["run"].isin([run_a, run_b])])
     per_run = {r: set(counts.loc[counts["run"] == r, "problem_id"]) for r in (run_a, run_b)}
@@ -66,14 +66,10 @@ def passk_crossing(
     if not problems:
         raise ValueError(f"runs {run_a!r} and {run_b!r} share no graded problem")
     n_both = counts.pivot(index="problem_id", columns="run", values="n").loc[problems].min(axis=1)
-    k_max = int(n_both.max())
+    k_max = int(n_both.min())
     a = _curves(df, run_a, problems, k_max)
     b = _curves(df, run_b, problems, k_max)
-    both = np.isfinite(a) & np.isfinite(b)
-    a, b = np.where(both, a, np.nan), np.where(both, b, np.nan)
-    point = weighted_means(a, np.ones((1, len(problems)))) - weighted_means(
-        b, np.ones((1, len(problems)))
-    )
+    point = a.mean(axis=0, keepdims=True) - b.mean(axis=0, keepdims=True)
     k = first_crossing(point)[0]
     weights = resample_weights(len(problems), n_boot, seed)
     boot = first_crossing(weighted_means(a, weights) - weighted_means(b, weights))
@@ -87,3 +83,31 @@ def passk_crossing(
         n_problems=len(problems),
         k_max=k_max,
     )
+
+
+def crossing_table(
+    df: pd.DataFrame, pairs: list[tuple[str, str]], *, n_boot: int = N_BOOT, seed: int = SEED
+) -> pd.DataFrame:
+    """One row per compared pair (run, reference) that shares problems: the crossing of
+    their pass@k curves. Columns: run, reference, k (NaN: no crossing up to k_max),
+    k_lo, k_hi (95%, inf = no crossing), share_crossing, n_problems, k_max."""
+    rows = []
+    for run, reference in pairs:
+        try:
+            cross = passk_crossing(df, run, reference, n_boot=n_boot, seed=seed)
+        except ValueError:  # no common problem: nothing to compare
+            continue
+        rows.append(
+            {
+                "run": run,
+                "reference": reference,
+                "k": float("nan") if cross.k is None else cross.k,
+                "k_lo": cross.lo,
+                "k_hi": cross.hi,
+                "share_crossing": cross.share_crossing,
+                "n_problems": cross.n_problems,
+                "k_max": cross.k_max,
+            }
+        )
+    cols = ["run", "reference", "k", "k_lo", "k_hi", "share_crossing", "n_problems", "k_max"]
+    return pd.DataFrame(rows, columns=cols)

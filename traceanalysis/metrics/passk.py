@@ -33,23 +33,52 @@ def pass_curve(n: int, c: int, k_max: int | None = None) -> np.ndarray:
     return out
 
 
-def problem_counts(df: pd.DataFrame) -> pd.DataFrame:
-    """Per (run, problem_id): ``n`` graded samples, ``c`` correct, ``rate`` = c / n.
+# Statuses of a response whose verification failed (the machinery, not the answer):
+# ``correct`` is null although a gold exists. ``ungraded`` (no gold) is not one of them.
+UNVERIFIED_STATUSES = ("timeout", "parse_error")
 
-    Rows whose ``correct`` is null (timeout, ungraded) are left out; problems with no
-    graded sample at all are dropped. Each problem keeps its own n (ragged counts).
+
+def counted_rows(df: pd.DataFrame) -> pd.Series:
+    """Rows that count in their problem's n: graded rows, and unverified rows.
+
+    A graded row has a non-null ``correct``. An unverified row has a null ``correct``
+    because grading failed (a timeout, a parse error of the gold, a dead worker), or
+    it is ``ungraded`` inside a problem that has graded rows. Unverified rows count in n
+    as not correct, so a grading failure never shrinks n (pass@k is then a lower bound,
+    and the accuracy table's ``n_unverified`` says by how many samples). Rows of a
+    problem without any gold (all ``ungraded``) do not count: there is nothing to grade.
     """
-    graded = df.loc[df["correct"].notna(), ["run", "problem_id", "correct"]]
+    graded = df["correct"].notna()
+    if "grade_status" not in df.columns:
+        return graded
+    failed = df["correct"].isna() & df["grade_status"].isin(UNVERIFIED_STATUSES)
+    gradable = (
+        (graded | failed).groupby([df["run"], df["problem_id"]], observed=True).transform("any")
+    )
+    return graded | failed | gradable.astype(bool)
+
+
+def problem_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Per (run, problem_id): ``n`` counted samples, ``c`` correct, ``rate`` = c / n and
+    ``n_unverified`` (counted samples whose grading failed, counted as not correct).
+
+    Which rows count: :func:`counted_rows`. Problems with no counted sample (no gold) are
+    dropped. Each problem keeps its own n (ragged counts).
+    """
+    part = df.loc[counted_rows(df), ["run", "problem_id", "correct"]]
     counts = (
-        graded.assign(correct=graded["correct"].astype(int))
-        .groupby(["run", "problem_id"], sort=True, observed=True)["correct"]
-        .agg(n="size", c="sum")
+        part.assign(
+            correct=part["correct"].fillna(False).astype(int),
+            unverified=part["correct"].isna().astype(int),
+        )
+        .groupby(["run", "problem_id"], sort=True, observed=True)
+        .agg(n=("correct", "size"), c=("correct", "sum"), n_unverified=("unverified", "sum"))
         .reset_index()
     )
-    counts["n"] = counts["n"].astype(int)
-    counts["c"] = counts["c"].astype(int)
+    for col in ("n", "c", "n_unverified"):
+        counts[col] = counts[col].astype(int)
     counts["rate"] = counts["c"] / counts["n"]
-    return counts
+    return counts[["run", "problem_id", "n", "c", "rate", "n_unverified"]]
 
 
 def pass_matrix(counts: pd.DataFrame, k_max: int) -> np.ndarray:
@@ -78,6 +107,19 @@ def accuracy_capability(df: pd.DataFrame, k: int) -> pd.DataFrame:
 
 
 def report_ks(n_max: int) -> list[int]:
-    """The k shown in the accuracy table: powers of two up to ``n_max``, plus ``n_max``."""
+    """Default k of the accuracy table: powers of two up to ``n_max``, plus ``n_max``."""
     ks = [2**i for i in range(n_max.bit_length()) if 2**i <= n_max]
     return ks + ([n_max] if n_max not in ks else [])
+
+
+def parse_ks(text: str | None) -> list[int] | None:
+    """``"1,2,4,8"`` (the ``--k`` flag) as a sorted list of distinct k >= 1; None stays None."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        ks = sorted({int(part) for part in str(text).split(",") if part.strip()})
+    except ValueError as exc:
+        raise ValueError(f"--k: expected integers apart by commas, got {text!r}") from exc
+    if not ks or ks[0] < 1:
+        raise ValueError(f"--k: every k must be 1 or more, got {text!r}")
+    return ks

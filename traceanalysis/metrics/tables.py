@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -36,15 +37,39 @@ def _role(df: pd.DataFrame, run: str) -> str | None:
     return str(roles.iloc[0]) if len(roles) else None
 
 
-def accuracy_table(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) -> pd.DataFrame:
-    """One row per run: pass@k at powers of two up to n and n itself, maj@n, 95% CIs.
+def run_ks(n_min: int, n_max: int, ks: list[int] | None = None) -> list[int]:
+    """The k of one run's accuracy row: ``ks`` if given, else powers of two up to n_max
+    plus n_min and n_max (k > n_min are partial: see :func:`accuracy_table`)."""
+    if ks is not None:
+        return sorted(set(ks))
+    return sorted(set(report_ks(n_min)) | set(report_ks(n_max)))
 
-    Columns: run, role, n_problems, n_samples, n_min, n_max (graded samples per problem;
-    they differ when counts are ragged), ``pass@k`` and ``maj@<n>`` with ``_lo``/``_hi``
-    (percentile bootstrap over problems, seeded), and ``status_<s>`` rates. pass@k
-    averages over the problems with at least k graded samples.
+
+def accuracy_table(
+    df: pd.DataFrame,
+    *,
+    ks: list[int] | None = None,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """One row per run: pass@k, maj@k and 95% CIs over problems.
+
+    Columns: run, role, n_problems, n_samples, n_min, n_max (counted samples per
+    problem; they differ when counts are ragged), n_unverified (samples whose grading
+    failed, counted as not correct), ``pass@k`` with ``_lo``/``_hi`` (percentile
+    bootstrap over problems, seeded) for ``ks`` (default: powers of two up to n_max, plus
+    n_min and n_max), ``maj@<n_min>`` (the first n_min samples of every problem) and
+    ``status_<s>`` rates.
+
+    A problem contributes to pass@k only for k <= its n. pass@k with k <= n_min averages
+    over all of the run's problems; a larger k averages over fewer, and then the table
+    carries ``pass@k_n_problems`` (how many problems it averages) for that k. Such a
+    value is not the run's capability and the report never states it as one.
     """
     rows = []
+    partial: set[int] = set()
+    all_ks: set[int] = set()
+    maj_names: list[str] = []
     counts_all = problem_counts(df)
     for run in sorted(df["run"].dropna().unique()):
         counts = counts_all.loc[counts_all["run"] == run]
@@ -55,33 +80,62 @@ def accuracy_table(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) 
             "n_samples": int((df["run"] == run).sum()),
             "n_min": int(counts["n"].min()) if len(counts) else 0,
             "n_max": int(counts["n"].max()) if len(counts) else 0,
+            "n_unverified": int(counts["n_unverified"].sum()),
         }
         if len(counts):
-            n_max = int(counts["n"].max())
-            ks = report_ks(n_max)
-            matrix = pass_matrix(counts, n_max)[:, [k - 1 for k in ks]]
-            maj = majority_at_k(df.loc[df["run"] == run])["maj"].to_numpy()[:, None]
-            values = np.hstack([matrix, maj])
-            point, lo, hi = _ci(values, n_boot, seed)
-            for name, p, low, high in zip(
-                [f"pass@{k}" for k in ks] + [f"maj@{n_max}"], point, lo, hi, strict=True
-            ):
+            n_min, n_max = int(row["n_min"]), int(row["n_max"])
+            k_run = run_ks(n_min, n_max, ks)
+            all_ks.update(k_run)
+            matrix = pass_matrix(counts, max(k_run))[:, [k - 1 for k in k_run]]
+            maj = majority_at_k(df.loc[df["run"] == run], n_min)["maj"].to_numpy()[:, None]
+            point, lo, hi = _ci(np.hstack([matrix, maj]), n_boot, seed)
+            names = [f"pass@{k}" for k in k_run] + [f"maj@{n_min}"]
+            if names[-1] not in maj_names:
+                maj_names.append(names[-1])
+            for name, p, low, high in zip(names, point, lo, hi, strict=True):
                 row[name], row[f"{name}_lo"], row[f"{name}_hi"] = float(p), float(low), float(high)
+            for j, k in enumerate(k_run):
+                row[f"pass@{k}_n_problems"] = int(np.isfinite(matrix[:, j]).sum())
+                if k > n_min:
+                    partial.add(k)
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
         return table
+    columns = ["run", "role", "n_problems", "n_samples", "n_min", "n_max", "n_unverified"]
+    for k in sorted(all_ks):
+        columns += [f"pass@{k}", f"pass@{k}_lo", f"pass@{k}_hi"]
+        columns += [f"pass@{k}_n_problems"] if k in partial else []
+    for name in sorted(maj_names, key=lambda m: int(m.split("@")[1])):
+        columns += [name, f"{name}_lo", f"{name}_hi"]
+    table = table.reindex(columns=columns)
+    for k in partial:
+        table[f"pass@{k}_n_problems"] = table[f"pass@{k}_n_problems"].fillna(0).astype(int)
     table["run"] = table["run"].astype("string")
     return table.merge(status_rates(df), on="run", how="left")
 
 
+def complete_ks(table: pd.DataFrame, runs: list[str] | None = None) -> list[int]:
+    """The k whose pass@k averages over every problem of each of ``runs`` (default: all
+    rows of the accuracy ``table``): k <= n_min of every run. Only these are capability."""
+    rows = table if runs is None else table.loc[table["run"].isin(runs)]
+    if rows.empty or "n_min" not in rows.columns:
+        return []
+    n_min = int(rows["n_min"].min())
+    ks = [int(c.split("@")[1]) for c in table.columns if re.fullmatch(r"pass@\d+", c)]
+    return sorted(k for k in ks if k <= n_min)
+
+
 def passk_table(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) -> pd.DataFrame:
-    """Long table: run, k, value, lo, hi, n_problems — every k from 1 to the run's largest n."""
+    """Long table: run, k, value, lo, hi, n_problems, complete — every k from 1 to the
+    run's largest n. ``complete`` is False where some problem has fewer than k samples
+    (the value then averages over ``n_problems`` problems only)."""
     frames = []
     for run, counts in problem_counts(df).groupby("run", sort=True, observed=True):
         n_max = int(counts["n"].max())
         matrix = pass_matrix(counts, n_max)
         point, lo, hi = _ci(matrix, n_boot, seed)
+        n_problems = np.isfinite(matrix).sum(axis=0)
         frames.append(
             pd.DataFrame(
                 {
@@ -90,9 +144,10 @@ def passk_table(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) -> 
                     "value": point,
                     "lo": lo,
                     "hi": hi,
-                    "n_problems": np.isfinite(matrix).sum(axis=0),
+                    "n_problems": n_problems,
+                    "complete": n_problems == len(counts),
                 }
             )
         )
-    cols = ["run", "k", "value", "lo", "hi", "n_problems"]
+    cols = ["run", "k", "value", "lo", "hi", "n_problems", "complete"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
