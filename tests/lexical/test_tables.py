@@ -98,9 +98,12 @@ def test_lexical_table_strata_match_direct_computation():
     rows = df[(df["run"] == "a") & (df["correct"] == True) & (df["difficulty_bin"] == "1-4")]  # noqa: E712
     assert cell["n_responses"] == len(rows) == 2
     kim = rows["reflection_kim2025_count"]
-    assert cell["reflection_kim2025_per_1k"] == pytest.approx(
-        kim.sum() * 1000 / rows["n_tokens"].sum()
-    )
+    # pooled (total matches / total tokens) and mean of per-response rates, by NumPy
+    pooled = np.sum(kim.to_numpy()) * 1000 / np.sum(rows["n_tokens"].to_numpy())
+    each = kim.to_numpy(dtype=float) * 1000 / rows["n_tokens"].to_numpy(dtype=float)
+    assert cell["reflection_kim2025_pooled_per_1k"] == pytest.approx(pooled)
+    assert cell["reflection_kim2025_mean_per_1k"] == pytest.approx(np.mean(each))
+    assert "reflection_kim2025_per_1k" not in table.columns  # no rate without its kind
     assert cell["reflection_kim2025_per_response"] == pytest.approx(kim.mean())
     assert cell["reflection_kim2025_present_share"] == pytest.approx((kim > 0).mean())
     everything = a[(a["correct"] == "all") & (a["difficulty_bin"] == "all")].iloc[0]
@@ -118,3 +121,24 @@ def test_lexical_table_without_grades_or_bins():
         ["a", "all", "all"],
         ["b", "all", "all"],
     ]
+
+
+def test_pooled_and_mean_rates_are_two_numbers_with_two_names():
+    # one short response dense with the word, one long one without: pooled 2.0, mean 50.5
+    tokens = np.array([20, 980, 100, 100])
+    counts = np.array([1, 1, 3, 0])
+    df = pd.DataFrame(
+        {
+            "run": ["d", "d", "b", "b"],
+            "role": ["distilled", "distilled", "base", "base"],
+            "n_tokens": tokens,
+            "n_words": tokens,
+            "x_count": counts,
+        }
+    )
+    table = lexical_table(df, lexicons=["x"]).set_index("run")
+    assert list(table.index) == ["b", "d"]  # role order: base first
+    d = table.loc["d"]
+    assert d["x_pooled_per_1k"] == pytest.approx(2 * 1000 / 1000)
+    assert d["x_mean_per_1k"] == pytest.approx(np.mean(counts[:2] * 1000 / tokens[:2]))
+    assert d["x_pooled_per_1k"] != pytest.approx(d["x_mean_per_1k"])

@@ -24,6 +24,8 @@ from traceanalysis.lexical.logodds import distinctive_tokens
 from traceanalysis.lexical.segment import sentence_source
 from traceanalysis.lexical.stage import LexicalResult, TokenizerArg, analyze_lexical
 from traceanalysis.lexical.tables import lexical_table
+from traceanalysis.metrics.order import role_order
+from traceanalysis.schema import ROLES
 
 
 def safe_name(name: str) -> str:
@@ -32,13 +34,23 @@ def safe_name(name: str) -> str:
 
 
 def comparison_pairs(df: pd.DataFrame, compare: str) -> list[tuple[str, str, str]]:
-    """(a, b, column) pairs for distinctive tables: 'runs', 'roles' or 'A:B,C:D'."""
-    runs = list(dict.fromkeys(df["run"].astype(str)))
-    roles = list(dict.fromkeys(df["role"].astype(str))) if "role" in df.columns else []
+    """(a, b, column) pairs for ``distinctive_<a>_vs_<b>`` tables: 'runs', 'roles' or 'A:B,C:D'.
+
+    ``a_vs_b`` means a against b: z > 0 marks words more frequent in a. For 'runs' and
+    'roles' each pair puts the later one in role order (base, rl, distilled, other) first,
+    against the earlier one as reference — the names and signs the ``report`` command
+    writes (``qwen-distill_vs_qwen-base``); 'A:B' keeps the order given.
+    """
+    runs = role_order(df)
+    if "role" in df.columns:
+        roles = [r for r in ROLES if r in set(df["role"].astype(str))]
+        roles += sorted(set(df["role"].astype(str)) - set(roles))
+    else:
+        roles = []
     if compare == "runs":
-        return [(a, b, "run") for a, b in itertools.combinations(runs, 2)]
+        return [(b, a, "run") for a, b in itertools.combinations(runs, 2)]
     if compare == "roles":
-        return [(a, b, "role") for a, b in itertools.combinations(roles, 2)]
+        return [(b, a, "role") for a, b in itertools.combinations(roles, 2)]
     pairs = []
     for item in compare.split(","):
         a, sep, b = item.partition(":")

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.errors import InputError
+from traceanalysis.metrics.bins import bin_sort_key
+from traceanalysis.metrics.order import role_order
 
 
 def lexicon_names_in(df: pd.DataFrame) -> list[str]:
@@ -28,14 +30,8 @@ def _bin_labels(df: pd.DataFrame) -> list[str]:
         present = set(column.dropna().astype(str))
         return [str(c) for c in column.cat.categories if str(c) in present]
     present = list(dict.fromkeys(column.dropna().astype(str)))
-    try:
-        from traceanalysis.metrics import COARSE_BINS, DIFFICULTY_BINS
-
-        order = list(DIFFICULTY_BINS) + [b for b in COARSE_BINS if b not in DIFFICULTY_BINS]
-    except ImportError:  # metrics package not present: keep the order of appearance
-        order = []
-    known = [b for b in order if b in present]
-    return known + sorted(b for b in present if b not in known)
+    known = sorted((b for b in present if bin_sort_key(b) is not None), key=bin_sort_key)
+    return known + sorted(b for b in present if bin_sort_key(b) is None)
 
 
 def _summarise(rows: pd.DataFrame, names: Sequence[str]) -> dict[str, object]:
@@ -50,7 +46,12 @@ def _summarise(rows: pd.DataFrame, names: Sequence[str]) -> dict[str, object]:
         out["sentences_mean"] = float(rows["n_sentences"].to_numpy(dtype=float).mean())
     for name in names:
         counts = rows[f"{name}_count"].to_numpy(dtype=float)
-        out[f"{name}_per_1k"] = counts.sum() * 1000 / total_tokens if total_tokens else np.nan
+        out[f"{name}_pooled_per_1k"] = (
+            counts.sum() * 1000 / total_tokens if total_tokens else np.nan
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            each = np.where(tokens > 0, counts * 1000 / tokens, np.nan)
+        out[f"{name}_mean_per_1k"] = float(np.nanmean(each)) if (tokens > 0).any() else np.nan
         out[f"{name}_per_response"] = float(counts.mean())
         out[f"{name}_present_share"] = float((counts > 0).mean())
     return out
@@ -63,9 +64,12 @@ def lexical_table(
     bin_column: str = "difficulty_bin",
 ) -> pd.DataFrame:
     """Per run x correctness (True/False/"all") x difficulty bin ("all" or a label):
-    n_responses, tokens_mean, words_mean and, per lexicon L, ``L_per_1k`` (total count per
-    1,000 reference tokens of the stratum), ``L_per_response`` (mean count) and
-    ``L_present_share`` (share of responses with at least one).
+    n_responses, tokens_mean, words_mean and, per lexicon L, ``L_pooled_per_1k`` (total
+    count per 1,000 reference tokens of the stratum: sum of counts / sum of tokens x 1000),
+    ``L_mean_per_1k`` (mean of the per-response rates; responses with no token left out),
+    ``L_per_response`` (mean count) and ``L_present_share`` (share with at least one).
+    The two rates differ when long responses use the words at another rate than short
+    ones; the report quotes the pooled one. Runs in role order (base, rl, distilled, other).
 
     Strata by correctness appear when a ``correct`` column exists (ungraded rows count
     only in "all"); by bin when ``bin_column`` exists. Empty strata are left out.
@@ -81,7 +85,7 @@ def lexical_table(
     correct = df["correct"].astype("boolean") if has_correct else None
     bin_values = df[bin_column].astype("string") if has_bins else None
     records = []
-    for run in pd.unique(df["run"].astype("string").dropna()):
+    for run in role_order(df.loc[df["run"].notna()]):
         in_run = df["run"].astype("string") == run
         for corr in ["all"] + ([True, False] if has_correct else []):
             mask = in_run if corr == "all" else in_run & (correct == corr).fillna(False)

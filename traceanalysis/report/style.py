@@ -28,7 +28,7 @@ COLORBLIND = (
 # Behaviours in display order (figures and the HTML highlight legend): the definitions' order.
 BEHAVIOR_ORDER = BEHAVIORS
 
-# Difficulty bin labels in order (fine bins, then coarse): CONTRACTS.md, FIELD.md.
+# The paper's difficulty bin labels (counts out of 256; at other n see metrics.bins).
 FINE_BINS = ("0", "1-4", "5-16", "17-32", "33-64", "65-128", "129-192", "193-256")
 COARSE_BINS = ("0-64", "65-128", "129-192", "193-256")
 
@@ -83,7 +83,10 @@ def run_styles(run_names: Iterable[str]) -> dict[str, RunStyle]:
 
 
 def ordered_bins(labels: Iterable[object]) -> list[str]:
-    """Bin labels sorted in difficulty order (known fine/coarse labels first, others after)."""
-    known = {label: i for i, label in enumerate(FINE_BINS + COARSE_BINS)}
+    """Bin labels sorted in difficulty order (by the rate range each label states: ``1/8``,
+    ``3-4/8``, ``12.5-25%`` or the paper's ``17-32``); other labels after, as given."""
+    from traceanalysis.metrics.bins import bin_sort_key
+
     unique = list(dict.fromkeys(str(x) for x in labels))
-    return sorted(unique, key=lambda b: (known.get(b, len(known)), unique.index(b)))
+    keys = {b: bin_sort_key(b) for b in unique}
+    return sorted(unique, key=lambda b: (keys[b] is None, keys[b] or (0.0, 0.0), unique.index(b)))
