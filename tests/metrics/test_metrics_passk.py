@@ -60,7 +60,7 @@ def test_acc_and_cap_match_the_paper_definitions() -> None:
     assert table8["cap_8"].iloc[0] == pytest.approx(cap8)
 
 
-def test_problem_counts_skip_ungraded_rows() -> None:
+def test_problem_counts_count_a_timeout_as_unverified() -> None:
     rows = from_counts("m", {"a": (4, 2)})
     rows.append(
         {
@@ -74,7 +74,7 @@ def test_problem_counts_skip_ungraded_rows() -> None:
     )
     df = graded(rows)
     counts = problem_counts(df)
-    assert counts[["n", "c"]].values.tolist() == [[4, 2]]
+    assert counts[["n", "c", "n_unverified"]].values.tolist() == [[5, 2, 1]]
 
 
 def test_report_ks() -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from traceanalysis.metrics.answers import majority_at_k
 from traceanalysis.metrics.bootstrap import N_BOOT, SEED, bootstrap_ci, weighted_means
+from traceanalysis.metrics.order import role_order
 from traceanalysis.metrics.passk import pass_matrix, problem_counts, report_ks
 from traceanalysis.schema import GRADE_STATUSES
 
@@ -71,7 +72,7 @@ def accuracy_table(
     all_ks: set[int] = set()
     maj_names: list[str] = []
     counts_all = problem_counts(df)
-    for run in sorted(df["run"].dropna().unique()):
+    for run in role_order(df.loc[df["run"].notna()]):
         counts = counts_all.loc[counts_all["run"] == run]
         row: dict[str, object] = {
             "run": run,
