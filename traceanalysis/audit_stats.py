@@ -1,5 +1,7 @@
-"""The statistics behind the audit: AUROC pooled and within groups, a percentile bootstrap
-of a mean, and a logistic regression with group fixed effects (see :mod:`traceanalysis.audit`).
+"""The statistics behind the audit: AUROC pooled and within groups, the within-group
+permutation test of the mean within-group AUROC, Benjamini-Hochberg q-values, a percentile
+bootstrap of a mean, and a logistic regression with group fixed effects (see
+:mod:`traceanalysis.audit`).
 """
 
 from __future__ import annotations
@@ -26,14 +28,22 @@ def pooled_auroc(y: np.ndarray, x: np.ndarray) -> float:
 
 
 def within_problem_auroc(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> pd.Series:
-    """AUROC of ``x`` for ``y`` inside each group that has both classes (index: group).
+    """AUROC of ``x`` for ``y`` inside each group that has both classes (index: group)."""
+    return within_problem_ranks(y, x, groups)["auroc"]
 
-    One sort by (group, x), tie-averaged ranks per group, then the rank-sum formula."""
+
+def within_problem_ranks(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> pd.DataFrame:
+    """Per group with both classes: ``auroc`` and ``null_var``, its variance when the labels
+    are permuted within the group (0 when ``x`` is constant there: the group is uninformative).
+
+    One sort by (group, x), tie-averaged ranks per group, then the rank-sum formula; the
+    variance is the Mann-Whitney U variance with the tie correction, over (n1 n0)^2:
+    ``((n + 1) - sum(t^3 - t) / (n (n - 1))) / (12 n1 n0)``, t the sizes of tied blocks."""
     y = np.asarray(y, dtype=bool)
     x = np.asarray(x, dtype=float)
     codes, names = pd.factorize(np.asarray(groups), sort=True)
     if len(codes) == 0:
-        return pd.Series([], dtype=float, name="auroc")
+        return pd.DataFrame({"auroc": pd.Series([], dtype=float), "null_var": []})
     order = np.lexsort((x, codes))
     xs, cs, ys = x[order], codes[order], y[order]
     pos = np.arange(len(xs))
@@ -41,14 +51,52 @@ def within_problem_auroc(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> pd
     group_start = pos[new_group][np.cumsum(new_group) - 1]
     rank = (pos - group_start + 1).astype(float)
     block = np.cumsum(new_group | np.r_[True, xs[1:] != xs[:-1]]) - 1
-    avg_rank = (np.bincount(block, weights=rank) / np.bincount(block))[block]
+    block_size = np.bincount(block).astype(float)
+    avg_rank = (np.bincount(block, weights=rank) / block_size)[block]
+    block_group = cs[np.r_[True, block[1:] != block[:-1]]]
+    ties = np.bincount(block_group, weights=block_size**3 - block_size, minlength=len(names))
     n = np.bincount(cs, minlength=len(names)).astype(float)
     n1 = np.bincount(cs, weights=ys, minlength=len(names))
     r1 = np.bincount(cs, weights=avg_rank * ys, minlength=len(names))
     mixed = (n1 > 0) & (n1 < n)
-    n1, n0, r1 = n1[mixed], (n - n1)[mixed], r1[mixed]
-    values = (r1 - n1 * (n1 + 1) / 2) / (n1 * n0)
-    return pd.Series(values, index=pd.Index(np.asarray(names)[mixed], name="g"), name="auroc")
+    n, n1, n0, r1, ties = n[mixed], n1[mixed], (n - n1)[mixed], r1[mixed], ties[mixed]
+    auroc = (r1 - n1 * (n1 + 1) / 2) / (n1 * n0)
+    null_var = ((n + 1) - ties / (n * (n - 1))) / (12 * n1 * n0)
+    index = pd.Index(np.asarray(names)[mixed], name="g")
+    return pd.DataFrame({"auroc": auroc, "null_var": np.clip(null_var, 0.0, None)}, index=index)
+
+
+def within_permutation_test(auroc: np.ndarray, null_var: np.ndarray) -> float:
+    """Two-sided p of the mean within-group AUROC against 0.5 under within-group permutation.
+
+    Under the null (the feature is exchangeable between correct and incorrect responses of
+    the same problem) each group's AUROC has mean 1/2 and variance ``null_var``, groups
+    independent, so the mean of k of them has mean 1/2 and variance ``sum(null_var) / k^2``
+    exactly; p is from the normal approximation to that permutation distribution (a
+    stratified Wilcoxon / van Elteren test with weights 1/(n1 n0)). NaN when no group varies."""
+    auroc, null_var = np.asarray(auroc, dtype=float), np.asarray(null_var, dtype=float)
+    total = float(null_var.sum())
+    if len(auroc) == 0 or not total > 0:
+        return float("nan")
+    z = (float(auroc.mean()) - 0.5) * len(auroc) / np.sqrt(total)
+    return float(2 * stats.norm.sf(abs(z)))
+
+
+def bh_qvalues(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values) over the finite entries of ``p_values``.
+
+    ``q_(i) = min_{j >= i} m p_(j) / j`` over the m finite p-values sorted ascending,
+    capped at 1; NaN stays NaN and does not count toward m."""
+    p = np.asarray(p_values, dtype=float)
+    q = np.full(p.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    if len(finite) == 0:
+        return q
+    order = finite[np.argsort(p[finite], kind="stable")]
+    m = len(order)
+    scaled = p[order] * m / np.arange(1, m + 1)
+    q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    return q
 
 
 def bootstrap_mean_ci(

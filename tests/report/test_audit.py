@@ -120,10 +120,13 @@ def test_audit_table_shows_the_confound_and_the_real_effect() -> None:
     length = table[(table["feature"] == "n_tokens") & (table["bin"] == "all")].iloc[0]
     assert length["auroc_pooled"] < 0.3  # long responses sit on hard problems
     assert length["auroc_within_lo"] < 0.5 < length["auroc_within_hi"]
-    assert "does not predict" in length["verdict"] and "difficulty" in length["verdict"]
+    assert length["q_value"] >= 0.05
+    assert length["verdict"].startswith("no evidence it predicts")
+    assert "difficulty" in length["verdict"]
     refl = table[(table["feature"] == "reflection_kim2025_count") & (table["bin"] == "all")].iloc[0]
-    assert refl["auroc_within_lo"] > 0.5 and refl["coef_fe_lo"] > 0
+    assert refl["auroc_within_lo"] > 0.5 and refl["coef_fe_lo"] > 0 and refl["q_value"] < 0.05
     assert refl["verdict"].startswith("predicts correctness")
+    assert "higher values go with correct answers" in refl["verdict"]
     again = audit(df, n_boot=300)
     pd.testing.assert_frame_equal(table, again)
 
@@ -136,14 +139,31 @@ def test_audit_zero_correct_and_ungraded_rows() -> None:
     row = table[(table["feature"] == "n_tokens") & (table["bin"] == "all")].iloc[0]
     assert row["n"] == len(df) - 4 and row["n_correct"] == 0
     assert np.isnan(row["auroc_pooled"]) and np.isnan(row["coef_fe"])
-    assert row["verdict"].startswith("cannot tell")
+    assert np.isnan(row["p_value"]) and np.isnan(row["q_value"])
+    assert row["verdict"] == "cannot tell: no correct responses"
 
 
 def test_verdict_words() -> None:
-    base = {"n_problems_within": 40, "auroc_pooled": 0.5}
+    base = {"feature": "reflection_kim2025_count", "n": 400, "n_correct": 200,
+            "n_problems_mixed": 40, "n_problems_within": 40, "auroc_pooled": 0.5,
+            "coef_fe_lo": -0.8, "coef_fe_hi": -0.2}  # fmt: skip
     yes = verdict(base | {"auroc_within": 0.4, "auroc_within_lo": 0.35, "auroc_within_hi": 0.45,
-                          "coef_fe_lo": -0.8, "coef_fe_hi": -0.2})  # fmt: skip
-    assert yes.startswith("predicts") and "lower values" in yes
-    no = verdict(base | {"auroc_within": 0.5, "auroc_within_lo": 0.45, "auroc_within_hi": 0.55,
-                         "coef_fe_lo": -0.1, "coef_fe_hi": 0.1})  # fmt: skip
-    assert no.startswith("does not predict")
+                          "q_value": 0.001})  # fmt: skip
+    assert yes.startswith("predicts") and "lower values" in yes and "q = 0.001" in yes
+    longer = verdict(base | {"feature": "n_tokens", "auroc_within": 0.6, "auroc_within_lo": 0.55,
+                             "auroc_within_hi": 0.65, "q_value": 0.01, "coef_fe_lo": 0.1,
+                             "coef_fe_hi": 0.5})  # fmt: skip
+    assert "longer responses are more often correct" in longer
+    narrow = {"auroc_within": 0.5, "auroc_within_lo": 0.45, "auroc_within_hi": 0.55}
+    no = verdict(base | narrow | {"q_value": 0.6})
+    assert no.startswith("no evidence it predicts")
+    wide = {"auroc_within": 0.55, "auroc_within_lo": 0.35, "auroc_within_hi": 0.75}
+    assert verdict(base | wide | {"q_value": 0.4}).startswith("cannot tell: no significant")
+    excludes = verdict(base | {"auroc_within": 0.6, "auroc_within_lo": 0.55,
+                               "auroc_within_hi": 0.65, "q_value": 0.4})  # fmt: skip
+    assert excludes.startswith("cannot tell: the bootstrap CI excludes 0.5")
+    # significant before correction is not enough: the verdict reads q, not p
+    assert not verdict(base | narrow | {"p_value": 0.01, "q_value": 0.2}).startswith("predicts")
+    unsure = verdict(base | {"auroc_within": 0.45, "auroc_within_lo": 0.38,
+                             "auroc_within_hi": 0.52, "q_value": 0.03})  # fmt: skip
+    assert unsure.startswith("inconclusive") and "includes 0.5" in unsure
