@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from traceanalysis.audit import AUDIT_FDR, AUDIT_MIN_PROBLEMS
 from traceanalysis.report import data_quality as dq
 from traceanalysis.report.flexible import flexible_findings
 from traceanalysis.schema import RunInfo
@@ -233,14 +234,29 @@ def behavior_findings(beh: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[s
 
 
 def audit_findings(audit: pd.DataFrame) -> list[str]:
-    """The verdict of the main features per run (length, reflection keywords) and any
-    feature that predicts correctness within problems."""
+    """How many tests the audit ran and at what FDR, then the verdict of the main features
+    per run (length, reflection keywords) and any feature that predicts correctness."""
     if audit is None or audit.empty:
         return ["No audit (no graded responses or no features)."]
+    lead = []
+    if {"p_value", "q_value"} <= set(audit.columns):
+        tested = int(audit["p_value"].notna().sum())
+        found = int(audit["verdict"].str.startswith("predicts").sum())
+        untold = int(audit["verdict"].str.startswith("cannot tell").sum())
+        lead.append(
+            f"The audit ran {tested} tests (within-problem permutation test of the "
+            f"within-problem AUROC, one per feature x run x bin with at least "
+            f"{AUDIT_MIN_PROBLEMS} informative problems), with q-values by "
+            f"Benjamini-Hochberg over all {tested} at a false discovery rate of "
+            f"{AUDIT_FDR:.0%}: {found} of {len(audit)} rows predict correctness, "
+            f"{untold} cannot tell."
+        )
     overall = audit[audit["bin"] == "all"]
     main = overall[overall["feature"].isin(["n_tokens", "n_chars", "reflection_kim2025_count"])]
     other = overall[~overall.index.isin(main.index) & overall["verdict"].str.startswith("predicts")]
-    return [f"{r.label}, {r.run}: {r.verdict}." for r in pd.concat([main, other]).itertuples()]
+    return lead + [
+        f"{r.label}, {r.run}: {r.verdict}." for r in pd.concat([main, other]).itertuples()
+    ]
 
 
 def _in_run_order(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
