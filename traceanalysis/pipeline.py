@@ -59,7 +59,9 @@ class ReportOptions:
     workers: int | None = None  # grading processes (default: CPU count)
     grade_timeout: float = 5.0
     grader: str | None = None  # NAME or RUN=NAME,... (grade(grader=)); None: from golds
-    n_boot: int = 1000  # bootstrap resamples for the audit's CIs
+    n_boot: int = 1000  # bootstrap resamples for every CI (accuracy, comparisons, audit)
+    n_perm: int = 10000  # random sign patterns of the paired permutation test (beyond exact)
+    ks: list[int] | None = None  # the k of pass@k in the accuracy/comparisons tables (--k)
     seed: int = 0
     stage_cache: bool = True  # False: recompute every stage
 
@@ -189,7 +191,9 @@ def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Anal
 
         tables: dict[str, pd.DataFrame] = {}
         acc_deps = [grade_key, diff_key]
-        tables.update(asm.accuracy_tables(runner, df, runs, reference, acc_deps, notes))
+        stats = {"ks": options.ks, "n_boot": options.n_boot, "n_perm": options.n_perm,
+                 "seed": options.seed}  # fmt: skip
+        tables.update(asm.accuracy_tables(runner, df, runs, reference, acc_deps, notes, stats))
         lex_deps = [lex_key, grade_key, diff_key]
         word_counts = runner.extras.get("lexical") or {}
         tables.update(
@@ -212,7 +216,10 @@ def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Anal
     finally:
         runner.bar.close()
     keys = {"load": load_key, "grade": grade_key, "difficulty": diff_key, "lexical": lex_key,
-            "behaviors": beh_key, "judge": judge_key, "audit": audit_key}  # fmt: skip
+            "behaviors": beh_key, "judge": judge_key, "audit": audit_key,
+            # options such as --k change these tables, not the stages above: the table
+            # files and figures cached under ``keys`` must see that
+            "tables_accuracy": str(runner.stages.get("tables_accuracy", {}).get("key", ""))}  # fmt: skip
     return Analysis(
         df, runs, reference, tables, findings, notes, rejections, dropped, runner.stages, keys
     )

@@ -35,14 +35,31 @@ def test_accuracy_findings_quote_the_table() -> None:
             "pass@256_hi": [0.99, 0.99], "maj@256": [0.80, 0.85],
         }
     )  # fmt: skip
-    lines = accuracy_findings(acc, [("r", "b")])
+    comparisons = pd.DataFrame(
+        {
+            "run": ["r", "r"], "reference": ["b", "b"], "metric": ["pass@1", "pass@256"],
+            "value_run": [0.742, 0.970], "value_reference": [0.606, 0.972],
+            "delta": [0.136, -0.002], "delta_lo": [0.09, -0.01], "delta_hi": [0.18, 0.006],
+            "p_value": [0.0004, 0.61], "p_method": ["exact", "exact"], "n_problems": [30, 30],
+        }
+    )  # fmt: skip
+    lines = accuracy_findings(acc, [("r", "b"), ("r", "x")], {"comparisons": comparisons})
     assert (
         lines[0]
         == "b: accuracy (pass@1) 60.6% [55.0, 65.0], capability (pass@256) 97.2% [95.0, 99.0], maj@256 80.0%."
     )
     assert lines[2] == (
-        "r vs b: accuracy +13.6 points, capability (pass@256) -0.2 points (CIs overlap)"
-        " — r is more accurate but not more capable."
+        "r vs b (30 common problems, paired): accuracy (pass@1) +13.6 points [+9.0, +18.0], "
+        "p = 0.0004 — r is more accurate; capability (pass@256) -0.2 points [-1.0, +0.6], "
+        "p = 0.61 — no credible difference in capability."
+    )
+    assert len(lines) == 3  # x is no run of the table: not compared
+    # a CI that excludes 0 with p >= 0.05 (few differing problems) is no credible difference
+    shaky = comparisons.assign(delta_lo=[0.01, 0.001], p_value=[0.125, 0.125])
+    line = accuracy_findings(acc, [("r", "b")], {"comparisons": shaky})[2]
+    assert "no credible difference in accuracy" in line and "more capable" not in line
+    assert accuracy_findings(acc, [("r", "b")], {})[2] == (
+        "r vs b: not compared (no problem graded in both runs)."
     )
 
 

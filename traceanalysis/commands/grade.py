@@ -44,7 +44,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list responses where our grade and the input's own label differ",
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    add_k_argument(parser)
     parser.set_defaults(func=run)
+
+
+def add_k_argument(parser: argparse.ArgumentParser) -> None:
+    """``--k 1,2,4,8``: the k of pass@k in the accuracy and comparisons tables."""
+    parser.add_argument(
+        "--k",
+        default=None,
+        metavar="K,K,...",
+        help="k of pass@k in the accuracy and comparisons tables, e.g. 1,4,16 (default: "
+        "powers of two up to n, and the smallest and largest n); a k above a problem's n "
+        "is computed over fewer problems and labelled so",
+    )
+
+
+def parse_k_argument(text: str | None) -> list[int] | None:
+    """``--k`` as a list of k (None: the default ks); a bad value is an input error."""
+    from traceanalysis.errors import InputError
+    from traceanalysis.metrics import parse_ks
+
+    try:
+        return parse_ks(text)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
 
 
 def add_grader_argument(parser: argparse.ArgumentParser) -> None:
@@ -83,18 +107,19 @@ def format_accuracy(table: pd.DataFrame) -> str:
     shown: dict[str, list[str]] = {}
     for _, row in table.iterrows():
         col = []
-        for key in ("role", "n_problems", "n_samples"):
-            col.append(str(row[key]))
+        for key in ("role", "n_problems", "n_samples", "n_unverified"):
+            col.append(str(row.get(key, "")))
         for m in metrics:
-            v = row.get(m)
-            col.append(
-                "" if pd.isna(v) else f"{v:.3f} [{row[m + '_lo']:.3f}, {row[m + '_hi']:.3f}]"
-            )
+            v, used = row.get(m), row.get(f"{m}_n_problems")
+            text = "" if pd.isna(v) else f"{v:.3f} [{row[m + '_lo']:.3f}, {row[m + '_hi']:.3f}]"
+            if text and used is not None and not pd.isna(used) and used != row["n_problems"]:
+                text += f" (over {int(used)} of {row['n_problems']} problems)"
+            col.append(text)
         statuses = [c for c in table.columns if c.startswith("status_")]
         col += [f"{row[s]:.3f}" for s in statuses]
         shown[str(row["run"])] = col
     index = (
-        ["role", "problems", "samples"]
+        ["role", "problems", "samples", "unverified"]
         + metrics
         + [c for c in table.columns if c.startswith("status_")]
     )
@@ -102,7 +127,9 @@ def format_accuracy(table: pd.DataFrame) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, grade, and write accuracy/passk/difficulty/transition tables into ``--out``."""
+    """Load, grade, and write accuracy/passk/comparisons/support/crossing/difficulty/
+    transition tables into ``--out``."""
+    import sys
     from pathlib import Path
 
     from traceanalysis.grading import agreement_summary, disagreements, grade
@@ -113,12 +140,14 @@ def run(args: argparse.Namespace) -> int:
         difficulty_table,
         entropy_table,
         passk_table,
+        ragged_sentences,
         transition_table,
     )
     from traceanalysis.schema import RunInfo
 
     say = (lambda *a: None) if args.quiet else print
     check_spec(grader_spec(args.grader))  # a misspelt grader fails before loading
+    ks = parse_k_argument(args.k)
     df = load_runs_from_args(args)
     runs = df.attrs.get("runs", {})
     if not runs:  # a loader that left no run records: every run counts, roles from the table
@@ -145,10 +174,14 @@ def run(args: argparse.Namespace) -> int:
         say(f"grader {line}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    accuracy = accuracy_table(graded, seed=args.seed)
+    accuracy = accuracy_table(graded, ks=ks, seed=args.seed)
     accuracy.to_csv(out / "accuracy.csv", index=False)
     passk_table(graded, seed=args.seed).to_csv(out / "passk.csv", index=False)
     print(format_accuracy(accuracy))
+    for line in ragged_sentences(graded):
+        print(f"warning: {line}", file=sys.stderr)
+    for line in write_comparisons(graded, runs, reference, out, ks=ks, seed=args.seed):
+        print(line)
     if graded.loc[graded["run"] == reference, "correct"].notna().any():
         difficulty_table(graded, reference).to_csv(out / "difficulty.csv", index=False)
         entropy_table(graded, reference).to_csv(out / "entropy.csv", index=False)
@@ -173,3 +206,36 @@ def run(args: argparse.Namespace) -> int:
             print(listed.to_string(index=False, max_colwidth=40))
     say(f"tables written to {out}")
     return 0
+
+
+def write_comparisons(
+    graded: pd.DataFrame, runs: dict, reference: str, out: object, *, ks: list[int] | None,
+    seed: int,
+) -> list[str]:  # fmt: skip
+    """Write comparisons.csv, support.csv and crossing.csv for the report's pairs (run vs
+    reference); returns the lines to print: each pair's paired deltas and crossing."""
+    from pathlib import Path
+
+    from traceanalysis.metrics import comparisons_table, crossing_table, support_table
+    from traceanalysis.report.findings import comparison_pairs
+    from traceanalysis.report.findings_accuracy import crossing_sentence, pair_sentence
+
+    pairs = comparison_pairs(list(runs.values()), reference)
+    if not pairs:
+        return []
+    folder = Path(str(out))
+    comparisons = comparisons_table(graded, pairs, ks=ks, seed=seed)
+    crossing = crossing_table(graded, pairs, seed=seed)
+    comparisons.to_csv(folder / "comparisons.csv", index=False)
+    support_table(graded, pairs).to_csv(folder / "support.csv", index=False)
+    crossing.to_csv(folder / "crossing.csv", index=False)
+    lines = []
+    for a, b in pairs:
+        rows = comparisons.loc[(comparisons["run"] == a) & (comparisons["reference"] == b)]
+        if rows.empty:
+            lines.append(f"{a} vs {b}: not compared (no problem graded in both runs)")
+            continue
+        lines.append(pair_sentence(a, b, rows))
+        hit = crossing.loc[(crossing["run"] == a) & (crossing["reference"] == b)]
+        lines.extend(crossing_sentence(r) for _, r in hit.iterrows())
+    return lines

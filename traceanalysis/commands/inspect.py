@@ -95,6 +95,9 @@ def summarize(df: pd.DataFrame, *, reasons: int = SHOW_REASONS) -> list[str]:
     if skipped:
         lines.append(f"skipped {len(skipped)} file(s), not read as samples:")
         lines.extend(f"  {path}: {why}" for path, why in skipped)
+    from traceanalysis.metrics.ragged import ragged_sentences
+
+    lines.extend(f"warning: {line}" for line in ragged_sentences(df))
     lines.append(
         f"total: {len(runs)} run(s), {len(df)} sample(s), {len(rejections)} rejected row(s), "
         f"{len(issues)} unreadable value(s), {len(skipped)} skipped file(s)"

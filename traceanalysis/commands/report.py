@@ -12,7 +12,12 @@ from traceanalysis.commands._common import (
     parse_columns,
     parse_roles,
 )
-from traceanalysis.commands.grade import add_grader_argument, grader_spec
+from traceanalysis.commands.grade import (
+    add_grader_argument,
+    add_k_argument,
+    grader_spec,
+    parse_k_argument,
+)
 from traceanalysis.commands.judge import add_judge_options, judge_options
 from traceanalysis.errors import InputError
 
@@ -68,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-stage-cache", action="store_true", help="recompute every stage")
     add_cache_argument(parser)
     add_grader_argument(parser)
+    add_k_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -80,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from traceanalysis.grading.selection import check_spec
 
     check_spec(grader_spec(args.grader))  # a misspelt grader fails before loading
+    ks = parse_k_argument(args.k)
     from traceanalysis.pipeline import ReportOptions, build_report
 
     judging = judge_options(args, args.judge_sample_seed)
@@ -104,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         grade_timeout=args.grade_timeout,
         grader=grader_spec(args.grader),
         seed=args.seed,
+        ks=ks,
         stage_cache=not args.no_stage_cache,
     )
     index = build_report(args.runs, args.out, options)

@@ -64,7 +64,7 @@ def ragged_sentences(df: pd.DataFrame) -> list[str]:
             out.append(
                 f"{r.run} is ragged: {r.ragged_problems} of {r.n_problems} problems have fewer "
                 f"than {r.n_max} samples ({r.missing_samples} missing: {r.examples}{more}); "
-                f"pass@k is stated only for k <= {r.n_min}."
+                f"pass@k is stated only up to k = {r.n_min}."
             )
         if r.n_unverified:
             out.append(

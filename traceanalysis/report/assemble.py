@@ -24,7 +24,7 @@ from traceanalysis.report.manifest import build_manifest
 from traceanalysis.report.samples_out import select_examples
 from traceanalysis.schema import RunInfo
 
-TABLES_VERSION = "2"  # 2: agreement and disagreements tables with the accuracy tables
+TABLES_VERSION = "3"  # 2: agreement and disagreements tables; 3: comparisons, support, crossing
 
 
 # Long per-response text: the aggregate tables never read it, and every row selection of
@@ -46,12 +46,18 @@ def _note(notes: dict[str, list[str]], section: str, text: str) -> None:
 
 def accuracy_tables(
     runner: Any, df: pd.DataFrame, runs: list[RunInfo], reference: str | None,
-    deps: list[str], notes: dict[str, list[str]],
+    deps: list[str], notes: dict[str, list[str]], stats: dict[str, Any] | None = None,
 ) -> dict[str, pd.DataFrame]:  # fmt: skip
-    """accuracy, passk, difficulty, transitions_<run>, entropy; agreement and disagreements
-    (our grade vs the input's own scores) where the input carries scores."""
+    """accuracy, passk, difficulty, transitions_<run>, entropy; comparisons, support and
+    crossing for the compared pairs; agreement and disagreements (our grade vs the
+    input's own scores) where the input carries scores. ``stats``: ks, n_boot, n_perm,
+    seed of the statistics (ReportOptions)."""
     metrics = {n: optional("traceanalysis.metrics", n) for n in
-               ("accuracy_table", "passk_table", "difficulty_table", "transition_table", "entropy_table")}  # fmt: skip
+               ("accuracy_table", "passk_table", "difficulty_table", "transition_table", "entropy_table",
+                "comparisons_table", "support_table", "crossing_table")}  # fmt: skip
+    stats = dict(stats or {})
+    boot = {k: stats[k] for k in ("n_boot", "seed") if k in stats}
+    pairs = comparison_pairs(runs, reference)
     summary = optional("traceanalysis.grading", "agreement_summary")
     listed = optional("traceanalysis.grading", "disagreements")
     if df["correct"].notna().sum() == 0:
@@ -70,11 +76,17 @@ def accuracy_tables(
     def compute() -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {}
         if metrics["accuracy_table"]:
-            out["accuracy"] = metrics["accuracy_table"](df)
+            out["accuracy"] = metrics["accuracy_table"](df, ks=stats.get("ks"), **boot)
             if "role" not in out["accuracy"].columns:
                 out["accuracy"].insert(1, "role", out["accuracy"]["run"].map(roles))
         if metrics["passk_table"]:
-            out["passk"] = metrics["passk_table"](df)
+            out["passk"] = metrics["passk_table"](df, **boot)
+        if pairs and metrics["comparisons_table"]:
+            out["comparisons"] = metrics["comparisons_table"](df, pairs, **stats)
+        if pairs and metrics["support_table"]:
+            out["support"] = metrics["support_table"](df, pairs)
+        if pairs and metrics["crossing_table"]:
+            out["crossing"] = metrics["crossing_table"](df, pairs, **boot)
         if summary is not None and listed is not None:
             agreement = summary(df)
             if len(agreement):
@@ -93,7 +105,7 @@ def accuracy_tables(
                         )
         return out
 
-    opts = {"reference": reference, "missing": missing}
+    opts = {"reference": reference, "missing": missing, "pairs": pairs, "stats": stats}
     value, _ = runner.run("tables_accuracy", TABLES_VERSION, opts, deps, compute)
     return value
 
@@ -257,7 +269,12 @@ def report_context(
         rejections=analysis.rejections,
         stages=analysis.stages,
         dropped=analysis.dropped,
-        seeds={"bootstrap": options.seed, "examples": options.seed},
+        seeds={
+            "bootstrap": options.seed,
+            "examples": options.seed,
+            "bootstrap_resamples": options.n_boot,
+            "permutation_resamples": options.n_perm,
+        },  # fmt: skip
         agreement=analysis.tables.get(AGREEMENT_TABLE),
         **quality,
     )

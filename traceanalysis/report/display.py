@@ -26,6 +26,9 @@ _SECTION_PREFIXES = (
     ("accuracy", "accuracy"),
     ("agreement", "accuracy"),  # our grade vs the input's own scores
     ("disagreements", "accuracy"),
+    ("comparisons", "accuracy"),  # paired deltas run - reference
+    ("crossing", "accuracy"),
+    ("support", "accuracy"),
     ("difficulty", "difficulty"),
     ("transitions_", "difficulty"),
     ("entropy", "difficulty"),

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.audit import AUDIT_FDR, AUDIT_MIN_PROBLEMS
+from traceanalysis.metrics.ragged import ragged_sentences
 from traceanalysis.report import data_quality as dq
+from traceanalysis.report.findings_accuracy import accuracy_findings
 from traceanalysis.report.flexible import flexible_findings
 from traceanalysis.schema import RunInfo
 
@@ -98,41 +100,9 @@ def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -
     match = dq.match_sentence(samples.attrs.get("problem_match"), len(runs))
     if match:
         out.append(match)
+    if "correct" in samples.columns:
+        out.extend(ragged_sentences(samples))  # ragged n, unverified samples
     return out
-
-
-def accuracy_findings(acc: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
-    """pass@1 (accuracy) and pass@n (capability) per run and per compared pair."""
-    if acc is None or acc.empty or "pass@1" not in acc.columns:
-        return ["No accuracy could be computed (no graded responses)."]
-    top, maj = _max_k(acc, "pass"), _max_k(acc, "maj")
-    rows = acc.set_index("run")
-    out = []
-    for run, row in rows.iterrows():
-        text = f"{run}: accuracy (pass@1) {_ci(row, 'pass@1')}"
-        if top and top != "pass@1":
-            text += f", capability ({top}) {_ci(row, top)}"
-        if maj:
-            text += f", {maj} {_pct(row[maj])}"
-        out.append(text + ".")
-    for a, b in pairs:
-        if a not in rows.index or b not in rows.index:
-            continue
-        d1 = rows.at[a, "pass@1"] - rows.at[b, "pass@1"]
-        text = f"{a} vs {b}: accuracy {_pts(d1)}"
-        if top and top != "pass@1":
-            dk = rows.at[a, top] - rows.at[b, top]
-            overlap = _overlaps(rows.loc[a], rows.loc[b], top)
-            text += f", capability ({top}) {_pts(dk)}" + (" (CIs overlap)" if overlap else "")
-            if d1 > 0 and (overlap or dk <= 0):
-                text += f" — {a} is more accurate but not more capable"
-        out.append(text + ".")
-    return out
-
-
-def _overlaps(ra: pd.Series, rb: pd.Series, col: str) -> bool:
-    lo_a, hi_a, lo_b, hi_b = (r.get(f"{col}_{s}", np.nan) for r in (ra, rb) for s in ("lo", "hi"))
-    return bool(lo_a <= hi_b and lo_b <= hi_a)
 
 
 def difficulty_findings(diff: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
@@ -284,7 +254,7 @@ def build_findings(
         lead = ["Comparisons: " + "; ".join(f"{a} vs {b}" for a, b in pairs) + "."]
     return {
         "data": data_findings(samples, runs, n_rejected),
-        "accuracy": lead + accuracy_findings(tables.get("accuracy"), pairs),
+        "accuracy": lead + accuracy_findings(tables.get("accuracy"), pairs, tables),
         "difficulty": difficulty_findings(tables.get("difficulty"), pairs),
         "language": language_findings(tables.get("lexical"), pairs),
         "behaviors": behavior_findings(tables.get("behaviors"), pairs),

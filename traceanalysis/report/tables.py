@@ -19,6 +19,9 @@ TABLES_WRITER_VERSION = "2"  # bump when the CSV/LaTeX output of the same tables
 TABLE_CAPTIONS = {
     "accuracy": "Accuracy (pass@1) and capability (pass@k, maj@k) per run, 95% bootstrap CIs over problems.",
     "passk": "pass@k for every k, 95% bootstrap CIs over problems.",
+    "comparisons": "Run minus reference on the problems both graded, per metric: paired bootstrap 95% CI over problems and sign-flip permutation p.",
+    "support": "Problems solved (at least once) by one run and never by the other, and how many survive per-problem Fisher tests at the stated FDR (Benjamini-Hochberg).",
+    "crossing": "First k at which the pass@k curves of run and reference cross, with its paired bootstrap 95% interval (inf: no crossing).",
     "agreement": "Our grade vs the input's own scores, per run, on the responses both label: agreement, Cohen's kappa, both accuracies, disagreements.",
     "disagreements": "Responses where our grade and the input's own score differ.",
     "difficulty": "Accuracy by difficulty bin (reference model's success rate) and change vs the reference.",
