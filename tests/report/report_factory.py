@@ -184,13 +184,14 @@ def make_tables(seed: int = 0) -> dict[str, pd.DataFrame]:
                     "words_mean": float(rng.uniform(150, 1500)),
                 }
                 for lex in LEXICONS:
-                    row[f"{lex}_per_1k"] = float(rng.uniform(0, 12))
+                    row[f"{lex}_pooled_per_1k"] = float(rng.uniform(0, 12))
+                    row[f"{lex}_mean_per_1k"] = float(rng.uniform(0, 12))
                     row[f"{lex}_per_response"] = float(rng.uniform(0, 8))
                     row[f"{lex}_present_share"] = float(rng.uniform(0, 1))
                 lex_rows.append(row)
     tables["lexical"] = pd.DataFrame(lex_rows)
     tokens = [f"tok{i}" for i in range(300)] + ["wait", "hmm", "alternatively", "so", "<b>x</b>"]
-    for a, b in ((names[2], names[1]), (names[1], names[0])):
+    for a, b in ((names[1], names[0]), (names[2], names[1])):  # comparison_pairs order
         count_a = rng.integers(1, 500, len(tokens))
         count_b = rng.integers(1, 500, len(tokens))
         z = rng.normal(0, 2, len(tokens))

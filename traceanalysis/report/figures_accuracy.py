@@ -106,18 +106,21 @@ def difficulty_figure(
     fig = new_figure(TWO_COLUMN if has_delta else ONE_COLUMN, 2.6)
     axes = fig.subplots(1, 2 if has_delta else 1, squeeze=False)[0]
     ax = axes[0]
-    for run in runs:
+    unit = _bin_unit(bins)
+    shift = _dodge(len(runs))
+    for i, run in enumerate(runs):
         part = table[table["run"] == run].set_index("bin").reindex(bins)
-        ax.plot(
-            x,
-            part["accuracy"].to_numpy(dtype=float),
-            color=styles[run].color,
-            marker=styles[run].marker,
-            label=run,
-        )
+        y = part["accuracy"].to_numpy(dtype=float)
+        ax.plot(x + shift[i], y, color=styles[run].color, marker=styles[run].marker, label=run)
+        yerr = _yerr(part, "accuracy", "accuracy_lo", "accuracy_hi")
+        if yerr is not None:
+            ax.errorbar(
+                x + shift[i], y, yerr=yerr, fmt="none", ecolor=styles[run].color,
+                capsize=1.5, elinewidth=0.7,
+            )  # fmt: skip
     ax.set_xticks(x, labels, fontsize=6)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("difficulty bin (reference correct of 256)")
+    ax.set_xlabel(f"difficulty bin ({reference or 'reference'} {unit})")
     ax.set_ylabel("accuracy (pass@1)")
     ax.legend(loc="upper left")
     if has_delta:
@@ -130,12 +133,14 @@ def difficulty_figure(
                 part["delta_vs_reference"].to_numpy(dtype=float),
                 width=width,
                 color=styles[run].color,
+                yerr=_yerr(part, "delta_vs_reference", "delta_lo", "delta_hi"),
+                error_kw={"elinewidth": 0.7, "capsize": 1.5, "ecolor": "#333333"},
                 label=run,
             )
         ax.axhline(0, color=NEUTRAL, linewidth=0.8)
         ax.set_xticks(x, labels, fontsize=6)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_xlabel("difficulty bin (reference correct of 256)")
+        ax.set_xlabel(f"difficulty bin ({reference or 'reference'} {unit})")
         ax.set_ylabel(f"accuracy − {reference or 'reference'}")
         ax.legend(loc="best")
     yield FigureDraft(
@@ -143,10 +148,14 @@ def difficulty_figure(
         title="Accuracy by difficulty bin",
         caption=(
             "Accuracy per difficulty bin, bins set by the reference run's success rate "
-            f"({reference or 'reference'}; edges of 2505.14216 scaled to 256 samples); n is "
-            "the number of problems in the bin."
+            f"({reference or 'reference'}; the edges of 2505.14216, out of 256 samples, "
+            "applied to the rate, with bins that hold no count at this n merged into the "
+            f"next; labels give the {unit} each bin holds); n is the number of problems in "
+            "the bin. Error bars: 95% bootstrap CIs over the problems of the bin (seeded; "
+            "none for a bin of one problem)."
             + (
-                " Right: each run's accuracy minus the reference's, in percentage points."
+                " Right: each run's accuracy minus the reference's on the same problems, in "
+                "percentage points, with a paired bootstrap CI."
                 if has_delta
                 else ""
             )
@@ -156,11 +165,34 @@ def difficulty_figure(
     )
 
 
+def _bin_unit(bins: list[str]) -> str:
+    """What the bin labels count: ``correct of 8`` or ``success rate`` (ragged n)."""
+    ns = {b.rpartition("/")[2] for b in bins if "/" in b}
+    if len(ns) == 1:
+        return f"correct of {ns.pop()}"
+    return "success rate" if all(b.endswith("%") for b in bins) else "correct of 256"
+
+
+def _dodge(n: int) -> np.ndarray:
+    """Small horizontal offsets so that the error bars of several runs do not overlap."""
+    return (np.arange(n) - (n - 1) / 2) * min(0.08, 0.4 / max(n, 1))
+
+
+def _yerr(part: pd.DataFrame, value: str, lo: str, hi: str) -> np.ndarray | None:
+    """Asymmetric error bar lengths from CI columns (0 where a bin has no CI)."""
+    if lo not in part.columns or hi not in part.columns:
+        return None
+    y = part[value].to_numpy(dtype=float)
+    below = np.nan_to_num(y - part[lo].to_numpy(dtype=float), nan=0.0)
+    above = np.nan_to_num(part[hi].to_numpy(dtype=float) - y, nan=0.0)
+    return np.vstack([np.clip(below, 0, None), np.clip(above, 0, None)])
+
+
 def transition_figures(
     tables: dict[str, pd.DataFrame], reference: str | None
 ) -> Iterator[FigureDraft]:
     """One heatmap per ``transitions_<run>`` table: reference bin (rows) to run bin (columns)."""
-    for name in sorted(n for n in tables if n.startswith("transitions_")):
+    for name in [n for n in tables if n.startswith("transitions_")]:  # run (role) order
         table = tables[name]
         if not usable(table, ("ref_bin", "run_bin", "count")) or table["count"].sum() == 0:
             continue

@@ -109,11 +109,11 @@ def _flexible_values(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[pd.Seri
             & (lexical["difficulty_bin"].astype(str) == "all")
         ]
         for lexicon in ("anthropomorphic", "logical_connectors"):
-            column = f"{lexicon}_per_1k"
+            column = f"{lexicon}_pooled_per_1k"
             if column in rows and not rows.empty:
                 panels[f"{pretty(lexicon)} tokens"] = (
                     rows.set_index("run")[column],
-                    "per 1k tokens",
+                    "per 1k tokens (pooled)",
                 )
     behaviors = tables.get("behaviors")
     if usable(behaviors, ("run", "behavior", "share_present")):
@@ -148,7 +148,8 @@ def flexible_figure(
         name="flexible",
         title="Markers of flexible reasoning",
         caption=(
-            "Anthropomorphic tokens and logical connectors per 1,000 tokens, and the share "
+            "Anthropomorphic tokens and logical connectors per 1,000 tokens (pooled: total "
+            "matches / total tokens, as in the language section), and the share "
             "of responses with multi-perspective thinking and metacognitive awareness "
             "(2505.21067's markers of flexible reasoning), per run."
         ),

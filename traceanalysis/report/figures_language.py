@@ -130,7 +130,8 @@ def lexicon_figure(
     table = tables.get("lexical")
     if not usable(table, ("run", "correct", "difficulty_bin")):
         return
-    lexicons = [c[: -len("_per_1k")] for c in table.columns if c.endswith("_per_1k")]
+    suffix = "_pooled_per_1k"  # the report's rate: total matches / total tokens x 1000
+    lexicons = [c[: -len(suffix)] for c in table.columns if c.endswith(suffix)]
     table = table.assign(
         _correct=table["correct"].map(as_correct_label), _bin=table["difficulty_bin"].astype(str)
     )
@@ -151,7 +152,7 @@ def lexicon_figure(
         for run in runs:
             for flag, dash in (("true", "-"), ("false", "--")):
                 part = table[(table["run"] == run) & (table["_correct"] == flag)]
-                y = part.set_index("_bin")[f"{lexicon}_per_1k"].reindex(bins).to_numpy(dtype=float)
+                y = part.set_index("_bin")[f"{lexicon}{suffix}"].reindex(bins).to_numpy(dtype=float)
                 ax.plot(
                     x,
                     y,
@@ -162,7 +163,7 @@ def lexicon_figure(
                 )
         ax.set_title(pretty(lexicon))
         ax.set_xticks(x, bins, fontsize=5.5, rotation=45 if len(bins) > 4 else 0)
-        ax.set_ylabel("per 1k tokens")
+        ax.set_ylabel("per 1k tokens (pooled)")
     for ax in axes[len(lexicons) :]:
         ax.set_visible(False)
     handles = [
@@ -177,8 +178,9 @@ def lexicon_figure(
         name="lexicon_rates",
         title="Lexicon rates by run, correctness and difficulty",
         caption=(
-            "Matches per 1,000 reference tokens for each lexicon (whole words and phrases, "
-            "case-insensitive), by difficulty bin; solid lines and filled markers are "
+            "Pooled rate: total matches per 1,000 reference tokens of the stratum "
+            "(L_pooled_per_1k; not the mean of per-response rates, L_mean_per_1k) for each "
+            "lexicon (whole words and phrases, case-insensitive), by difficulty bin; solid lines and filled markers are "
             "correct responses, dashed lines and open markers incorrect ones."
         ),
         section="language",
@@ -227,7 +229,7 @@ def distinctive_figures(
     tables: dict[str, pd.DataFrame], styles: dict[str, RunStyle]
 ) -> Iterator[FigureDraft]:
     """Log-odds z (Monroe et al. 2008) against token frequency for each run pair table."""
-    for name in sorted(n for n in tables if n.startswith("distinctive_")):
+    for name in [n for n in tables if n.startswith("distinctive_")]:  # comparison order
         table = tables[name]
         if not usable(table, ("token", "count_a", "count_b", "z")):
             continue

@@ -3,8 +3,11 @@
 Four indicators per run: anthropomorphic tokens and logical connectors per 1k tokens
 (lexicons ``anthropomorphic`` and ``logical_connectors``), and the share of responses with
 multi-perspective thinking and with metacognitive awareness (judge labels when present,
-else the rule tagger). Differences between two runs are paired by problem: the mean over
-shared problems of (run a's per-problem mean - run b's), with a bootstrap CI over problems.
+else the rule tagger). The rates are *pooled* (total matches / total tokens x 1000), the
+same number as ``L_pooled_per_1k`` of the ``lexical`` table, never the mean of
+per-response rates. Differences between two runs are paired by problem: the mean over
+shared problems of (run a's per-problem value - run b's; per problem the pooled rate of
+its responses, or the share), with a bootstrap CI over problems.
 """
 
 from __future__ import annotations
@@ -13,22 +16,26 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.audit import bootstrap_mean_ci
+from traceanalysis.metrics.order import role_order
 
 INDICATORS = (
-    ("anthropomorphic_per_1k", "anthropomorphic tokens per 1k tokens", None),
-    ("logical_connectors_per_1k", "logical connectors per 1k tokens", None),
+    ("anthropomorphic_pooled_per_1k", "anthropomorphic tokens per 1k tokens (pooled)", None),
+    ("logical_connectors_pooled_per_1k", "logical connectors per 1k tokens (pooled)", None),
     ("multi_perspective_present", "share with multi-perspective thinking", "multi_perspective"),
     ("metacognitive_awareness_present", "share with metacognitive awareness", "metacognitive_awareness"),
 )  # fmt: skip
+_POOLED = "_pooled_per_1k"
 
 
 def indicator_columns(samples: pd.DataFrame) -> dict[str, tuple[str, str]]:
-    """Indicator key -> (samples column, label) for the indicators ``samples`` can measure."""
+    """Indicator key -> (samples column, label) for the indicators ``samples`` can measure
+    (for a pooled rate the column is the lexicon's ``L_count``, divided by ``n_tokens``)."""
     found: dict[str, tuple[str, str]] = {}
     for key, label, behavior in INDICATORS:
         if behavior is None:
-            if key in samples.columns:
-                found[key] = (key, label)
+            count = key.removesuffix(_POOLED) + "_count"
+            if count in samples.columns and "n_tokens" in samples.columns:
+                found[key] = (count, label)
             continue
         for source, how in (("judge", "judge"), ("behavior", "rules")):
             col = f"{source}_{behavior}_present"
@@ -38,21 +45,35 @@ def indicator_columns(samples: pd.DataFrame) -> dict[str, tuple[str, str]]:
     return found
 
 
+def _value(part: pd.DataFrame, key: str, col: str) -> float:
+    """The indicator over ``part``: pooled rate per 1k tokens, or the mean (share)."""
+    values = part[col].astype("Float64")
+    if not values.notna().any():
+        return np.nan
+    if key.endswith(_POOLED):
+        tokens = part["n_tokens"].astype("Float64")[values.notna()].sum()
+        return float(values.sum() * 1000 / tokens) if tokens else np.nan
+    return float(values.mean())
+
+
 def flexible_table(samples: pd.DataFrame, audit: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The ``flexible`` table (long): run, indicator, label, column, value, and the
-    indicator's within-problem AUROC for correctness from ``audit`` where it was audited."""
+    """The ``flexible`` table (long, runs in role order): run, indicator, label, column,
+    value (pooled rate per 1k tokens, or share), and the within-problem AUROC for
+    correctness from ``audit`` where it was audited (for a rate: the per-response rate)."""
     columns = indicator_columns(samples)
     rows: list[dict[str, object]] = []
-    slim = samples[["run", *dict.fromkeys(col for col, _ in columns.values())]]  # no text copies
-    for run in pd.unique(samples["run"]):
+    extra = ["n_tokens"] if "n_tokens" in samples.columns else []
+    used = dict.fromkeys([*extra, *(col for col, _ in columns.values())])
+    slim = samples[["run", *used]]  # no text copies
+    for run in role_order(samples):
         part = slim[slim["run"] == run]
         for key, (col, label) in columns.items():
-            values = part[col].astype("Float64")
             row: dict[str, object] = {
                 "run": str(run), "indicator": key, "label": label, "column": col,
-                "value": float(values.mean()) if values.notna().any() else np.nan,
+                "value": _value(part, key, col),
             }  # fmt: skip
-            row.update(_audit_values(audit, col, str(run)))
+            audited = key.removesuffix(_POOLED) + "_per_1k" if key.endswith(_POOLED) else col
+            row.update(_audit_values(audit, audited, str(run)))
             rows.append(row)
     cols = [
         "run",
@@ -79,11 +100,27 @@ def _audit_values(audit: pd.DataFrame | None, col: str, run: str) -> dict[str, f
 
 
 def paired_difference(
-    samples: pd.DataFrame, column: str, a: str, b: str, *, n_boot: int = 1000, seed: int = 0
+    samples: pd.DataFrame,
+    column: str,
+    a: str,
+    b: str,
+    *,
+    tokens: str | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> tuple[float, float, float, int]:
-    """Mean over shared problems of (a's problem mean - b's) for ``column``, CI and count."""
+    """Mean over shared problems of (a's per-problem value - b's) for ``column``, CI and
+    count. The per-problem value is the mean of ``column``, or with ``tokens`` (a count
+    column and its token column) the pooled rate per 1k tokens of the problem's responses."""
     values = samples[["run", "problem_id"]].assign(v=samples[column].astype("Float64"))
-    means = values[values["run"].isin([a, b])].groupby(["problem_id", "run"])["v"].mean()
+    if tokens is not None:
+        values["t"] = samples[tokens].astype("Float64").where(values["v"].notna())
+    grouped = values[values["run"].isin([a, b])].groupby(["problem_id", "run"])
+    if tokens is None:
+        means = grouped["v"].mean()
+    else:
+        sums = grouped[["v", "t"]].sum()
+        means = (1000 * sums["v"] / sums["t"].where(sums["t"] > 0)).astype("Float64")
     table = means.unstack("run")
     if a not in table.columns or b not in table.columns:
         return np.nan, np.nan, np.nan, 0
@@ -110,7 +147,8 @@ def flexible_findings(
     for a, b in pairs:
         higher, lower, parts = 0, 0, []
         for key, (col, label) in columns.items():
-            mean, lo, hi, n = paired_difference(samples, col, a, b)
+            tokens = "n_tokens" if key.endswith(_POOLED) else None
+            mean, lo, hi, n = paired_difference(samples, col, a, b, tokens=tokens)
             if n == 0:
                 continue
             sign = "higher" if lo > 0 else "lower" if hi < 0 else "no clear difference"
