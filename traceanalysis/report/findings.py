@@ -105,54 +105,102 @@ def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -
     return out
 
 
-def difficulty_findings(diff: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
-    """Where each compared run gains and loses, by difficulty bin."""
+def _bin_ci(diff: pd.DataFrame, run: str, label: str) -> str:
+    """`` [lo, hi]`` of the paired bootstrap CI of ``run``'s delta in bin ``label``, if any."""
+    if not {"delta_lo", "delta_hi"} <= set(diff.columns):
+        return ""
+    row = diff[(diff["run"] == run) & (diff["bin"].astype(str) == label)]
+    if row.empty or not np.isfinite(row["delta_lo"].iloc[0]):
+        return ""
+    lo, hi = row["delta_lo"].iloc[0], row["delta_hi"].iloc[0]
+    return f" [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+
+
+def _problems(n: int) -> str:
+    return f"{n} problem{'' if n == 1 else 's'}"
+
+
+def bin_change_sentence(
+    a: str, b: str, delta: pd.Series, counts: pd.Series, ci: dict[str, str] | None = None
+) -> str:
+    """``a vs b`` by bin: the largest gain (a positive delta) and the largest drop (a
+    negative one), each only when it exists; ``delta`` is a minus b per bin label."""
+    ci = ci or {}
+
+    def one(label: str) -> str:
+        n = int(counts.get(label, 0))
+        return f"bin {label} ({_pts(delta[label])}{ci.get(label, '')}, {_problems(n)})"
+
+    if delta.empty:
+        return f"{a} vs {b}: no bin holds problems of both."
+    if (delta == 0).all():
+        return f"{a} vs {b}: no change in any of {len(delta)} bins."
+    up, down = delta.idxmax(), delta.idxmin()
+    gain = f"largest gain in {one(up)}" if delta[up] > 0 else "no bin gains"
+    drop = f"largest drop in {one(down)}" if delta[down] < 0 else "no bin drops"
+    return f"{a} vs {b} ({a} minus {b}): {gain}; {drop}."
+
+
+def difficulty_findings(
+    diff: pd.DataFrame,
+    pairs: list[tuple[str, str]],
+    reference: str | None = None,
+    n_reference: int | None = None,
+) -> list[str]:
+    """Where each compared run gains and loses, by difficulty bin; the problems the
+    reference never solved and what "never" means at its n (the out-of-reach bound)."""
     if diff is None or diff.empty:
         return ["No difficulty analysis (no reference run with graded responses)."]
-    wide = diff.pivot_table(
-        index=["bin_index", "bin"], columns="run", values="accuracy", observed=True
-    )
+    diff = diff.assign(bin=diff["bin"].astype(str))
+    order = {b: i for i, b in enumerate(dict.fromkeys(diff.sort_values("bin_index")["bin"]))}
+    wide = diff.pivot_table(index="bin", columns="run", values="accuracy", observed=True)
+    wide = wide.reindex(sorted(wide.index, key=order.get))
     counts = diff.groupby("bin", observed=True)["n_problems"].max()
     out = []
     for a, b in pairs:
         if a not in wide.columns or b not in wide.columns:
             continue
         delta = (wide[a] - wide[b]).dropna()
-        if delta.empty:
-            continue
-        best, worst = delta.idxmax(), delta.idxmin()
-        n_best = int(counts.get(best[1], 0))
-        out.append(
-            f"{a} vs {b}: largest gain in bin {best[1]} ({_pts(delta[best])}, "
-            f"{n_best} problem{'' if n_best == 1 else 's'}), smallest change in bin {worst[1]} "
-            f"({_pts(delta[worst])})."
-        )
-    zero = diff[diff["bin"].astype(str) == "0"]
+        ci = {label: _bin_ci(diff, a, label) for label in delta.index} if b == reference else {}
+        out.append(bin_change_sentence(a, b, delta, counts, ci))
+    zero = diff[(diff["bin_index"] == 0) & (diff["run"] != reference)]
     for r in zero.itertuples():
         if r.n_problems and np.isfinite(r.accuracy) and r.accuracy > 0:
             out.append(
-                f"{r.run} solves {_pct(r.accuracy)} of samples on the {int(r.n_problems)} problems the reference never solved."
+                f"{r.run} solves {_pct(r.accuracy)} of samples on the "
+                f"{_problems(int(r.n_problems))} the reference never solved (bin {r.bin})."
             )
+    if n_reference:
+        from traceanalysis.metrics.support import out_of_reach_bound
+
+        bound = out_of_reach_bound(n_reference)
+        out.append(
+            f"Never solved is not out of reach: with 0 of {n_reference} correct, the "
+            f"reference's success rate on a problem is below {bound:.3f} "
+            f"(1 - 0.05^(1/{n_reference})) with 95% confidence."
+        )
     return out or ["Difficulty bins computed; no pair to compare."]
 
 
 def language_findings(lex: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
-    """Length and lexicon rates per run; correct vs incorrect length by bin."""
+    """Length and pooled lexicon rates per run; correct vs incorrect length by bin."""
     if lex is None or lex.empty:
         return ["No lexical analysis."]
     key = lex.assign(c=lex["correct"].astype(str), b=lex["difficulty_bin"].astype(str))
     overall = key[(key["c"] == "all") & (key["b"] == "all")].set_index("run")
-    rates = [c for c in lex.columns if c.endswith("_per_1k")]
+    suffix = "_pooled_per_1k"
+    rates = [c for c in lex.columns if c.endswith(suffix)]
     out = []
     for run, row in overall.iterrows():
-        bits = ", ".join(f"{c[:-7]} {row[c]:.2f}" for c in rates)
-        out.append(
-            f"{run}: {row['tokens_mean']:.0f} tokens per response on average; per 1k tokens: {bits}."
-        )
+        bits = ", ".join(f"{c[: -len(suffix)]} {row[c]:.2f}" for c in rates)
+        text = f"{run}: {row['tokens_mean']:.0f} tokens per response on average"
+        if rates:
+            text += f"; pooled per 1k tokens (total matches / total tokens): {bits}"
+        out.append(text + ".")
     for a, b in pairs:
         if a in overall.index and b in overall.index:
             ratio = overall.at[a, "tokens_mean"] / overall.at[b, "tokens_mean"]
-            out.append(f"{a} responses are {ratio:.2f}x as long as {b}'s.")
+            out.append(f"{a} responses are {ratio:.2f}x as long as {b}'s (mean tokens).")
     by_bin = key[(key["c"].isin(["True", "False"])) & (key["b"] != "all")]
     for run, part in by_bin.groupby("run", sort=False):
         wide = part.pivot_table(index="b", columns="c", values="tokens_mean")
@@ -237,6 +285,15 @@ def _in_run_order(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return table.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
+def _reference_n(samples: pd.DataFrame, reference: str | None) -> int | None:
+    """The smallest number of graded samples per problem of the reference run."""
+    if reference is None or not {"run", "problem_id", "correct"} <= set(samples.columns):
+        return None
+    part = samples.loc[(samples["run"] == reference) & samples["correct"].notna(), "problem_id"]
+    per = part.value_counts()
+    return int(per.min()) if len(per) else None
+
+
 def build_findings(
     tables: dict[str, pd.DataFrame],
     samples: pd.DataFrame,
@@ -255,7 +312,9 @@ def build_findings(
     return {
         "data": data_findings(samples, runs, n_rejected),
         "accuracy": lead + accuracy_findings(tables.get("accuracy"), pairs, tables),
-        "difficulty": difficulty_findings(tables.get("difficulty"), pairs),
+        "difficulty": difficulty_findings(
+            tables.get("difficulty"), pairs, reference, _reference_n(samples, reference)
+        ),
         "language": language_findings(tables.get("lexical"), pairs),
         "behaviors": behavior_findings(tables.get("behaviors"), pairs),
         "flexible": flexible_findings(
