@@ -27,6 +27,8 @@ def passk_figure(
     if not usable(table, ("run", "k", "value")) or table["k"].max() < 2:
         return
     table = table.dropna(subset=["value"])
+    if "complete" in table.columns:  # k above some problem's n averages over a subset
+        table = table[table["complete"].astype(bool)]
     runs = runs_in_order(styles, table["run"])
     styles = styles_for(styles, runs)
     fig = new_figure(ONE_COLUMN, 2.6)
@@ -71,7 +73,7 @@ def passk_figure(
         caption=(
             "pass@k per run by the unbiased estimator of Chen et al. (2021), averaged over "
             "problems, on a log-2 axis; bands are 95% bootstrap confidence intervals over "
-            "problems."
+            "problems. Each curve stops at its run's smallest number of samples per problem."
         ),
         section="accuracy",
         figure=fig,
