@@ -19,6 +19,7 @@ from tqdm import tqdm
 from traceanalysis.audit import AUDIT_VERSION, audit
 from traceanalysis.cache import content_hash
 from traceanalysis.errors import InputError
+from traceanalysis.metrics.order import in_role_order
 from traceanalysis.report import assemble as asm
 from traceanalysis.report import feature_stages as fs
 from traceanalysis.report.findings import build_findings
@@ -208,6 +209,8 @@ def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Anal
             lambda: audit(features, n_boot=options.n_boot, seed=options.seed),
         )  # fmt: skip
         tables["flexible"] = flexible_table(features, tables["audit"])
+        order = [r.name for r in runs]  # role order: base, rl, distilled, other
+        tables = {name: in_role_order(table, order) for name, table in tables.items()}
         rejections = list(df.attrs.get("rejections", []))
         findings = build_findings(tables, features, runs, reference, n_rejected=len(rejections))
         clear_table_caches()
