@@ -166,8 +166,8 @@ def _rows_for(name: str, table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     if name == "audit" and {"feature", "run", "auroc_pooled", "auroc_within"} <= set(table.columns):
         return _audit_wide(table), (
             "AUROC for telling correct from incorrect responses, over all bins: pooled, and "
-            "within problems with a 95% CI. Fixed-effects coefficients, p-values, verdicts and "
-            "per-bin rows are in tables/audit.csv."
+            "within problems with a 95% CI. p- and q-values, fixed-effects coefficients, "
+            "verdicts and per-bin rows are in tables/audit.csv."
         )
     if name == "behaviors" and {"behavior", "run", "share_present"} <= set(table.columns):
         return _behaviors_wide(table), (

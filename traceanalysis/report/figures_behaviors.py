@@ -234,8 +234,8 @@ def audit_figure(
             "AUROC of each feature for telling correct from incorrect responses. Open "
             "markers pool all responses (mixing easy and hard problems); filled markers "
             "with 95% bootstrap CIs compare responses within the same problem, averaged "
-            "over problems with both outcomes. 0.5 (dashed) is no signal; a gap between "
-            "the two is the difficulty confound."
+            "over informative problems (both outcomes, the feature varying). 0.5 (dashed) "
+            "is no signal; a gap between the two is the difficulty confound."
         ),
         section="audit",
         figure=fig,

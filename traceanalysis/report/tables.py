@@ -28,7 +28,7 @@ TABLE_CAPTIONS = {
     "entropy": "Mean answer entropy (bits) per run and difficulty bin.",
     "lexical": "Response length and lexicon rates by run, correctness and difficulty bin.",
     "behaviors": "Share of responses showing each cognitive behaviour, and mean count.",
-    "audit": "Does a feature predict correctness? Pooled vs within-problem AUROC and problem fixed-effects logit (per SD).",
+    "audit": "Does a feature predict correctness? Pooled vs within-problem AUROC (informative problems), p from the within-problem permutation test, q Benjamini-Hochberg over all audit tests, problem fixed-effects logit (per SD).",
     "flexible": "Flexible-reasoning indicators per run (2505.21067).",
 }
 _PREFIX_CAPTIONS = {
