@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from traceanalysis.behaviors.definitions import BEHAVIORS
+from traceanalysis.metrics.order import in_role_order, role_order
 
 
 def _behaviors_in(df: pd.DataFrame) -> list[str]:
@@ -73,7 +74,7 @@ def behaviors_table(df: pd.DataFrame) -> pd.DataFrame:
                 learned = learned.dropna().astype(bool)
                 row["learned_share_present"] = float(learned.mean()) if len(learned) else math.nan
             rows.append(row)
-    return pd.DataFrame(rows)
+    return in_role_order(pd.DataFrame(rows), role_order(df))  # base, rl, distilled, other
 
 
 def agreement_table(df: pd.DataFrame, *, by_run: bool = False) -> pd.DataFrame:
