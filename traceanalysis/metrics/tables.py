@@ -69,9 +69,14 @@ def accuracy_table(
     """
     rows = []
     partial: set[int] = set()
-    all_ks: set[int] = set()
     maj_names: list[str] = []
     counts_all = problem_counts(df)
+    sizes = counts_all.groupby("run", observed=True)["n"].agg(["min", "max"])
+    # one set of k for every run (a wide table): each run's defaults, or --k
+    all_ks = set(ks) if ks is not None else set()
+    for n_min, n_max in zip(sizes["min"], sizes["max"], strict=True):
+        all_ks |= set(run_ks(int(n_min), int(n_max), ks))
+    k_run = sorted(all_ks)
     for run in role_order(df.loc[df["run"].notna()]):
         counts = counts_all.loc[counts_all["run"] == run]
         row: dict[str, object] = {
@@ -84,9 +89,7 @@ def accuracy_table(
             "n_unverified": int(counts["n_unverified"].sum()),
         }
         if len(counts):
-            n_min, n_max = int(row["n_min"]), int(row["n_max"])
-            k_run = run_ks(n_min, n_max, ks)
-            all_ks.update(k_run)
+            n_min = int(row["n_min"])
             matrix = pass_matrix(counts, max(k_run))[:, [k - 1 for k in k_run]]
             maj = majority_at_k(df.loc[df["run"] == run], n_min)["maj"].to_numpy()[:, None]
             point, lo, hi = _ci(np.hstack([matrix, maj]), n_boot, seed)
