@@ -15,6 +15,7 @@ from traceanalysis.audit import (
     AUDIT_MIN_PROBLEMS,
     audit,
     bh_qvalues,
+    fixed_effects_logit,
     within_permutation_test,
     within_problem_ranks,
 )
@@ -186,3 +187,22 @@ def test_fifty_null_features_give_no_more_false_positives_than_bh_allows() -> No
     claimed = int(table["verdict"].str.startswith("predicts").sum())
     # every hypothesis is null: BH at 5% makes any discovery at all a <= 5% event
     assert found <= 1 and claimed <= found and found <= raw
+
+
+def test_fixed_effects_slope_against_statsmodels_conditional_logit_on_pairs() -> None:
+    # With two responses per problem (one correct) the unconditional fixed-effects slope is
+    # exactly twice the conditional-logit one (Andersen 1970, Abrevaya 1997): the
+    # incidental-parameter bias the docs give as a reason the slope is only secondary.
+    from statsmodels.discrete.conditional_models import ConditionalLogit
+
+    rng = np.random.default_rng(0)
+    k = 200
+    g = np.repeat(np.arange(k), 2)
+    x = rng.normal(0, 1, 2 * k)
+    first = rng.random(k) > 1 / (1 + np.exp(-(x[1::2] - x[::2])))
+    y = np.empty(2 * k, bool)
+    y[::2], y[1::2] = first, ~first
+    fit = fixed_effects_logit(y, x, g)
+    z = (x - x.mean()) / x.std()
+    conditional = ConditionalLogit(y.astype(float), z[:, None], groups=g).fit(disp=0)
+    assert fit.coef == pytest.approx(2 * conditional.params[0], rel=1e-5)
