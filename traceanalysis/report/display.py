@@ -258,8 +258,9 @@ def table_view(name: str, table: pd.DataFrame) -> TableView:
         )
         rows = rows[["label", *(c for c in rows.columns if c != "label")]]
     if name == "lexical":
-        keep = [c for c in rows.columns if not c.endswith(("_present_share", "_per_response"))]
-        rows = rows[keep]
-        note = (note + " Rates per 1,000 reference tokens; per-response counts and presence "
-                "shares in the CSV.").strip()  # fmt: skip
+        hidden = ("_present_share", "_per_response", "_mean_per_1k")
+        rows = rows[[c for c in rows.columns if not c.endswith(hidden)]]
+        note = (note + " Pooled rates: total matches per 1,000 reference tokens of the row "
+                "(L_pooled_per_1k); the mean of per-response rates (L_mean_per_1k), "
+                "per-response counts and presence shares are in the CSV.").strip()  # fmt: skip
     return TableView(name=name, frame=fold_intervals(rows.reset_index(drop=True)), note=note)

@@ -145,12 +145,13 @@ def flexible_findings(
         bits = [f"{_fmt(r.value, r.indicator)} {r.label}" for r in part.itertuples()]
         out.append(f"{run}: " + "; ".join(bits) + ".")
     for a, b in pairs:
-        higher, lower, parts = 0, 0, []
+        higher, lower, parts, shared = 0, 0, [], 0
         for key, (col, label) in columns.items():
             tokens = "n_tokens" if key.endswith(_POOLED) else None
             mean, lo, hi, n = paired_difference(samples, col, a, b, tokens=tokens)
             if n == 0:
                 continue
+            shared = max(shared, n)
             sign = "higher" if lo > 0 else "lower" if hi < 0 else "no clear difference"
             higher += lo > 0
             lower += hi < 0
@@ -159,7 +160,10 @@ def flexible_findings(
             )
         if not parts:
             continue
-        out.append(f"{a} vs {b}, paired over shared problems: " + "; ".join(parts) + ".")
+        lead = f"{a} vs {b}, mean over {shared} shared problems of the per-problem difference"
+        out.append(
+            f"{lead} ({a} minus {b}; a rate pooled within each problem): " + "; ".join(parts) + "."
+        )
         if roles.get(a) == "distilled" and roles.get(b) == "rl":
             out.append(_flexible_verdict(a, b, higher, lower, len(parts)))
     return out

@@ -44,8 +44,9 @@ SECTION_INTROS = {
     "estimator of Chen et al. (2021), 95% bootstrap intervals over problems.",
     "difficulty": "Problems binned by the reference run's success rate; accuracy per bin and "
     "how problems moved between bins.",
-    "language": "Lexicon rates per 1,000 reference tokens (whole words and phrases, "
-    "case-insensitive), response lengths and the tokens that set runs apart.",
+    "language": "Lexicon rates per 1,000 reference tokens, pooled (total matches / total "
+    "tokens; whole words and phrases, case-insensitive), response lengths and the tokens "
+    "that set runs apart.",
     "behaviors": "Cognitive behaviours found by the rule tagger (and an LLM judge where one "
     "ran): share of responses showing each.",
     "flexible": "2505.21067's markers of flexible reasoning: anthropomorphic tokens, logical "
