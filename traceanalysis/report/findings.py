@@ -259,15 +259,17 @@ def audit_findings(audit: pd.DataFrame) -> list[str]:
     lead = []
     if {"p_value", "q_value"} <= set(audit.columns):
         tested = int(audit["p_value"].notna().sum())
-        found = int(audit["verdict"].str.startswith("predicts").sum())
-        untold = int(audit["verdict"].str.startswith("cannot tell").sum())
+        kinds = ("predicts", "no evidence", "inconclusive", "cannot tell")
+        counts = {k: int(audit["verdict"].str.startswith(k).sum()) for k in kinds}
+        words = {"predicts": "predict correctness", "no evidence": "show no evidence of it",
+                 "inconclusive": "are inconclusive", "cannot tell": "cannot tell"}  # fmt: skip
+        tally = ", ".join(f"{counts[k]} {words[k]}" for k in kinds if counts[k] or k == kinds[0])
         lead.append(
             f"The audit ran {tested} tests (within-problem permutation test of the "
             f"within-problem AUROC, one per feature x run x bin with at least "
             f"{AUDIT_MIN_PROBLEMS} informative problems), with q-values by "
             f"Benjamini-Hochberg over all {tested} at a false discovery rate of "
-            f"{AUDIT_FDR:.0%}: {found} of {len(audit)} rows predict correctness, "
-            f"{untold} cannot tell."
+            f"{AUDIT_FDR:.0%}. Of its {len(audit)} rows, {tally}."
         )
     overall = audit[audit["bin"] == "all"]
     main = overall[overall["feature"].isin(["n_tokens", "n_chars", "reflection_kim2025_count"])]
