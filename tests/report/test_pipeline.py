@@ -101,7 +101,8 @@ def test_changed_option_recomputes_only_dependent_stages(shared: dict[str, Path]
     reseeded = analyze(shared["runs"], _options(shared, seed=1))
     cached = {k: v["cached"] for k, v in reseeded.stages.items()}
     assert cached["audit"] is False
-    assert all(cached[k] for k in ("load", "grade", "difficulty", "behaviors", "tables_accuracy"))
+    assert cached["tables_accuracy"] is False  # the seed of its bootstrap CIs changed
+    assert all(cached[k] for k in ("load", "grade", "difficulty", "behaviors"))
     rebased = analyze(shared["runs"], _options(shared, reference="qwen-zero-rl"))
     cached = {k: v["cached"] for k, v in rebased.stages.items()}
     assert cached["load"] and cached["grade"] and cached["behaviors"]
