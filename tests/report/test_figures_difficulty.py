@@ -39,8 +39,9 @@ def test_difficulty_figure_has_error_bars_counts_and_labels_out_of_n() -> None:
     segments = bars[1].get_segments()  # rl
     table = tables["difficulty"]
     rl = table[(table["run"] == "rl") & (table["n_problems"] > 0)]
-    lows = sorted(round(float(s[0][1]), 9) for s in segments)
-    assert lows == sorted(round(float(v), 9) for v in rl["accuracy_lo"].fillna(rl["accuracy"]))
+    lows = sorted(round(float(s[0][1]), 9) for s in segments if np.isfinite(s[0][1]))
+    assert lows == sorted(round(float(v), 9) for v in rl["accuracy_lo"].dropna())
+    assert rl["accuracy_lo"].notna().sum() >= 3
     assert any(isinstance(c, LineCollection) for c in right.collections)  # delta CIs
     assert "bootstrap" in draft.caption and "256" in draft.caption  # edges of the paper
 

@@ -181,13 +181,13 @@ def _dodge(n: int) -> np.ndarray:
 
 
 def _yerr(part: pd.DataFrame, value: str, lo: str, hi: str) -> np.ndarray | None:
-    """Asymmetric error bar lengths from CI columns (0 where a bin has no CI)."""
+    """Asymmetric error bar lengths from CI columns (NaN, so no bar, where a bin has no CI)."""
     if lo not in part.columns or hi not in part.columns:
         return None
     y = part[value].to_numpy(dtype=float)
-    below = np.nan_to_num(y - part[lo].to_numpy(dtype=float), nan=0.0)
-    above = np.nan_to_num(part[hi].to_numpy(dtype=float) - y, nan=0.0)
-    return np.vstack([np.clip(below, 0, None), np.clip(above, 0, None)])
+    below = np.clip(y - part[lo].to_numpy(dtype=float), 0, None)
+    above = np.clip(part[hi].to_numpy(dtype=float) - y, 0, None)
+    return np.vstack([below, above])
 
 
 def transition_figures(
