@@ -125,3 +125,22 @@ def test_behavior_rise_and_fall_follow_the_sign(sign: int) -> None:
     assert ("biggest fall verification (-20.0 points)" in text) == (sign < 0)
     assert ("no behaviour rose" in text) == (sign <= 0)
     assert ("no behaviour fell" in text) == (sign >= 0)
+
+
+def test_paired_length_difference_against_a_numpy_loop() -> None:
+    rng = np.random.default_rng(0)
+    rows = [
+        {"run": run, "problem_id": f"p{p}", "n_tokens": int(rng.integers(10, 200)) + 50 * (run == "a")}
+        for p in range(8) for run in ("a", "b") for _ in range(3)
+    ]  # fmt: skip
+    samples = pd.DataFrame(rows)
+    lex = pd.DataFrame(
+        {"run": ["a", "b"], "correct": ["all"] * 2, "difficulty_bin": ["all"] * 2,
+         "tokens_mean": samples.groupby("run")["n_tokens"].mean().loc[["a", "b"]].to_numpy()}
+    )  # fmt: skip
+    line = language_findings(lex, [("a", "b")], samples)[-1]
+    per = samples.groupby(["problem_id", "run"])["n_tokens"].mean().unstack()
+    diff = (per["a"] - per["b"]).mean()
+    assert f"paired over 8 shared problems, a minus b: {diff:+.1f} tokens [" in line
+    lo, hi = (float(x) for x in re.search(r"tokens \[([-+\d.]+), ([-+\d.]+)\]", line).groups())
+    assert lo <= diff <= hi

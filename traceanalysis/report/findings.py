@@ -17,6 +17,12 @@ from traceanalysis.audit import AUDIT_FDR, AUDIT_MIN_PROBLEMS
 from traceanalysis.metrics.ragged import ragged_sentences
 from traceanalysis.report import data_quality as dq
 from traceanalysis.report.findings_accuracy import accuracy_findings
+from traceanalysis.report.findings_difficulty import (  # noqa: F401 (re-exported)
+    _reference_n,
+    bin_change_sentence,
+    difficulty_findings,
+)
+from traceanalysis.report.findings_language import behavior_findings, language_findings
 from traceanalysis.report.flexible import flexible_findings
 from traceanalysis.schema import RunInfo
 
@@ -105,152 +111,6 @@ def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -
     return out
 
 
-def _bin_ci(diff: pd.DataFrame, run: str, label: str) -> str:
-    """`` [lo, hi]`` of the paired bootstrap CI of ``run``'s delta in bin ``label``, if any."""
-    if not {"delta_lo", "delta_hi"} <= set(diff.columns):
-        return ""
-    row = diff[(diff["run"] == run) & (diff["bin"].astype(str) == label)]
-    if row.empty or not np.isfinite(row["delta_lo"].iloc[0]):
-        return ""
-    lo, hi = row["delta_lo"].iloc[0], row["delta_hi"].iloc[0]
-    return f" [{100 * lo:+.1f}, {100 * hi:+.1f}]"
-
-
-def _problems(n: int) -> str:
-    return f"{n} problem{'' if n == 1 else 's'}"
-
-
-def bin_change_sentence(
-    a: str, b: str, delta: pd.Series, counts: pd.Series, ci: dict[str, str] | None = None
-) -> str:
-    """``a vs b`` by bin: the largest gain (a positive delta) and the largest drop (a
-    negative one), each only when it exists; ``delta`` is a minus b per bin label."""
-    ci = ci or {}
-
-    def one(label: str) -> str:
-        n = int(counts.get(label, 0))
-        return f"bin {label} ({_pts(delta[label])}{ci.get(label, '')}, {_problems(n)})"
-
-    if delta.empty:
-        return f"{a} vs {b}: no bin holds problems of both."
-    if (delta == 0).all():
-        return f"{a} vs {b}: no change in any of {len(delta)} bins."
-    up, down = delta.idxmax(), delta.idxmin()
-    gain = f"largest gain in {one(up)}" if delta[up] > 0 else "no bin gains"
-    drop = f"largest drop in {one(down)}" if delta[down] < 0 else "no bin drops"
-    return f"{a} vs {b} ({a} minus {b}): {gain}; {drop}."
-
-
-def difficulty_findings(
-    diff: pd.DataFrame,
-    pairs: list[tuple[str, str]],
-    reference: str | None = None,
-    n_reference: int | None = None,
-) -> list[str]:
-    """Where each compared run gains and loses, by difficulty bin; the problems the
-    reference never solved and what "never" means at its n (the out-of-reach bound)."""
-    if diff is None or diff.empty:
-        return ["No difficulty analysis (no reference run with graded responses)."]
-    diff = diff.assign(bin=diff["bin"].astype(str))
-    order = {b: i for i, b in enumerate(dict.fromkeys(diff.sort_values("bin_index")["bin"]))}
-    wide = diff.pivot_table(index="bin", columns="run", values="accuracy", observed=True)
-    wide = wide.reindex(sorted(wide.index, key=order.get))
-    counts = diff.groupby("bin", observed=True)["n_problems"].max()
-    out = []
-    for a, b in pairs:
-        if a not in wide.columns or b not in wide.columns:
-            continue
-        delta = (wide[a] - wide[b]).dropna()
-        ci = {label: _bin_ci(diff, a, label) for label in delta.index} if b == reference else {}
-        out.append(bin_change_sentence(a, b, delta, counts, ci))
-    zero = diff[(diff["bin_index"] == 0) & (diff["run"] != reference)]
-    for r in zero.itertuples():
-        if r.n_problems and np.isfinite(r.accuracy) and r.accuracy > 0:
-            out.append(
-                f"{r.run} solves {_pct(r.accuracy)} of samples on the "
-                f"{_problems(int(r.n_problems))} the reference never solved (bin {r.bin})."
-            )
-    if n_reference:
-        from traceanalysis.metrics.support import out_of_reach_bound
-
-        bound = out_of_reach_bound(n_reference)
-        out.append(
-            f"Never solved is not out of reach: with 0 of {n_reference} correct, the "
-            f"reference's success rate on a problem is below {bound:.3f} "
-            f"(1 - 0.05^(1/{n_reference})) with 95% confidence."
-        )
-    return out or ["Difficulty bins computed; no pair to compare."]
-
-
-def language_findings(lex: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
-    """Length and pooled lexicon rates per run; correct vs incorrect length by bin."""
-    if lex is None or lex.empty:
-        return ["No lexical analysis."]
-    key = lex.assign(c=lex["correct"].astype(str), b=lex["difficulty_bin"].astype(str))
-    overall = key[(key["c"] == "all") & (key["b"] == "all")].set_index("run")
-    suffix = "_pooled_per_1k"
-    rates = [c for c in lex.columns if c.endswith(suffix)]
-    out = []
-    for run, row in overall.iterrows():
-        bits = ", ".join(f"{c[: -len(suffix)]} {row[c]:.2f}" for c in rates)
-        text = f"{run}: {row['tokens_mean']:.0f} tokens per response on average"
-        if rates:
-            text += f"; pooled per 1k tokens (total matches / total tokens): {bits}"
-        out.append(text + ".")
-    for a, b in pairs:
-        if a in overall.index and b in overall.index:
-            ratio = overall.at[a, "tokens_mean"] / overall.at[b, "tokens_mean"]
-            out.append(f"{a} responses are {ratio:.2f}x as long as {b}'s (mean tokens).")
-    by_bin = key[(key["c"].isin(["True", "False"])) & (key["b"] != "all")]
-    for run, part in by_bin.groupby("run", sort=False):
-        wide = part.pivot_table(index="b", columns="c", values="tokens_mean")
-        if {"True", "False"} <= set(wide.columns):
-            both = wide.dropna()
-            shorter = int((both["True"] < both["False"]).sum())
-            out.append(
-                f"{run}: correct responses are shorter than incorrect ones in {shorter} of {len(both)} difficulty bins."
-            )
-    return out
-
-
-def behavior_findings(beh: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
-    """Most common behaviours per run, differences per pair, judge agreement."""
-    if beh is None or beh.empty:
-        return ["No behaviour tagging."]
-    out = []
-    for run, part in beh.groupby("run", sort=False):
-        top = part.sort_values("share_present", ascending=False).head(3)
-        out.append(
-            f"{run}: "
-            + ", ".join(
-                f"{r.behavior.replace('_', ' ')} {_pct(r.share_present)}" for r in top.itertuples()
-            )
-            + "."
-        )
-    wide = beh.pivot_table(index="behavior", columns="run", values="share_present")
-    for a, b in pairs:
-        if a in wide.columns and b in wide.columns:
-            d = (wide[a] - wide[b]).dropna().sort_values()
-            if len(d):
-                top, low = d.index[-1].replace("_", " "), d.index[0].replace("_", " ")
-                rise = (
-                    f"biggest rise {top} ({_pts(d.iloc[-1])})"
-                    if d.iloc[-1] > 0
-                    else "no behaviour rose"
-                )
-                fall = (
-                    f"biggest fall {low} ({_pts(d.iloc[0])})"
-                    if d.iloc[0] < 0
-                    else "no behaviour fell"
-                )
-                out.append(f"{a} vs {b}: {rise}, {fall}.")
-    if "kappa" in beh.columns and beh["kappa"].notna().any():
-        out.append(
-            f"Judge vs rules agreement: Cohen's kappa from {beh['kappa'].min():.2f} to {beh['kappa'].max():.2f}."
-        )
-    return out
-
-
 def audit_findings(audit: pd.DataFrame) -> list[str]:
     """How many tests the audit ran and at what FDR, then the verdict of the main features
     per run (length, reflection keywords) and any feature that predicts correctness."""
@@ -287,15 +147,6 @@ def _in_run_order(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return table.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-def _reference_n(samples: pd.DataFrame, reference: str | None) -> int | None:
-    """The smallest number of graded samples per problem of the reference run."""
-    if reference is None or not {"run", "problem_id", "correct"} <= set(samples.columns):
-        return None
-    part = samples.loc[(samples["run"] == reference) & samples["correct"].notna(), "problem_id"]
-    per = part.value_counts()
-    return int(per.min()) if len(per) else None
-
-
 def build_findings(
     tables: dict[str, pd.DataFrame],
     samples: pd.DataFrame,
@@ -317,7 +168,7 @@ def build_findings(
         "difficulty": difficulty_findings(
             tables.get("difficulty"), pairs, reference, _reference_n(samples, reference)
         ),
-        "language": language_findings(tables.get("lexical"), pairs),
+        "language": language_findings(tables.get("lexical"), pairs, samples),
         "behaviors": behavior_findings(tables.get("behaviors"), pairs),
         "flexible": flexible_findings(
             samples, tables.get("flexible", pd.DataFrame()), pairs, roles
