@@ -53,13 +53,14 @@ def accuracy_table(
     n_boot: int = N_BOOT,
     seed: int = SEED,
 ) -> pd.DataFrame:
-    """One row per run: pass@k, maj@k and 95% CIs over problems.
+    """One row per run (role order): pass@k, maj@k and 95% CIs over problems.
 
     Columns: run, role, n_problems, n_samples, n_min, n_max (counted samples per
     problem; they differ when counts are ragged), n_unverified (samples whose grading
     failed, counted as not correct), ``pass@k`` with ``_lo``/``_hi`` (percentile
-    bootstrap over problems, seeded) for ``ks`` (default: powers of two up to n_max, plus
-    n_min and n_max), ``maj@<n_min>`` (the first n_min samples of every problem) and
+    bootstrap over problems, seeded) for ``ks`` (default: powers of two up to the largest
+    n of any run, plus every run's n_min and n_max; the same k for every run),
+    ``maj@<n_min>`` (the first n_min samples of every problem) and
     ``status_<s>`` rates.
 
     A problem contributes to pass@k only for k <= its n. pass@k with k <= n_min averages
