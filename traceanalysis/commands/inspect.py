@@ -41,6 +41,7 @@ def _role(info: object) -> str:
 def summarize(df: pd.DataFrame, *, reasons: int = SHOW_REASONS) -> list[str]:
     """The report lines for a loaded samples table (``load_runs`` output)."""
     from traceanalysis.io.validation import blank_text
+    from traceanalysis.metrics.order import role_order
 
     runs = df.attrs.get("runs", {})
     rejections = df.attrs.get("rejections", [])
@@ -49,7 +50,9 @@ def summarize(df: pd.DataFrame, *, reasons: int = SHOW_REASONS) -> list[str]:
     by_run = Counter(r.run for r in rejections)
     issues_by_run = Counter(i.run for i in issues)
     lines: list[str] = []
-    for name, info in runs.items():
+    roles = {n: str(getattr(i, "role", "other")) for n, i in runs.items()}
+    for name in role_order(list(runs), roles):  # base, rl, distilled, other
+        info = runs[name]
         rows = df[df["run"] == name]
         per_problem = rows.groupby("problem_id", observed=True).size()
         lines.append(f"run {name}")
