@@ -24,7 +24,7 @@ from traceanalysis.report.manifest import build_manifest
 from traceanalysis.report.samples_out import select_examples
 from traceanalysis.schema import RunInfo
 
-TABLES_VERSION = "3"  # 2: agreement and disagreements tables; 3: comparisons, support, crossing
+TABLES_VERSION = "4"  # 2: agreement and disagreements tables; 3: comparisons, support, crossing; 4: bin CIs, pooled/mean rates
 
 
 # Long per-response text: the aggregate tables never read it, and every row selection of

@@ -20,7 +20,7 @@ from traceanalysis.errors import InputError
 from traceanalysis.schema import ROLES, RunInfo
 
 LOAD_VERSION = "3"  # 2: empty responses kept, unreadable labels null; 3: readers (issue 12)
-DIFFICULTY_VERSION = "1"
+DIFFICULTY_VERSION = "2"  # 2: bins that fit n (labels out of n, empty paper bins merged)
 SKIPPED = "skipped"
 
 
