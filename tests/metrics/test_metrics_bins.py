@@ -150,3 +150,14 @@ def test_role_order_over_shuffled_inputs() -> None:
         ordered = in_role_order(table, got)
         assert list(dict.fromkeys(ordered["run"])) == got
         assert difficulty_table(table, "z-base")["run"].drop_duplicates().tolist() == got
+
+
+def test_ragged_reference_gets_rate_labels() -> None:
+    # one sample of p1 failed: n = 7 there, 8 elsewhere -> one scheme by rate for all
+    base = {"p0": (8, 0), "p1": (7, 1), "p2": (8, 1), "p3": (8, 8)}
+    df = assign_difficulty(graded(from_counts("base", base, "base")), "base")
+    per = df.drop_duplicates("problem_id").set_index("problem_id")["difficulty_bin"]
+    assert list(df["difficulty_bin"].cat.categories) == list(bin_scheme([7, 8]).labels)
+    assert per["p0"] == "0%" and per["p3"] == "75-100%"
+    assert per["p1"] == "12.5-25%"  # 1/7 = 14.3%
+    assert per["p2"] == "0-12.5%"  # 1/8 = 12.5%, the upper edge is included
