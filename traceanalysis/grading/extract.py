@@ -204,3 +204,27 @@ def written_items(gold: str) -> tuple[str, ...]:
 def _is_group(s: str, j: int) -> bool:
     """Whether ``s[j:]`` starts with exactly three digits (a thousands group)."""
     return s[j : j + 3].isdigit() and len(s[j : j + 3]) == 3 and not s[j + 3 : j + 4].isdigit()
+
+
+# What may stand between two boxes of one answer: separators, math delimiters, and a
+# "x =" before the next box.
+_BOX_GAP = re.compile(
+    r"(?:\s|\$|,|;|&|\\[,;:!]|\\q?quad|\\[()\[\]]|\\text\{\s*(?:and|or|,)?\s*\}"
+    r"|\b(?:and|or)\b|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=)*"
+)
+_MAX_GAP = 80
+MAX_GROUP = 20  # more boxes (or formulas) in a row than this are no list: the last alone
+
+
+def box_group(final: str, boxes: list[Box]) -> str:
+    """The last box of ``boxes`` (from :func:`find_boxes` on ``final``) together with the boxes
+    written just before it in the same sentence, their contents joined by ``", "``."""
+    group = [boxes[-1]]
+    for box in reversed(boxes[:-1]):
+        gap = final[box.end : group[0].start]
+        if len(gap) > _MAX_GAP or "\n" in gap or not _BOX_GAP.fullmatch(gap):
+            break
+        group.insert(0, box)
+        if len(group) > MAX_GROUP:
+            return boxes[-1].content
+    return ", ".join(dict.fromkeys(b.content for b in group))  # a repeated box is one

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from traceanalysis.grading.extract import Box, find_boxes
+from traceanalysis.grading.extract import MAX_GROUP, box_group, find_boxes
 
 STATEMENT_WINDOW = 1500  # an answer statement counts only in the last this many characters
 SHORT_ANSWER = 120  # a final text this short that is only math is its own answer
@@ -54,14 +54,6 @@ _FINISHED_TAGS = ("</answer>", "</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|
 _FORMULA_SPAN = 2000  # a delimited formula is looked for in this many characters
 _UNIT_WORDS = re.compile(r"[A-Za-z]{1,12}(?:[ \t]+[A-Za-z]{1,12}){0,2}[23²³]?")
 _WORD_ANSWER = re.compile(r"\**([A-Za-z]{2,30})\**[.!]?")  # one word: a day, a name
-# What may stand between two boxes of one answer: separators, math delimiters, and a
-# "x =" before the next box.
-_BOX_GAP = re.compile(
-    r"(?:\s|\$|,|;|&|\\[,;:!]|\\q?quad|\\[()\[\]]|\\text\{\s*(?:and|or|,)?\s*\}"
-    r"|\b(?:and|or)\b|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=)*"
-)
-_MAX_GAP = 80
-_MAX_GROUP = 20  # more boxes in a row than this are no list: the last box alone
 # A few-shot continuation: the model goes on to write the next question itself.
 _NEXT_QUESTION = re.compile(r"\n[ \t]*(?:Q|Question|Problem)[ \t]*:", re.IGNORECASE)
 _BOLD = re.compile(r"^\*\*|\*\*$")
@@ -102,7 +94,7 @@ def _clean_math(text: str) -> str | None:
     if delimited:  # "$x=2$ and $x=3$": formulas joined by separators are one list
         parts = [next(g for g in delimited.groups() if g is not None)]
         pos = delimited.end()
-        while len(parts) < _MAX_GROUP:
+        while len(parts) < MAX_GROUP:
             sep = _FORMULA_SEPARATOR.match(s, pos)
             nxt = _DELIMITED.match(s, sep.end()) if sep else None
             if nxt is None:
@@ -270,19 +262,6 @@ def _answer_tags(final: str, after: int) -> list[tuple[int, str, int, str]]:
     return found
 
 
-def _box_group(final: str, boxes: list[Box]) -> str:
-    """The last box together with the boxes written just before it in the same sentence."""
-    group = [boxes[-1]]
-    for box in reversed(boxes[:-1]):
-        gap = final[box.end : group[0].start]
-        if len(gap) > _MAX_GAP or "\n" in gap or not _BOX_GAP.fullmatch(gap):
-            break
-        group.insert(0, box)
-        if len(group) > _MAX_GROUP:
-            return boxes[-1].content
-    return ", ".join(dict.fromkeys(b.content for b in group))  # a repeated box is one
-
-
 def extract_final_answer(final: str) -> Extraction:
     """The answer of a response's final text (after ``</think>``), see the module doc."""
     final = drop_continuation(final)
@@ -292,7 +271,7 @@ def extract_final_answer(final: str) -> Extraction:
     if statements and _settled(final, statements[-1][2], statements[-1][3]):
         return Extraction(statements[-1][1], "statement", unclosed)
     if boxes:
-        return Extraction(_box_group(final, boxes), "box", unclosed)
+        return Extraction(box_group(final, boxes), "box", unclosed)
     text = final.strip()
     if 0 < len(text) <= SHORT_ANSWER and "\n" not in text and unclosed == 0:
         if "\\boxed" not in text and "\\fbox" not in text:

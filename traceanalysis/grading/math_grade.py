@@ -18,6 +18,7 @@ from traceanalysis.grading.extract import final_part, normalize_answer, written_
 from traceanalysis.grading.fastpath import fast_verdict
 from traceanalysis.grading.final_answer import extract_final_answer
 from traceanalysis.grading.pool import VerifierPool
+from traceanalysis.grading.rows import clean, truncated_flags
 from traceanalysis.grading.verifier import GRADER_VERSION, Job, Outcome
 
 _UNSEEN = object()
@@ -31,13 +32,6 @@ class _RowPlan:
     status: str | None = None
     correct: bool | None = None
     key: str | None = None
-
-
-def _clean(value: object) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return None
-    text = str(value)
-    return text if text.strip() else None
 
 
 class _Planner:
@@ -91,15 +85,6 @@ class _Planner:
         return _RowPlan(answer, key=key)
 
 
-def _truncated_flags(df: pd.DataFrame) -> list[bool]:
-    flags = pd.Series(False, index=df.index)
-    if "finish_reason" in df.columns:
-        flags |= df["finish_reason"].astype("string").str.lower().eq("length").fillna(False)
-    if "truncated" in df.columns:
-        flags |= df["truncated"].astype("boolean").fillna(False)
-    return flags.astype(bool).tolist()
-
-
 def grade_math(
     df: pd.DataFrame,
     *,
@@ -129,9 +114,9 @@ def grade_math(
     planner = _Planner(strict_sets)
     golds = df["gold"].tolist() if "gold" in df.columns else [None] * len(df)
     plans = [
-        planner.plan(str(resp) if _clean(resp) else "", _clean(gold), trunc)
+        planner.plan(str(resp) if clean(resp) else "", clean(gold), trunc)
         for resp, gold, trunc in zip(
-            df["response"].tolist(), golds, _truncated_flags(df), strict=True
+            df["response"].tolist(), golds, truncated_flags(df), strict=True
         )
     ]
     jobs = planner.jobs
