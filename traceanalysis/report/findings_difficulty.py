@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from traceanalysis.metrics.passk import problem_counts
 from traceanalysis.metrics.support import out_of_reach_bound
 
 
@@ -99,9 +100,8 @@ def difficulty_findings(
 
 
 def _reference_n(samples: pd.DataFrame, reference: str | None) -> int | None:
-    """The smallest number of graded samples per problem of the reference run."""
+    """The smallest n per problem of the reference run (as the bins count it)."""
     if reference is None or not {"run", "problem_id", "correct"} <= set(samples.columns):
         return None
-    part = samples.loc[(samples["run"] == reference) & samples["correct"].notna(), "problem_id"]
-    per = part.value_counts()
-    return int(per.min()) if len(per) else None
+    counts = problem_counts(samples.loc[samples["run"] == reference])
+    return int(counts["n"].min()) if len(counts) else None
