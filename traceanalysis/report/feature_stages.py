@@ -68,8 +68,8 @@ def align_problems(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
     """Keep only the problems every run has, so runs are compared on the same problems.
 
     Returns the table and a record of what was dropped (per run: problems and responses)
-    with plain-words ``notes``. When the runs share no problem at all, nothing is dropped
-    and a note says cross-run comparisons use different problems.
+    with plain-words ``notes``. When no problem is in every run, nothing is dropped and a
+    note says so: that the runs share no problem only when no two runs share one.
     """
     per_run = {
         str(run): set(part.dropna().astype(str))
@@ -80,7 +80,14 @@ def align_problems(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
     common = set.intersection(*per_run.values())
     every = set.union(*per_run.values())
     if not common:
-        note = "The runs share no problem: each run is analysed on its own problems."
+        runs = list(per_run.values())
+        shared = any(a & b for i, a in enumerate(runs) for b in runs[i + 1 :])
+        note = (
+            "No problem is in every run: each run is analysed on all its own problems, "
+            "and two runs are compared on the problems they share."
+            if shared
+            else "The runs share no problem: each run is analysed on its own problems."
+        )
         return df, {"notes": [note], "problems_used": len(every), "by_run": {}}
     if common == every:
         return df, {"notes": [], "problems_used": len(common), "by_run": {}}
