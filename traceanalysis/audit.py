@@ -39,6 +39,7 @@ from traceanalysis.audit_stats import (
     within_problem_auroc,
     within_problem_ranks,
 )
+from traceanalysis.metrics.bins import bin_sort_key
 
 __all__ = [
     "AUDIT_FDR", "AUDIT_MARGIN", "AUDIT_MIN_PROBLEMS", "AUDIT_VERSION", "FixedEffectsFit",
@@ -249,8 +250,9 @@ def audit(
     return table
 
 
-def _bin_order(label: str) -> int:
-    return int(label.split("-")[0]) if label.split("-")[0].isdigit() else 10**6
+def _bin_order(label: str) -> tuple[float, float]:
+    # any bin scheme (paper 0-64, counts 3-4/8, rates 12.5-25%) in order of success rate
+    return bin_sort_key(label) or (np.inf, np.inf)
 
 
 class _CallableModule(types.ModuleType):
