@@ -47,7 +47,7 @@ __all__ = [
     "pooled_auroc", "verdict", "within_permutation_test", "within_problem_auroc",
     "within_problem_ranks",
 ]  # fmt: skip
-AUDIT_VERSION = "3"
+AUDIT_VERSION = "4"
 AUDIT_FDR = 0.05  # Benjamini-Hochberg false discovery rate of the verdicts
 AUDIT_MIN_PROBLEMS = 10  # informative problems below which a row is not tested (see docs)
 AUDIT_MARGIN = 0.1  # a CI inside 0.5 +- this rules out any effect worth naming
