@@ -32,6 +32,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from traceanalysis.io.source_metrics import (
+    READER_COLUMNS,
     choose_metric,
     missing_metric_note,
     numeric_scores,
@@ -46,19 +47,7 @@ _NO_TEXT = (
     "loglikelihood task: no generated text (model_response.text is empty, logprobs hold "
     "the scores; older details: predictions hold [logprob, is_greedy])"
 )
-_COLUMNS = [
-    "problem_id",
-    "source_problem_id",
-    "sample_idx",
-    "prompt",
-    "response",
-    "gold",
-    "gold_field",
-    "source_correct",
-    "source_metric",
-    "source_scores",
-    "source_line",
-]
+_COLUMNS = READER_COLUMNS
 
 
 def sniff(columns: set[str], first: dict) -> bool:

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.io.source_metrics import (
+    READER_COLUMNS,
     choose_metric,
     is_number,
     missing_metric_note,
@@ -60,19 +61,7 @@ _NO_TEXT = {
     "loglikelihood_rolling": "loglikelihood_rolling task (perplexity): no generated text "
     "(resps hold log-likelihoods)",
 }
-_COLUMNS = [
-    "problem_id",
-    "source_problem_id",
-    "sample_idx",
-    "prompt",
-    "response",
-    "gold",
-    "gold_field",
-    "source_correct",
-    "source_metric",
-    "source_scores",
-    "source_line",
-]
+_COLUMNS = READER_COLUMNS
 
 
 def task_of(file: str) -> str | None:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from traceanalysis.io.source_metrics import is_number, plain, scores_json
+from traceanalysis.io.source_metrics import READER_COLUMNS, is_number, plain, scores_json
 from traceanalysis.io.util import as_list, first_present, is_missing, solution_tail
 from traceanalysis.schema import Rejection
 
@@ -105,17 +105,4 @@ def expand(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Rejection
     return pd.DataFrame(rows, columns=_COLUMNS), rejections
 
 
-_COLUMNS = [
-    "problem_id",
-    "source_problem_id",
-    "sample_idx",
-    "prompt",
-    "response",
-    "gold",
-    "gold_field",
-    "source_correct",
-    "source_metric",
-    "source_scores",
-    "finish_reason",
-    "source_line",
-]
+_COLUMNS = [*READER_COLUMNS[:-1], "finish_reason", "source_line"]

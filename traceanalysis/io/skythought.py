@@ -29,26 +29,14 @@ from typing import Any
 
 import pandas as pd
 
-from traceanalysis.io.source_metrics import plain, scores_json
+from traceanalysis.io.source_metrics import READER_COLUMNS, plain, scores_json
 from traceanalysis.io.util import as_list, first_present, is_missing, solution_tail, text_id
 from traceanalysis.schema import Rejection
 
 NAME = "skythought"
 _ID_FIELDS = ("unique_id", "id", "idx", "problem_id")
 _QUESTION_FIELDS = ("problem", "question", "Question", "prompt")
-_COLUMNS = [
-    "problem_id",
-    "source_problem_id",
-    "sample_idx",
-    "prompt",
-    "response",
-    "gold",
-    "gold_field",
-    "source_correct",
-    "source_metric",
-    "source_scores",
-    "source_line",
-]
+_COLUMNS = READER_COLUMNS
 
 
 def _is_entry(value: object) -> bool:

@@ -18,6 +18,22 @@ from typing import Any
 
 import numpy as np
 
+# The columns a reader of a per-document eval file (lm-eval, lighteval, SkyThought, Qwen
+# eval JSONL) writes: identity, texts, the gold and where it came from, the source scores.
+READER_COLUMNS: tuple[str, ...] = (
+    "problem_id",
+    "source_problem_id",
+    "sample_idx",
+    "prompt",
+    "response",
+    "gold",
+    "gold_field",
+    "source_correct",
+    "source_metric",
+    "source_scores",
+    "source_line",
+)
+
 # Metric names whose per-document value is 1 for a correct answer and 0 otherwise.
 CORRECTNESS_METRICS: tuple[str, ...] = (
     "exact_match",
