@@ -84,6 +84,24 @@ def test_a_typo_in_a_nested_path_names_the_path_the_file_and_the_keys(tmp_path: 
         load_runs(path, columns="problem_id=id,response=outptu.text")
 
 
+def test_a_typo_through_a_list_is_named_even_when_a_row_has_an_empty_list(
+    tmp_path: Path,
+) -> None:
+    # An empty list matches no key either: it must not hide the typo (every row would
+    # otherwise be rejected as 'missing required field response').
+    path = _write_jsonl(
+        tmp_path / "sc.jsonl",
+        [
+            {"id": 1, "outs": [{"text": "\\boxed{1}"}, {"text": "\\boxed{2}"}]},
+            {"id": 2, "outs": []},
+        ],
+    )
+    with pytest.raises(InputError, match=r"path 'outs.txt' matches nothing.*did you mean 'text'"):
+        load_runs(path, columns="problem_id=id,response=outs.txt")
+    df = load_runs(path, columns="problem_id=id,response=outs.text")
+    _accounted(df, 3)  # two responses loaded, the empty list's row rejected
+
+
 def test_parse_columns_escapes_and_repeated_targets() -> None:
     assert parse_columns(r"response=a\.b,gold=x\,y") == {"response": r"a\.b", "gold": "x,y"}
     assert parse_columns(" ") is None

@@ -107,6 +107,11 @@ def _is_null(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
+def _holds_nothing(value: Any) -> bool:
+    """Null, or an empty list (whose elements cannot confirm a path either)."""
+    return _is_null(value) or (isinstance(value, _LISTS) and len(value) == 0)
+
+
 def _walk(value: Any, parts: list[str], done: list[str]) -> Any:
     """``value`` followed along ``parts``; a :class:`_Miss` when a key is absent."""
     for i, part in enumerate(parts):
@@ -165,7 +170,7 @@ def resolve(frame: pd.DataFrame, theirs: str, file: str) -> list[Any]:
         raise _no_column(theirs, frame, file)
     values = [_walk(v, parts[1:], parts[:1]) for v in frame[parts[0]].tolist()]
     misses = [v for v in values if isinstance(v, _Miss)]
-    if misses and all(isinstance(v, _Miss) or v is None for v in values):
+    if misses and all(isinstance(v, _Miss) or _holds_nothing(v) for v in values):
         raise _path_error(theirs, misses[0], file)
     return [None if isinstance(v, _Miss) else v for v in values]
 
