@@ -10,7 +10,7 @@ import pandas as pd
 
 from traceanalysis.metrics.answers import majority_at_k
 from traceanalysis.metrics.bootstrap import N_BOOT, SEED, bootstrap_ci, weighted_means
-from traceanalysis.metrics.order import role_order
+from traceanalysis.metrics.order import in_role_order, role_order
 from traceanalysis.metrics.passk import pass_matrix, problem_counts, report_ks
 from traceanalysis.schema import GRADE_STATUSES
 
@@ -155,4 +155,6 @@ def passk_table(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) -> 
             )
         )
     cols = ["run", "k", "value", "lo", "hi", "n_problems", "complete"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return in_role_order(pd.concat(frames, ignore_index=True), role_order(df))
