@@ -191,7 +191,10 @@ class VerifierPool:
                     if worker.conn in ready:
                         pool[i] = self._collect(worker, on_outcome)
                     elif time.monotonic() - worker.started > self.hard_limit:
-                        on_outcome(Outcome(worker.job.key, worker.job.answer, "timeout", None))
+                        # Killed on wall-clock time, which a loaded machine also runs
+                        # out of: a timeout for this run, never cached (retried next run).
+                        job = worker.job
+                        on_outcome(Outcome(job.key, job.answer, "timeout", None, verified=False))
                         self.stats.killed += 1
                         self.stats.jobs += 1
                         self._stop(worker, kill=True)
