@@ -78,6 +78,20 @@ def unmatched_frame(match: Mapping[str, object] | None) -> pd.DataFrame:
     return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
 
 
+def unmatched_lines(match: Mapping[str, object] | None) -> list[str]:
+    """One line per problem found in one run only (the data section's list)."""
+    return [
+        f"{r.run}: problem {r.problem_id}"
+        + (
+            f" (id in the file: {r.source_problem_id})"
+            if r.source_problem_id not in (None, r.problem_id)
+            else ""
+        )  # fmt: skip
+        + f": {r.reason}"
+        for r in unmatched_frame(match).itertuples()
+    ]
+
+
 @dataclass
 class BannerRow:
     """One run of the grading banner."""

@@ -148,22 +148,12 @@ def _banner_view(ctx: ReportContext) -> dict[str, Any] | None:
 def _data_views(ctx: ReportContext) -> dict[str, Any]:
     """The data section's lists: files not read, label issues by run and reason, and the
     problems found in one run only."""
-    unmatched = dq.unmatched_frame(ctx.problem_match) if len(ctx.runs) > 1 else None
     issues = dq.label_issue_counts(ctx.label_issues)
     return {
         "skipped": [f"{p}: {why}" for p, why in ctx.skipped],
         "label_issues": len(ctx.label_issues),
         "label_issue_view": _cells(TableView("label_issues", issues)) if len(issues) else None,
-        "unmatched": [
-            f"{r.run}: problem {r.problem_id}"
-            + (
-                f" (id in the file: {r.source_problem_id})"
-                if r.source_problem_id not in (None, r.problem_id)
-                else ""
-            )  # fmt: skip
-            + f": {r.reason}"
-            for r in (unmatched.itertuples() if unmatched is not None else [])
-        ],
+        "unmatched": dq.unmatched_lines(ctx.problem_match) if len(ctx.runs) > 1 else [],
     }
 
 

@@ -105,19 +105,9 @@ def _data_section(ctx: ReportContext) -> list[str]:
             f"**Labels that could not be read: {len(ctx.label_issues):,}** (each became null; "
             "its response is kept)\n\n" + markdown_table(counts_view)
         )
-    unmatched = dq.unmatched_frame(ctx.problem_match)
-    if len(unmatched) and len(ctx.runs) > 1:
-        items = [
-            f"{r.run}: problem {r.problem_id}"
-            + (
-                f" (id in the file: {r.source_problem_id})"
-                if r.source_problem_id not in (None, r.problem_id)
-                else ""
-            )  # fmt: skip
-            + f": {r.reason}"
-            for r in unmatched.itertuples()
-        ]
-        parts.append(_listed("Problems found in one run only", items))
+    unmatched = dq.unmatched_lines(ctx.problem_match)
+    if unmatched and len(ctx.runs) > 1:
+        parts.append(_listed("Problems found in one run only", unmatched))
     return parts
 
 
