@@ -111,6 +111,10 @@ TEXT_CASES = [
     ("Yes\n\nExplanation: no factor of 91 but 7 and 13.", "Yes", "Yes", True, "ok"),
     ("No.\nWait, let me redo it.\nYes", "No", "Yes", False, "ok"),  # last line a label: it wins
     ("Yes", "?!", "Yes", None, "parse_error"),  # forced text on a gold of punctuation only
+    ("Yes, no doubt.", "Yes", "yes", True, "ok"),  # the answer first, an idiom after it
+    ("No: yes-men would disagree.", "No", "no", True, "ok"),
+    ("No, wait, yes.", "No", None, False, "no_answer"),  # a second answer clause: ambiguous
+    ("Yes? No.", "Yes", None, False, "no_answer"),  # a question is no answer clause
 ]
 
 

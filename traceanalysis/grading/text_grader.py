@@ -15,7 +15,9 @@ Rules (docs/grading.md, "Graders"):
 4. The region normalised equal to the gold: correct. Otherwise the *contains* rule: of the
    candidate labels (the gold, its partners yes/no/maybe, true/false, and every gold of
    the run when the run has at most 10 distinct golds) exactly one appears as whole words
-   in the region: that label is the answer. Two or more: ``no_answer`` (ambiguous).
+   in the region: that label is the answer. Two or more: the label the region opens
+   with as a clause of its own (``Yes, no doubt.``) unless a later clause is another label
+   on its own (``No, wait, yes.``); else ``no_answer`` (ambiguous).
    None: an answer statement, a box, or a last line of at most 5 words is the answer
    (incorrect); a longer last line is ``no_answer``.
 5. A gold that normalises to nothing (punctuation only) is a ``parse_error`` (``correct`` null).
@@ -34,7 +36,7 @@ from traceanalysis.grading.extract import last_boxed
 from traceanalysis.grading.registry import grader, grading_attrs
 from traceanalysis.grading.rows import Verdict, clean, column, grade_rows, with_verdicts
 
-VERSION = "text-1"
+VERSION = "text-2"
 CLOSED_SET_MAX = 10  # a run with at most this many distinct golds has a closed label set
 SHORT_LAST_LINE = 5  # words: a last line this short is an answer even without a label
 REGION_CHARS = 500  # an answer region is read up to this many characters
@@ -47,6 +49,7 @@ _STATEMENT = re.compile(
     r"(?:\s+(?:is|would\s+be|will\s+be|should\s+be)\b)?\s*[:=]?[ \t]*",
     re.IGNORECASE,
 )
+_LEAD = re.compile(r"\s*([^,.!;:?\n]{1,40})[,.!;:]")  # a first clause and its stop
 _NEXT_LINE = re.compile(r"(?:[^\S\n]*\n)+[^\S\n]*(\S[^\n]*)")  # from a line end
 _EXPLICIT = re.compile(
     r"\b(?:final\s+answer|answer)\b\s*(?:\s(?:is|would\s+be|will\s+be|should\s+be)\b|[:=])",
@@ -123,6 +126,20 @@ def _contains(region: str, label: str) -> bool:
     return re.search(rf"(?<!\S){re.escape(label)}(?!\S)", region) is not None
 
 
+def _lead_label(region: str, labels: frozenset[str]) -> str | None:
+    """The label a region opens with as a clause of its own ("Yes, no doubt."), unless a
+    later clause is another label on its own ("No, wait, yes."): then None."""
+    lead = _LEAD.match(region)
+    first = normalize_text(lead.group(1)) if lead else None
+    if first not in labels:
+        return None
+    rest = region[lead.end() :].lower()  # type: ignore[union-attr]
+    for label in labels - {first}:
+        if re.search(rf"\b{re.escape(label)}\b[ \t]*(?:[,.!;:?]|$)", rest):
+            return None
+    return first
+
+
 def _labels_for(gold: str, run_labels: frozenset[str]) -> frozenset[str]:
     labels = {gold} | set(run_labels)
     for group in _PARTNERS:
@@ -155,6 +172,9 @@ def judge_text(final: str, gold: str | None, run_labels: frozenset[str]) -> Verd
     if len(found) == 1:
         return Verdict(found[0], found[0] == gold_norm, "ok")
     if len(found) > 1:
+        first = _lead_label(region, labels)
+        if first is not None:
+            return Verdict(first, first == gold_norm, "ok")
         return Verdict(None, False, "no_answer")
     if explicit or len(norm.split()) <= SHORT_LAST_LINE:
         return Verdict(_display(region), False, "ok")
