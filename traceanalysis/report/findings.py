@@ -8,8 +8,6 @@ vs RL); with any other mix, each run is compared with the reference run.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -43,26 +41,6 @@ def comparison_pairs(runs: list[RunInfo], reference: str | None) -> list[tuple[s
         if (a, b) not in unique and (b, a) not in unique:
             unique.append((a, b))
     return unique
-
-
-def _pct(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
-
-
-def _pts(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{100 * x:+.1f} points"
-
-
-def _ci(row: pd.Series, col: str) -> str:
-    lo, hi = row.get(f"{col}_lo", np.nan), row.get(f"{col}_hi", np.nan)
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return _pct(row[col])
-    return f"{_pct(row[col])} [{100 * lo:.1f}, {100 * hi:.1f}]"
-
-
-def _max_k(table: pd.DataFrame, prefix: str) -> str | None:
-    ks = [int(m.group(1)) for c in table.columns if (m := re.fullmatch(rf"{prefix}@(\d+)", c))]
-    return f"{prefix}@{max(ks)}" if ks else None
 
 
 def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -> list[str]:

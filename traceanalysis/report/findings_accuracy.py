@@ -142,12 +142,12 @@ def support_sentence(row: pd.Series) -> str:
     """Problems one run solves and the other never does, and how many are not noise."""
     a, b = row["run"], row["reference"]
     return (
-        f"{a} vs {b} ({int(row['n_problems'])} common problems): {a} solves "
-        f"{_problems(int(row['expansion']))} that {b} never solves (expansion) and never "
-        f"solves {_problems(int(row['shrinkage']))} that {b} solves (shrinkage); of these, "
-        f"{int(row['expansion_significant'])} and {int(row['shrinkage_significant'])} "
-        f"differ beyond sampling noise (per-problem Fisher tests, Benjamini-Hochberg at "
-        f"FDR {row['fdr']:.0%})."
+        f"{a} vs {b} ({int(row['n_problems'])} common problems): "
+        f"{_problems(int(row['expansion']))} solved by {a} at least once and never by {b} "
+        f"(expansion), {_problems(int(row['shrinkage']))} solved by {b} and never by {a} "
+        f"(shrinkage); of these, {int(row['expansion_significant'])} and "
+        f"{int(row['shrinkage_significant'])} differ beyond sampling noise (per-problem "
+        f"Fisher tests, Benjamini-Hochberg at FDR {row['fdr']:.0%})."
     )
 
 
