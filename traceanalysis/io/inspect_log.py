@@ -10,17 +10,17 @@ Per sample: ``<task>/<id>`` -> problem_id (the task from ``eval.task``: sample i
 in every task and one folder often holds the logs of several tasks; ``source_problem_id``
 keeps ``id``), ``epoch`` (1-based) -> sample_idx = epoch - 1, ``output.completion`` ->
 response (reasoning content parts -> reasoning), ``target`` -> gold (``gold_field``
-``target``), ``input`` -> prompt, ``output.choices[0].stop_reason`` -> finish_reason
+``target``), ``input`` -> prompt (a multiple-choice sample's ``choices`` appended as
+``A) ...`` lines), ``output.choices[0].stop_reason`` -> finish_reason
 (``max_tokens``/``model_length`` become ``length``).
 
 Scores: every scorer's value is kept in ``source_scores`` (``{"match": "C", "f1": 0.4}``;
 a scorer with a dict value contributes ``scorer.key`` entries). ``source_correct`` comes
 from one scorer chosen per log: ``--source-metric NAME``, else the first scorer whose
 values are inspect's CORRECT/INCORRECT letters (``C``, ``I``, ``P``, ``N``) or booleans (and
-no numbers), else
-the first whose name is a correctness metric (``source_metrics``) with 0/1 values. ``C`` is
-correct, ``I`` and ``N`` (no answer) are not; ``P`` (partial) and other values are no label
-(null, counted).
+no numbers), else the first whose name is a correctness metric (``source_metrics``) with
+0/1 values. ``C`` is correct, ``I`` and ``N`` (no answer) are not; ``P`` (partial) and
+other values are no label (null, counted).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from traceanalysis.io.source_metrics import (
     plain,
     scores_json,
 )
-from traceanalysis.io.util import as_list, get_path, message_text
+from traceanalysis.io.util import as_list, get_path, message_text, with_options
 from traceanalysis.schema import Rejection
 
 NAME = "inspect_ai"
@@ -244,7 +244,7 @@ def samples_frame(
                 "problem_id": _problem_id(task, sample_id),
                 "source_problem_id": plain(sample_id),
                 "sample_idx": epoch - 1 if isinstance(epoch, int) else epoch,
-                "prompt": message_text(sample.get("input")),
+                "prompt": with_options(message_text(sample.get("input")), sample.get("choices")),
                 "response": response,
                 "reasoning": reasoning,
                 "gold": target[0] if len(target) == 1 else (target or None),

@@ -127,3 +127,17 @@ def is_missing(value: Any) -> bool:
     if isinstance(value, float) and value != value:
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def with_options(prompt: Any, choices: Any) -> Any:
+    """``prompt`` followed by a multiple-choice sample's options as ``A) text`` lines (as
+    inspect_ai's ``multiple_choice()`` shows them), so that an open question and its
+    multiple-choice form are two problems and the choice grader can read the options.
+    Anything but a text prompt with 1-26 text options is returned unchanged."""
+    options = as_list(choices)
+    if not isinstance(prompt, str) or not 0 < len(options) <= 26:
+        return prompt
+    if not all(isinstance(c, str) for c in options):
+        return prompt
+    lines = [f"{chr(ord('A') + i)}) {text}" for i, text in enumerate(options)]
+    return prompt + "\n\n" + "\n".join(lines)
