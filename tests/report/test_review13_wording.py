@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from traceanalysis.report.findings_accuracy import support_sentence
@@ -16,3 +17,38 @@ def test_support_sentence_has_no_double_negative() -> None:
     assert "never solves 0" not in text
     assert "1 problem solved by rl at least once and never by base (expansion)" in text
     assert "0 problems solved by base and never by rl (shrinkage)" in text
+
+
+def _audit_rows() -> pd.DataFrame:
+    from traceanalysis.audit import audit
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for p in range(12):  # 12 mixed problems; "rare" varies in only 2 of them
+        for i in range(8):
+            correct = i % 2 == 0
+            rows.append({"run": "r", "problem_id": f"p{p}", "correct": correct,
+                         "n_tokens": float(rng.integers(10, 100)),
+                         "rare_count": float(p < 2 and i == 0), "rare_per_1k": 0.0})  # fmt: skip
+    return audit(pd.DataFrame(rows), features={"n_tokens": "length", "rare_count": "rare"})
+
+
+def test_untested_within_auroc_is_said_in_the_audit_view() -> None:
+    from traceanalysis.report.display import table_view
+
+    table = _audit_rows()
+    rare = table[(table["feature"] == "rare_count") & (table["bin"] == "all")].iloc[0]
+    assert rare["n_problems_within"] == 2 and np.isnan(rare["auroc_within_lo"])
+    view = table_view("audit", table)
+    shown = view.frame.set_index("feature").loc["rare", "r within"]
+    assert "untested: 2 informative problems" in shown
+    assert "untested" not in view.frame.set_index("feature").loc["length", "r within"]
+    assert "untested" in view.note
+
+
+def test_flexible_table_quotes_no_untested_within_auroc() -> None:
+    from traceanalysis.report.flexible import _audit_values
+
+    table = _audit_rows()
+    assert np.isnan(_audit_values(table, "rare_count", "r")["auroc_within"])
+    assert np.isfinite(_audit_values(table, "n_tokens", "r")["auroc_within"])

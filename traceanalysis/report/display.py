@@ -166,8 +166,10 @@ def _rows_for(name: str, table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     if name == "audit" and {"feature", "run", "auroc_pooled", "auroc_within"} <= set(table.columns):
         return _audit_wide(table), (
             "AUROC for telling correct from incorrect responses, over all bins: pooled, and "
-            "within problems with a 95% CI. p- and q-values, fixed-effects coefficients, "
-            "verdicts and per-bin rows are in tables/audit.csv."
+            "within problems with a 95% CI (a value marked untested averages fewer "
+            "informative problems than the audit tests: no CI, no test, verdict cannot tell). "
+            "p- and q-values, fixed-effects coefficients, verdicts and per-bin rows are in "
+            "tables/audit.csv."
         )
     if name == "behaviors" and {"behavior", "run", "share_present"} <= set(table.columns):
         return _behaviors_wide(table), (
@@ -220,7 +222,14 @@ def _audit_wide(table: pd.DataFrame) -> pd.DataFrame:
     table = table.assign(feature=table["feature"].astype(str))
     within = fold_intervals(table[["auroc_within", "auroc_within_lo", "auroc_within_hi"]]
                             if "auroc_within_lo" in table.columns else table[["auroc_within"]])  # fmt: skip
-    table = table.assign(_within=within["auroc_within"].to_numpy())
+    shown = within["auroc_within"].to_numpy(dtype=object)
+    if {"auroc_within_lo", "n_problems_within"} <= set(table.columns):
+        # a mean over fewer informative problems than the audit tests: no CI, no test
+        untested = table["auroc_within"].notna() & table["auroc_within_lo"].isna()
+        for i in np.flatnonzero(untested.to_numpy()):
+            k = int(table["n_problems_within"].iloc[i])
+            shown[i] = f"{shown[i]} (untested: {k} informative problem{'' if k == 1 else 's'})"
+    table = table.assign(_within=shown)
     runs = list(dict.fromkeys(table["run"].astype(str)))
     parts = []
     for run in runs:

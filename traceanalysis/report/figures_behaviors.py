@@ -185,6 +185,8 @@ def audit_figure(
         style = styles[run]
         pooled = part["auroc_pooled"].to_numpy(dtype=float)
         within = part["auroc_within"].to_numpy(dtype=float)
+        if "auroc_within_lo" in part.columns:  # untested (too few problems): not drawn
+            within = np.where(part["auroc_within_lo"].notna(), within, np.nan)
         ax.hlines(y, np.fmin(pooled, within), np.fmax(pooled, within), color=NEUTRAL, linewidth=0.6)
         if {"auroc_within_lo", "auroc_within_hi"} <= set(part.columns):
             lo = part["auroc_within_lo"].to_numpy(dtype=float)

@@ -94,8 +94,8 @@ def _audit_values(audit: pd.DataFrame | None, col: str, run: str) -> dict[str, f
         return empty
     feature = col.replace("_present", "_count") if col.endswith("_present") else col
     hit = audit[(audit["feature"] == feature) & (audit["run"] == run) & (audit["bin"] == "all")]
-    if hit.empty:
-        return empty
+    if hit.empty or not np.isfinite(float(hit.iloc[0]["auroc_within_lo"])):
+        return empty  # untested in the audit (too few informative problems): no value
     return {k: float(hit.iloc[0][k]) for k in empty}
 
 
