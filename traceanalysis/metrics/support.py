@@ -16,27 +16,22 @@ import numpy as np
 import pandas as pd
 from scipy.stats import fisher_exact
 
+from traceanalysis.audit_stats import bh_qvalues
 from traceanalysis.metrics.passk import problem_counts
 
 FDR = 0.05
+__all__ = [
+    "FDR",
+    "SUPPORT_COLUMNS",
+    "bh_qvalues",
+    "out_of_reach_bound",
+    "problem_support",
+    "support_table",
+]
 SUPPORT_COLUMNS = [
     "run", "reference", "n_problems", "expansion", "shrinkage", "both", "neither",
     "expansion_significant", "shrinkage_significant", "fdr",
 ]  # fmt: skip
-
-
-def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values) of ``p``, in the input order."""
-    p = np.asarray(p, dtype=float)
-    m = p.size
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p)
-    scaled = p[order] * m / np.arange(1, m + 1)
-    q_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
-    q = np.empty(m)
-    q[order] = np.minimum(q_sorted, 1.0)
-    return q
 
 
 def out_of_reach_bound(n: int, level: float = 0.95) -> float:
