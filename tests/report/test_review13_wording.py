@@ -52,3 +52,21 @@ def test_flexible_table_quotes_no_untested_within_auroc() -> None:
     table = _audit_rows()
     assert np.isnan(_audit_values(table, "rare_count", "r")["auroc_within"])
     assert np.isfinite(_audit_values(table, "n_tokens", "r")["auroc_within"])
+
+
+def test_difficulty_view_shows_the_bin_cis() -> None:
+    from traceanalysis.report.display import table_view
+
+    rows = []
+    for run, rates in (("base", [0.5, 0.7, 0.9]), ("rl", [0.75, 0.8, 1.0])):
+        for i, (label, n) in enumerate((("3-4/8", 1), ("5-6/8", 7), ("7-8/8", 25))):
+            ci = (np.nan, np.nan) if n == 1 else (rates[i] - 0.05, rates[i] + 0.04)
+            d = rates[i] - [0.5, 0.7, 0.9][i]
+            dci = (np.nan, np.nan) if n == 1 or run == "base" else (d - 0.02, d + 0.03)
+            rows.append({"bin": label, "bin_index": i, "run": run, "n_problems": n,
+                         "accuracy": rates[i], "accuracy_lo": ci[0], "accuracy_hi": ci[1],
+                         "delta_vs_reference": d, "delta_lo": dci[0], "delta_hi": dci[1]})  # fmt: skip
+    frame = table_view("difficulty", pd.DataFrame(rows)).frame.set_index("bin")
+    assert frame.loc["5-6/8", "rl"] == "0.800 [0.750, 0.840]"
+    assert frame.loc["5-6/8", "Δ rl"] == "0.100 [0.080, 0.130]"
+    assert frame.loc["3-4/8", "rl"] == "0.750"  # one problem: no interval to show

@@ -118,7 +118,7 @@ def fold_intervals(frame: pd.DataFrame) -> pd.DataFrame:
             los = [format_value(v, col) for v in frame[lo].tolist()]
             his = [format_value(v, col) for v in frame[hi].tolist()]
             values = [
-                v if v == "–" else f"{v} [{a}, {b}]"
+                v if v == "–" or a == b == "–" else f"{v} [{a}, {b}]"
                 for v, a, b in zip(values, los, his, strict=True)
             ]
         out[str(col)] = values
@@ -153,7 +153,9 @@ def _rows_for(name: str, table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         return matrix, "Problem counts: reference bin (rows) to run bin (columns)."
     if name == "difficulty" and {"bin", "run", "accuracy"} <= set(table.columns):
         return _difficulty_wide(table), (
-            "Accuracy (fraction) per bin and run; Δ columns: difference from the reference run."
+            "Accuracy (fraction) per bin and run; Δ columns: difference from the reference run "
+            "on the same problems. Brackets: 95% bootstrap CIs over the problems of the bin "
+            "(paired for Δ; none for a bin of one problem)."
         )
     if name == "entropy" and {"bin", "run", "mean_entropy"} <= set(table.columns):
         from traceanalysis.report.style import ordered_bins
@@ -204,11 +206,21 @@ def _difficulty_wide(table: pd.DataFrame) -> pd.DataFrame:
 
     table = table.assign(bin=table["bin"].astype(str))
     bins = ordered_bins(table["bin"])
-    parts = [_wide(table, "bin", "accuracy", "{run}")]
+    shown = table.assign(  # "x [lo, hi]" where the table has the bin's bootstrap CI
+        **{
+            f"_{col}": fold_intervals(table[[c for c in (col, lo, hi) if c in table.columns]]
+                                      .rename(columns={lo: f"{col}_lo", hi: f"{col}_hi"}))[col]
+            .to_numpy()
+            for col, lo, hi in (("accuracy", "accuracy_lo", "accuracy_hi"),
+                                ("delta_vs_reference", "delta_lo", "delta_hi"))
+            if col in table.columns
+        }
+    )  # fmt: skip
+    parts = [_wide(shown, "bin", "_accuracy", "{run}")]
     if "delta_vs_reference" in table.columns:
         delta = _wide(table, "bin", "delta_vs_reference", "Δ {run}")
         nonzero = [c for c in delta.columns if delta[c].fillna(0).abs().sum() > 0]
-        parts.append(delta[nonzero])
+        parts.append(_wide(shown, "bin", "_delta_vs_reference", "Δ {run}")[nonzero])
     wide = pd.concat(parts, axis=1).reindex(bins)
     if "n_problems" in table.columns:
         wide.insert(0, "problems", table.groupby("bin")["n_problems"].max().reindex(bins))
