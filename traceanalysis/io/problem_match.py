@@ -222,6 +222,10 @@ def _by_prompt(
     for i, n in per_run[per_run > 1].items():
         note[i] = f"its prompt is shared by {n} problems of this run: cannot tell them apart"
     usable = keyed[per_run < 2].sort_values("rank", kind="stable")
+    crowded = keyed[per_run > 1].groupby("key", sort=False)["run"].first()  # key -> a run
+    for i, key, run in zip(usable.index, usable["key"], usable["run"], strict=True):
+        if key in crowded.index and crowded[key] != run:  # reason if it stays unmatched
+            note[i] = f"its prompt is shared by several problems of run {crowded[key]}"
     for first, other in _pairs(usable, [usable["key"]]):
         if not comps.union(first, other):
             note.setdefault(
