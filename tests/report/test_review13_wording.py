@@ -70,3 +70,28 @@ def test_difficulty_view_shows_the_bin_cis() -> None:
     assert frame.loc["5-6/8", "rl"] == "0.800 [0.750, 0.840]"
     assert frame.loc["5-6/8", "Δ rl"] == "0.100 [0.080, 0.130]"
     assert frame.loc["3-4/8", "rl"] == "0.750"  # one problem: no interval to show
+
+
+def test_behaviour_rise_is_paired_over_shared_problems() -> None:
+    import re
+
+    from traceanalysis.report.findings_language import behavior_findings
+
+    rng = np.random.default_rng(1)
+    rows = [
+        {"run": run, "problem_id": f"p{p}",
+         "behavior_verification_present": bool(rng.random() < (0.8 if run == "a" else 0.3))}
+        for p in range(10) for run in ("a", "b") for _ in range(2 + p % 3)
+    ]  # fmt: skip
+    rows += [{"run": "a", "problem_id": "only-a", "behavior_verification_present": True}] * 5
+    samples = pd.DataFrame(rows)
+    share = samples.groupby("run")["behavior_verification_present"].mean()
+    beh = pd.DataFrame({"run": ["a", "b"], "behavior": ["verification"] * 2,
+                        "share_present": [share["a"], share["b"]]})  # fmt: skip
+    text = behavior_findings(beh, [("a", "b")], samples)[-1]
+    per = samples.groupby(["problem_id", "run"])["behavior_verification_present"].mean().unstack()
+    diff = (per["a"] - per["b"]).dropna()
+    assert len(diff) == 10  # only-a is not shared
+    assert f"paired over 10 shared problems: {100 * diff.mean():+.1f} points [" in text
+    lo, hi = (float(x) for x in re.search(r"points \[([-+\d.]+), ([-+\d.]+)\]", text).groups())
+    assert lo <= 100 * diff.mean() <= hi

@@ -147,7 +147,7 @@ def build_findings(
             tables.get("difficulty"), pairs, reference, _reference_n(samples, reference)
         ),
         "language": language_findings(tables.get("lexical"), pairs, samples),
-        "behaviors": behavior_findings(tables.get("behaviors"), pairs),
+        "behaviors": behavior_findings(tables.get("behaviors"), pairs, samples),
         "flexible": flexible_findings(
             samples, tables.get("flexible", pd.DataFrame()), pairs, roles
         ),

@@ -68,8 +68,24 @@ def language_findings(
     return out
 
 
-def behavior_findings(beh: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
-    """Most common behaviours per run, differences per pair, judge agreement."""
+def _paired_share(samples: pd.DataFrame | None, behavior: str, a: str, b: str) -> str:
+    """``; paired over N shared problems: +X points [lo, hi]`` for one behaviour (or "")."""
+    column = f"behavior_{behavior}_present"
+    if samples is None or not {"run", "problem_id", column} <= set(samples.columns):
+        return ""
+    present = samples[["run", "problem_id"]].assign(p=samples[column].astype("Float64"))
+    mean, lo, hi, n = paired_difference(present, "p", a, b)
+    if n < 2 or not np.isfinite(lo):
+        return ""
+    return f"; paired over {n} shared problems: {_pts(mean)} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+
+
+def behavior_findings(
+    beh: pd.DataFrame, pairs: list[tuple[str, str]], samples: pd.DataFrame | None = None
+) -> list[str]:
+    """Most common behaviours per run, differences per pair (share of a's responses minus
+    b's, and with ``samples`` the paired per-problem difference with a bootstrap CI),
+    judge agreement."""
     if beh is None or beh.empty:
         return ["No behaviour tagging."]
     out = []
@@ -89,12 +105,14 @@ def behavior_findings(beh: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[s
             if len(d):
                 top, low = d.index[-1].replace("_", " "), d.index[0].replace("_", " ")
                 rise = (
-                    f"biggest rise {top} ({_pts(d.iloc[-1])})"
+                    f"biggest rise {top} ({_pts(d.iloc[-1])}"
+                    f"{_paired_share(samples, d.index[-1], a, b)})"
                     if d.iloc[-1] > 0
                     else "no behaviour rose"
                 )
                 fall = (
-                    f"biggest fall {low} ({_pts(d.iloc[0])})"
+                    f"biggest fall {low} ({_pts(d.iloc[0])}"
+                    f"{_paired_share(samples, d.index[0], a, b)})"
                     if d.iloc[0] < 0
                     else "no behaviour fell"
                 )
