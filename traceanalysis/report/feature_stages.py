@@ -19,8 +19,8 @@ from traceanalysis.cache import content_hash
 from traceanalysis.errors import InputError
 from traceanalysis.schema import ROLES, RunInfo
 
-LOAD_VERSION = "4"  # 2: empty responses kept, unreadable labels null; 3: readers (issue 12);
-# 4: inspect_ai multiple-choice prompts hold their options
+LOAD_VERSION = "5"  # 2: empty responses kept, unreadable labels null; 3: readers (issue 12);
+# 4: inspect_ai multiple-choice prompts hold their options; 5: unmatched reasons
 DIFFICULTY_VERSION = "2"  # 2: bins that fit n (labels out of n, empty paper bins merged)
 SKIPPED = "skipped"
 
