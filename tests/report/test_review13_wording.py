@@ -95,3 +95,30 @@ def test_behaviour_rise_is_paired_over_shared_problems() -> None:
     assert f"paired over 10 shared problems: {100 * diff.mean():+.1f} points [" in text
     lo, hi = (float(x) for x in re.search(r"points \[([-+\d.]+), ([-+\d.]+)\]", text).groups())
     assert lo <= 100 * diff.mean() <= hi
+
+
+class _Runner:
+    def run(self, name, version, opts, deps, compute):  # noqa: ANN001, ANN201
+        return compute(), "key"
+
+
+def test_seed_reaches_the_difficulty_cis() -> None:
+    from traceanalysis.report.table_stages import accuracy_tables
+    from traceanalysis.schema import RunInfo
+
+    rng = np.random.default_rng(0)
+    rows = [
+        {"run": run, "problem_id": f"p{p}", "sample_idx": i, "correct": bool(rng.random() < 0.6),
+         "grade_status": "ok", "response": "", "extracted": str(i % 3)}
+        for run in ("base", "rl") for p in range(30) for i in range(8)
+    ]  # fmt: skip
+    df = pd.DataFrame(rows)
+    runs = [RunInfo(name="base", role="base"), RunInfo(name="rl", role="rl")]
+
+    def difficulty(seed: int) -> pd.DataFrame:
+        stats = {"n_boot": 200, "seed": seed}
+        return accuracy_tables(_Runner(), df, runs, "base", [], {}, stats)["difficulty"]
+
+    a, b = difficulty(0), difficulty(1)
+    assert a["accuracy"].equals(b["accuracy"])
+    assert not a["accuracy_lo"].fillna(-1).equals(b["accuracy_lo"].fillna(-1))
