@@ -122,3 +122,18 @@ def test_seed_reaches_the_difficulty_cis() -> None:
     a, b = difficulty(0), difficulty(1)
     assert a["accuracy"].equals(b["accuracy"])
     assert not a["accuracy_lo"].fillna(-1).equals(b["accuracy_lo"].fillna(-1))
+
+
+def test_difficulty_findings_say_the_bins_select_on_the_reference() -> None:
+    from traceanalysis.report.findings_difficulty import difficulty_findings
+
+    rows = [
+        {"bin": label, "bin_index": i, "run": run, "n_problems": 5, "accuracy": acc,
+         "delta_vs_reference": 0.0, "delta_lo": np.nan, "delta_hi": np.nan}
+        for run, accs in (("base", [0.0, 1.0]), ("rl", [0.2, 0.9]))
+        for i, (label, acc) in enumerate(zip(["0/8", "7-8/8"], accs, strict=True))
+    ]  # fmt: skip
+    text = " ".join(difficulty_findings(pd.DataFrame(rows), [("rl", "base")], "base", 8))
+    assert "regression to the mean" in text and "base's own success rate" in text
+    alone = " ".join(difficulty_findings(pd.DataFrame(rows), [("rl", "other")], "base", 8))
+    assert "regression to the mean" not in alone

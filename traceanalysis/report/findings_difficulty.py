@@ -82,6 +82,13 @@ def difficulty_findings(
         delta = (wide[a] - wide[b]).dropna()
         ci = {label: _bin_ci(diff, a, label) for label in delta.index} if b == reference else {}
         out.append(bin_change_sentence(a, b, delta, counts, ci))
+    if reference is not None and any(b == reference for _, b in pairs):
+        out.append(
+            f"The bins are set by {reference}'s own success rate, so a delta against "
+            f"{reference} leans up in its lowest bins and down in its highest by selection "
+            "alone (regression to the mean): a gain in bin 0 or a drop in the top bin is "
+            "partly built in."
+        )
     zero = diff[(diff["bin_index"] == 0) & (diff["run"] != reference)]
     for r in zero.itertuples():
         if r.n_problems and np.isfinite(r.accuracy) and r.accuracy > 0:
