@@ -22,13 +22,23 @@ def _pts(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{100 * x:+.1f} points"
 
 
+def _paired(
+    samples: pd.DataFrame | None, column: str, a: str, b: str
+) -> tuple[float, float, float, int] | None:
+    """Mean over shared problems of a's per-problem mean of ``column`` minus b's, its
+    bootstrap CI and the number of problems; None without samples or two shared problems."""
+    if samples is None or not {"run", "problem_id", column} <= set(samples.columns):
+        return None
+    mean, lo, hi, n = paired_difference(samples, column, a, b)
+    return (mean, lo, hi, n) if n >= 2 and np.isfinite(lo) else None
+
+
 def _paired_length(samples: pd.DataFrame | None, a: str, b: str) -> str:
     """``; paired over N shared problems, a minus b: +X tokens [lo, hi]`` (or "")."""
-    if samples is None or not {"run", "problem_id", "n_tokens"} <= set(samples.columns):
+    found = _paired(samples, "n_tokens", a, b)
+    if found is None:
         return ""
-    mean, lo, hi, n = paired_difference(samples, "n_tokens", a, b)
-    if n < 2 or not np.isfinite(lo):
-        return ""
+    mean, lo, hi, n = found
     return f"; paired over {n} shared problems, {a} minus {b}: {mean:+.1f} tokens [{lo:+.1f}, {hi:+.1f}]"
 
 
@@ -70,13 +80,10 @@ def language_findings(
 
 def _paired_share(samples: pd.DataFrame | None, behavior: str, a: str, b: str) -> str:
     """``; paired over N shared problems: +X points [lo, hi]`` for one behaviour (or "")."""
-    column = f"behavior_{behavior}_present"
-    if samples is None or not {"run", "problem_id", column} <= set(samples.columns):
+    found = _paired(samples, f"behavior_{behavior}_present", a, b)
+    if found is None:
         return ""
-    present = samples[["run", "problem_id"]].assign(p=samples[column].astype("Float64"))
-    mean, lo, hi, n = paired_difference(present, "p", a, b)
-    if n < 2 or not np.isfinite(lo):
-        return ""
+    mean, lo, hi, n = found
     return f"; paired over {n} shared problems: {_pts(mean)} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
 
 
