@@ -53,6 +53,11 @@ _FINISHED = set(".!?:;)]}$*\"'")  # last characters of a response that ended by 
 _FINISHED_TAGS = ("</answer>", "</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>")
 _FORMULA_SPAN = 2000  # a delimited formula is looked for in this many characters
 _UNIT_WORDS = re.compile(r"[A-Za-z]{1,12}(?:[ \t]+[A-Za-z]{1,12}){0,2}[23²³]?")
+# Words that carry a sentence on, never a unit: "the answer is 7 because" was cut off.
+_SENTENCE_WORDS = frozenset(
+    "a an and are as at because but by for from hence if in is it let of on or per since "
+    "so that the then this thus to was we wait when where which while with".split()
+)
 _WORD_ANSWER = re.compile(r"\**([A-Za-z]{2,30})\**[.!]?")  # one word: a day, a name
 # A few-shot continuation: the model goes on to write the next question itself.
 _NEXT_QUESTION = re.compile(r"\n[ \t]*(?:Q|Question|Problem)[ \t]*:", re.IGNORECASE)
@@ -151,7 +156,8 @@ def _settled(final: str, end: int, tail: str) -> bool:
     response that ends like a finished sentence. A trace cut off mid-sentence (``... then
     the value of``) never gets its answer from a statement made on the way."""
     rest = tail.strip(" \t.!?*$")
-    if not final[end:].strip() and (not rest or _UNIT_WORDS.fullmatch(rest)):
+    unit = _UNIT_WORDS.fullmatch(rest) and not _SENTENCE_WORDS & set(rest.lower().split())
+    if not final[end:].strip() and (not rest or unit):
         return True  # nothing after the answer but its unit ("2,500 dollars", "12 cm")
     tail = final.rstrip()
     return tail[-1:] in _FINISHED or tail.endswith(_FINISHED_TAGS)

@@ -22,7 +22,7 @@ from traceanalysis.grading.verifier import GRADER_VERSION
 from traceanalysis.stages import stage
 
 # Dispatch version, then every built-in grader's version: a change to any regrades.
-GRADE_STAGE_VERSION = "/".join(["2", GRADER_VERSION, TEXT_VERSION, CHOICE_VERSION, SOURCE_VERSION])
+GRADE_STAGE_VERSION = "/".join(["3", GRADER_VERSION, TEXT_VERSION, CHOICE_VERSION, SOURCE_VERSION])
 _COUNTS = ("n_responses", "n_unique", "n_cached", "n_verified", "n_timeout", "n_killed")
 _OUTPUT = ("extracted", "correct", "grade_status")
 _READS = ("run", "response", "prompt", "gold", "finish_reason", "truncated", "source_correct")
