@@ -47,7 +47,7 @@ __all__ = [
     "pooled_auroc", "verdict", "within_permutation_test", "within_problem_auroc",
     "within_problem_ranks",
 ]  # fmt: skip
-AUDIT_VERSION = "4"
+AUDIT_VERSION = "5"  # 5: the per-response rate is labelled as such
 AUDIT_FDR = 0.05  # Benjamini-Hochberg false discovery rate of the verdicts
 AUDIT_MIN_PROBLEMS = 10  # informative problems below which a row is not tested (see docs)
 AUDIT_MARGIN = 0.1  # a CI inside 0.5 +- this rules out any effect worth naming
@@ -79,7 +79,7 @@ def audit_features(df: pd.DataFrame) -> dict[str, str]:
         if col.endswith("_per_1k") and f"{col[:-7]}_count" in df.columns:
             name = col[:-7]
             features[f"{name}_count"] = f"{name} keywords per response"
-            features[col] = f"{name} keywords per 1k tokens"
+            features[col] = f"{name} keywords per 1k tokens of the response"  # not the pooled rate
     for b in BEHAVIORS:
         for source, word in (("behavior", "rules"), ("judge", "judge")):
             if f"{source}_{b}_count" in df.columns:

@@ -137,3 +137,20 @@ def test_difficulty_findings_say_the_bins_select_on_the_reference() -> None:
     assert "regression to the mean" in text and "base's own success rate" in text
     alone = " ".join(difficulty_findings(pd.DataFrame(rows), [("rl", "other")], "base", 8))
     assert "regression to the mean" not in alone
+
+
+def test_the_audited_rate_is_named_per_response_and_the_flexible_table_says_so() -> None:
+    from traceanalysis.audit import audit_features
+    from traceanalysis.report.display import table_view
+
+    df = pd.DataFrame({"n_tokens": [1.0], "anthropomorphic_count": [1.0],
+                       "anthropomorphic_per_1k": [2.0]})  # fmt: skip
+    assert audit_features(df)["anthropomorphic_per_1k"] == (
+        "anthropomorphic keywords per 1k tokens of the response"
+    )
+    flexible = pd.DataFrame({"run": ["a"], "indicator": ["anthropomorphic_pooled_per_1k"],
+                             "label": ["anthropomorphic tokens per 1k tokens (pooled)"],
+                             "column": ["anthropomorphic_count"], "value": [3.0],
+                             "auroc_within": [0.6], "auroc_within_lo": [0.5],
+                             "auroc_within_hi": [0.7]})  # fmt: skip
+    assert "per-response measure" in table_view("flexible", flexible).note

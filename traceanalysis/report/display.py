@@ -278,6 +278,10 @@ def table_view(name: str, table: pd.DataFrame) -> TableView:
             columns=[c for c in ("feature", "indicator", "column") if c in rows.columns]
         )
         rows = rows[["label", *(c for c in rows.columns if c != "label")]]
+    if name == "flexible" and "auroc_within" in rows.columns:
+        note = (note + " value: pooled rate per 1k tokens, or share of responses; "
+                "auroc_within: the audit's within-problem AUROC of the per-response measure "
+                "(for a rate, each response's own rate per 1k tokens).").strip()  # fmt: skip
     if name == "lexical":
         hidden = ("_present_share", "_per_response", "_mean_per_1k")
         rows = rows[[c for c in rows.columns if not c.endswith(hidden)]]
