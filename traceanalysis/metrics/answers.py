@@ -68,6 +68,19 @@ def _majority_verdicts(voters: pd.DataFrame) -> dict[tuple[object, object], bool
     }
 
 
+# Graders that give a verdict without extracting an answer: their samples cannot vote.
+NO_ANSWER_GRADERS = frozenset({"source"})
+
+
+def _without_answers(graded: pd.DataFrame) -> set[tuple[object, object]]:
+    """(run, problem_id) whose every sample was judged by a grader in NO_ANSWER_GRADERS."""
+    if "grader" not in graded.columns or graded.empty:
+        return set()
+    judged = graded["grader"].astype("string").isin(NO_ANSWER_GRADERS).fillna(False)
+    every = judged.groupby([graded["run"], graded["problem_id"]], observed=True).all()
+    return set(every.index[every.to_numpy(dtype=bool)])
+
+
 def majority_at_k(df: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     """Per (run, problem_id): ``maj`` (0/1) over the first ``k`` graded samples by sample_idx.
 
@@ -75,19 +88,22 @@ def majority_at_k(df: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     which samples count: :func:`~traceanalysis.metrics.passk.counted_rows`). Samples that
     carry no verified answer (no_answer, truncated, unverified) are among the k but do
     not vote; a problem with no vote counts as wrong. Problems with fewer than
-    ``k`` graded samples are left out.
+    ``k`` graded samples are left out. A problem whose samples were all judged by a
+    grader that extracts no answer (``grader == "source"``: the input's own labels) has
+    no majority vote: ``maj`` is NaN there, never a 0 from answers nobody extracted.
     """
     graded = df.loc[counted_rows(df)].sort_values(["run", "problem_id", "sample_idx"])
     if k is not None:
         graded = graded.groupby(["run", "problem_id"], observed=True, sort=False).head(k)
     sizes = graded.groupby(["run", "problem_id"], observed=True, sort=True).size()
     winners = _majority_verdicts(_answers(graded))
+    unvoted = _without_answers(graded)
     rows = []
     for (run, pid), n in sizes.items():
         if k is not None and n < k:
             continue
-        maj = winners.get((run, pid), False)
-        rows.append({"run": run, "problem_id": pid, "n": int(n), "maj": float(maj)})
+        maj = np.nan if (run, pid) in unvoted else float(winners.get((run, pid), False))
+        rows.append({"run": run, "problem_id": pid, "n": int(n), "maj": maj})
     return pd.DataFrame(rows, columns=["run", "problem_id", "n", "maj"])
 
 

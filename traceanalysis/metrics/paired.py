@@ -122,6 +122,8 @@ def comparisons_table(
         values_b = problem_values(df, reference, problems, k_list, maj_k)
         for metric, xa in values_a.items():
             diff = xa - values_b[metric]
+            if np.isnan(diff).any():  # maj@k of a source-graded run: no vote to compare
+                continue
             lo, hi = paired_bootstrap_ci(diff, n_boot, seed)
             p, method = sign_flip_p(diff, n_perm, seed)
             rows.append(

@@ -16,7 +16,7 @@ from traceanalysis.report.feature_stages import SKIPPED, optional, version_of
 from traceanalysis.report.findings import comparison_pairs
 from traceanalysis.schema import RunInfo
 
-TABLES_VERSION = "5"  # 2: agreement and disagreements tables; 3: comparisons, support, crossing; 4: bin CIs, pooled/mean rates; 5: --seed and --n-boot reach the difficulty CIs
+TABLES_VERSION = "6"  # 2: agreement and disagreements tables; 3: comparisons, support, crossing; 4: bin CIs, pooled/mean rates; 5: --seed and --n-boot reach the difficulty CIs; 6: no maj@k for source-graded samples
 
 
 # Long per-response text: the aggregate tables never read it, and every row selection of
