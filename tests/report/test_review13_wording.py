@@ -154,3 +154,19 @@ def test_the_audited_rate_is_named_per_response_and_the_flexible_table_says_so()
                              "auroc_within": [0.6], "auroc_within_lo": [0.5],
                              "auroc_within_hi": [0.7]})  # fmt: skip
     assert "per-response measure" in table_view("flexible", flexible).note
+
+
+def test_a_table_added_after_analyze_is_written_with_a_warm_cache(tmp_path) -> None:  # noqa: ANN001
+    from pipeline_runs import write_runs
+
+    from traceanalysis.pipeline import ReportOptions, analyze, write_report
+
+    runs = write_runs(tmp_path / "runs", n_problems=6, n_samples=4)
+    options = ReportOptions(cache=str(tmp_path / "c.sqlite"), quiet=True, n_boot=50,
+                            max_examples=2, grade_timeout=30.0)  # fmt: skip
+    write_report(analyze(runs, options), tmp_path / "plain", options)
+    analysis = analyze(runs, options)
+    analysis.tables["lab_levels"] = pd.DataFrame({"level": [1], "acc": [0.5]})
+    write_report(analysis, tmp_path / "demo", options)
+    assert (tmp_path / "demo" / "tables" / "lab_levels.csv").is_file()
+    assert not (tmp_path / "plain" / "tables" / "lab_levels.csv").exists()
