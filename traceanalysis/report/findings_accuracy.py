@@ -27,7 +27,14 @@ def _interval(lo: float, hi: float) -> str:
     return f"[{100 * lo:+.1f}, {100 * hi:+.1f}]"
 
 
-def _p(p: float) -> str:
+def _p(p: float, method: object = "exact") -> str:
+    """``p = 0.03``; a Monte Carlo p at its floor 1/(N+1) (no resampled pattern as extreme
+    as the data) is an upper bound: ``p ≤ 0.0001``."""
+    text = str(method)
+    if text.startswith("monte carlo") and text.split()[-1].isdigit():
+        floor = 1 / (1 + int(text.split()[-1]))
+        if p <= floor * (1 + 1e-9):
+            return f"p ≤ {floor:.2g}"
     return f"p = {p:.2g}"
 
 
@@ -99,7 +106,7 @@ def pair_sentence(a: str, b: str, rows: pd.DataFrame) -> str:
     one = rows.loc["pass@1"]
     text = (
         f"{a} vs {b} ({n} common problems, paired): accuracy (pass@1) {_pts(one['delta'])} "
-        f"{_interval(one['delta_lo'], one['delta_hi'])}, {_p(one['p_value'])} — "
+        f"{_interval(one['delta_lo'], one['delta_hi'])}, {_p(one['p_value'], one.get('p_method', 'exact'))} — "
         + verdict(
             one,
             f"{a} is more accurate",
@@ -112,7 +119,7 @@ def pair_sentence(a: str, b: str, rows: pd.DataFrame) -> str:
         top = rows.loc[f"pass@{max(ks)}"]
         text += (
             f"; capability (pass@{max(ks)}) {_pts(top['delta'])} "
-            f"{_interval(top['delta_lo'], top['delta_hi'])}, {_p(top['p_value'])} — "
+            f"{_interval(top['delta_lo'], top['delta_hi'])}, {_p(top['p_value'], top.get('p_method', 'exact'))} — "
             + verdict(
                 top,
                 f"{a} is more capable",
