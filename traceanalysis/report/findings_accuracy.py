@@ -14,17 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-
-def _pct(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
-
-
-def _pts(x: float) -> str:
-    return f"{100 * x:+.1f} points"
-
-
-def _interval(lo: float, hi: float) -> str:
-    return f"[{100 * lo:+.1f}, {100 * hi:+.1f}]"
+from traceanalysis.report.findings_format import _interval, _pct, _problems, _pts
 
 
 def _p(p: float, method: object = "exact") -> str:
@@ -36,10 +26,6 @@ def _p(p: float, method: object = "exact") -> str:
         if p <= floor * (1 + 1e-9):
             return f"p ≤ {floor:.2g}"
     return f"p = {p:.2g}"
-
-
-def _problems(n: int) -> str:
-    return f"{n} problem{'' if n == 1 else 's'}"
 
 
 def _value_ci(row: pd.Series, col: str) -> str:

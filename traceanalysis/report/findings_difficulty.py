@@ -14,14 +14,7 @@ import pandas as pd
 
 from traceanalysis.metrics.passk import problem_counts
 from traceanalysis.metrics.support import out_of_reach_bound
-
-
-def _pct(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
-
-
-def _pts(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{100 * x:+.1f} points"
+from traceanalysis.report.findings_format import _interval, _pct, _problems, _pts
 
 
 def _bin_ci(diff: pd.DataFrame, run: str, label: str) -> str:
@@ -32,11 +25,7 @@ def _bin_ci(diff: pd.DataFrame, run: str, label: str) -> str:
     if row.empty or not np.isfinite(row["delta_lo"].iloc[0]):
         return ""
     lo, hi = row["delta_lo"].iloc[0], row["delta_hi"].iloc[0]
-    return f" [{100 * lo:+.1f}, {100 * hi:+.1f}]"
-
-
-def _problems(n: int) -> str:
-    return f"{n} problem{'' if n == 1 else 's'}"
+    return f" {_interval(lo, hi)}"
 
 
 def bin_change_sentence(

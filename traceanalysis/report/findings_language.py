@@ -11,15 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from traceanalysis.report.findings_format import _interval, _pct, _pts
 from traceanalysis.report.flexible import paired_difference
-
-
-def _pct(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
-
-
-def _pts(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{100 * x:+.1f} points"
 
 
 def _paired(
@@ -84,7 +77,7 @@ def _paired_share(samples: pd.DataFrame | None, behavior: str, a: str, b: str) -
     if found is None:
         return ""
     mean, lo, hi, n = found
-    return f"; paired over {n} shared problems: {_pts(mean)} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+    return f"; paired over {n} shared problems: {_pts(mean)} {_interval(lo, hi)}"
 
 
 def behavior_findings(
