@@ -18,6 +18,7 @@ from traceanalysis.grading.extract import final_part, normalize_answer, written_
 from traceanalysis.grading.fastpath import fast_verdict
 from traceanalysis.grading.final_answer import extract_final_answer
 from traceanalysis.grading.pool import VerifierPool
+from traceanalysis.grading.registry import grader, grading_attrs
 from traceanalysis.grading.rows import clean, truncated_flags
 from traceanalysis.grading.verifier import GRADER_VERSION, Job, Outcome
 
@@ -85,6 +86,7 @@ class _Planner:
         return _RowPlan(answer, key=key)
 
 
+@grader("math", version=GRADER_VERSION)
 def grade_math(
     df: pd.DataFrame,
     *,
@@ -141,19 +143,20 @@ def grade_math(
     finally:
         cache.close()
     out = _assemble(df, plans, outcomes)
-    out.attrs["grading"] = {
-        "grader_version": GRADER_VERSION,
-        "strict_sets": strict_sets,
-        "timeout_s": timeout,
-        "cache": str(cache_path or default_cache_path()),
-        "n_responses": len(df),
-        "n_unique": len(jobs),
-        "n_cached": hits,
-        "n_verified": len(todo),
-        "n_timeout": sum(outcomes[k].status == "timeout" for k in jobs),
-        "n_killed": stats.killed if stats else 0,
-        "worker_cpu_s": round(stats.worker_cpu_s, 3) if stats else 0.0,
-    }
+    out.attrs["grading"] = grading_attrs(
+        "math",
+        GRADER_VERSION,
+        strict_sets=strict_sets,
+        timeout_s=timeout,
+        cache=str(cache_path or default_cache_path()),
+        n_responses=len(df),
+        n_unique=len(jobs),
+        n_cached=hits,
+        n_verified=len(todo),
+        n_timeout=sum(outcomes[k].status == "timeout" for k in jobs),
+        n_killed=stats.killed if stats else 0,
+        worker_cpu_s=round(stats.worker_cpu_s, 3) if stats else 0.0,
+    )
     return out
 
 

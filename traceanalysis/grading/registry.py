@@ -45,7 +45,7 @@ class UnknownGrader(TraceAnalysisError, ValueError):
 _REGISTRY: dict[str, Grader] = {}
 # Built-in graders, imported on first use: name -> module whose import registers it.
 _LAZY: dict[str, str] = {
-    "math": "traceanalysis.grading.math_entry",
+    "math": "traceanalysis.grading.math_grade",
     "text": "traceanalysis.grading.text_grader",
     "choice": "traceanalysis.grading.choice_grader",
     "source": "traceanalysis.grading.source_grader",
