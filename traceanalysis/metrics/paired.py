@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.metrics.answers import majority_at_k
-from traceanalysis.metrics.bootstrap import N_BOOT, SEED, resample_weights
+from traceanalysis.metrics.bootstrap import N_BOOT, SEED, bootstrap_ci
 from traceanalysis.metrics.passk import pass_matrix, problem_counts, report_ks
 
 EXACT_MAX = 16  # 2^16 = 65,536 sign patterns: enumerated exactly
@@ -33,14 +33,12 @@ def paired_bootstrap_ci(
     diff: np.ndarray, n_boot: int = N_BOOT, seed: int = SEED, level: float = 0.95
 ) -> tuple[float, float]:
     """Percentile CI of mean(diff) over problems, resampling problems (the same draws as
-    every other table of the report: :func:`resample_weights`)."""
+    every other table of the report: :func:`bootstrap_ci`)."""
     diff = np.asarray(diff, dtype=float)
     if diff.size == 0:
         return float("nan"), float("nan")
-    weights = resample_weights(diff.size, n_boot, seed)
-    means = weights @ diff / diff.size
-    alpha = (1.0 - level) / 2.0
-    return float(np.quantile(means, alpha)), float(np.quantile(means, 1.0 - alpha))
+    lo, hi = bootstrap_ci(diff, n_boot, seed, level)
+    return float(lo[0]), float(hi[0])
 
 
 def sign_flip_p(diff: np.ndarray, n_perm: int = N_PERM, seed: int = SEED) -> tuple[float, str]:
