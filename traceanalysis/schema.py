@@ -143,7 +143,14 @@ def coerce_core_dtypes(
         try:
             out[col] = out[col].astype(dtype)
         except (TypeError, ValueError):
-            out[col] = _convert_each(out[col], col, bad_values, raw_labels)
+            from traceanalysis.io.coerce import convert_each  # io imports this module
+
+            out[col], failures = convert_each(out[col], col)
+            for pos, (value, why) in failures.items():
+                if bad_values is not None:
+                    bad_values[(pos, col)] = why
+                if col == "source_correct":
+                    raw_labels[pos] = value
     if raw_labels:
         from traceanalysis.io.coerce import keep_raw_labels
 
@@ -152,31 +159,6 @@ def coerce_core_dtypes(
         out["source_scores"] = scores["source_scores"]
     ordered = list(CORE_COLUMNS) + [c for c in out.columns if c not in CORE_COLUMNS]
     return out[ordered]
-
-
-def _convert_each(
-    series: pd.Series,
-    col: str,
-    bad_values: dict[tuple[int, str], str] | None,
-    raw_labels: dict[int, object],
-) -> pd.Series:
-    from traceanalysis.io.coerce import CONVERTERS, BadValue  # io imports this module
-
-    convert = CONVERTERS[col]
-    values: list[object] = []
-    for pos, value in enumerate(series.tolist()):
-        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-            values.append(pd.NA)
-            continue
-        try:
-            values.append(convert(value))
-        except BadValue as exc:
-            values.append(pd.NA)
-            if bad_values is not None:
-                bad_values[(pos, col)] = str(exc)
-            if col == "source_correct":
-                raw_labels[pos] = value
-    return pd.Series(values, index=series.index, dtype=CORE_COLUMNS[col])
 
 
 def validate_samples(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:

@@ -181,6 +181,27 @@ def _fast_cast(series: pd.Series, column: str) -> pd.Series | None:
     return None
 
 
+def convert_each(series: pd.Series, column: str) -> tuple[pd.Series, dict[int, tuple[Any, str]]]:
+    """Convert ``series`` value by value with ``CONVERTERS[column]``.
+
+    Returns the column in its core dtype (missing and unreadable values null) and, per row
+    position of an unreadable value, ``(raw value, why)``.
+    """
+    convert = CONVERTERS[column]
+    values: list[Any] = []
+    failures: dict[int, tuple[Any, str]] = {}
+    for pos, value in enumerate(series.tolist()):
+        if _is_missing(value):
+            values.append(pd.NA)
+            continue
+        try:
+            values.append(convert(value))
+        except BadValue as exc:
+            values.append(pd.NA)
+            failures[pos] = (value, str(exc))
+    return pd.Series(values, index=series.index, dtype=CORE_COLUMNS[column]), failures
+
+
 def _json_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
@@ -228,28 +249,19 @@ def coerce_columns(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[R
         if fast is not None:
             out[column] = fast
             continue
-        convert = CONVERTERS[column]
-        values: list[Any] = []
-        for pos, value in enumerate(series.tolist()):
-            if _is_missing(value):
-                values.append(pd.NA)
-                continue
-            try:
-                values.append(convert(value))
-            except BadValue as exc:
-                values.append(pd.NA)
-                if column in ROW_REJECTING:
-                    errors.setdefault(pos, f"{column}: {exc}")
-                elif column == "source_correct":
-                    raw_labels[pos] = value
-                    metric = out["source_metric"].iloc[pos] if "source_metric" in out else pd.NA
-                    named = "" if metric is pd.NA else f" (from {metric!r})"
-                    issues.append(
-                        (pos, f"source_correct{named}: {exc}; set to null, kept in source_scores")
-                    )
-                else:
-                    issues.append((pos, f"{column}: {exc}; set to null"))
-        out[column] = pd.Series(values, index=series.index, dtype=CORE_COLUMNS[column])
+        out[column], failures = convert_each(series, column)
+        for pos, (value, exc) in failures.items():
+            if column in ROW_REJECTING:
+                errors.setdefault(pos, f"{column}: {exc}")
+            elif column == "source_correct":
+                raw_labels[pos] = value
+                metric = out["source_metric"].iloc[pos] if "source_metric" in out else pd.NA
+                named = "" if metric is pd.NA else f" (from {metric!r})"
+                issues.append(
+                    (pos, f"source_correct{named}: {exc}; set to null, kept in source_scores")
+                )
+            else:
+                issues.append((pos, f"{column}: {exc}; set to null"))
     if raw_labels:
         keep_raw_labels(out, frame.index, raw_labels)
     result = pd.DataFrame(out, index=frame.index)
