@@ -129,8 +129,6 @@ def to_label(value: Any) -> Any:
     )
 
 
-to_bool = to_label  # the name used before labels became strict
-
 CONVERTERS: dict[str, Converter] = {
     "run": to_text,
     "model": to_word,
