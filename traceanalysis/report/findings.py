@@ -8,10 +8,10 @@ vs RL); with any other mix, each run is compared with the reference run.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from traceanalysis.audit import AUDIT_FDR, AUDIT_MIN_PROBLEMS
+from traceanalysis.metrics.order import in_role_order
 from traceanalysis.metrics.ragged import ragged_sentences
 from traceanalysis.report import data_quality as dq
 from traceanalysis.report.findings_accuracy import accuracy_findings
@@ -117,14 +117,6 @@ def audit_findings(audit: pd.DataFrame) -> list[str]:
     ]
 
 
-def _in_run_order(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """``table`` with its rows in display order of the runs (stable within a run)."""
-    if table is None or "run" not in table.columns:
-        return table
-    rank = table["run"].astype(str).map({n: i for i, n in enumerate(names)}).fillna(len(names))
-    return table.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
-
-
 def build_findings(
     tables: dict[str, pd.DataFrame],
     samples: pd.DataFrame,
@@ -136,7 +128,7 @@ def build_findings(
     """Section key -> measured statements, for every section of :data:`SECTIONS`."""
     pairs = comparison_pairs(runs, reference)
     roles = {r.name: r.role for r in runs}
-    tables = {k: _in_run_order(v, [r.name for r in runs]) for k, v in tables.items()}
+    tables = {k: in_role_order(v, [r.name for r in runs]) for k, v in tables.items()}
     lead = []
     if pairs:
         lead = ["Comparisons: " + "; ".join(f"{a} vs {b}" for a, b in pairs) + "."]
