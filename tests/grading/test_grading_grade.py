@@ -234,3 +234,20 @@ def test_cohen_kappa_matches_the_two_by_two_closed_form() -> None:
     fp, tn = int((~a & b).sum()), int((~a & ~b).sum())
     closed = 2 * (tp * tn - fn * fp) / ((tp + fp) * (fp + tn) + (tp + fn) * (fn + tn))
     assert abs(cohen_kappa(a, b) - closed) < 1e-12
+
+
+def test_grading_a_text_run_never_loads_math_verify() -> None:
+    """The registry's promise: math-verify is imported only when the math grader runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pandas as pd\n"
+        "from traceanalysis.grading import grade\n"
+        "df = pd.DataFrame({'run': ['r'] * 2, 'problem_id': ['a', 'b'],\n"
+        "                   'response': ['Answer: Yes', 'No'], 'gold': ['Yes', 'No']})\n"
+        "out = grade(df)\n"
+        "print(sorted(set(out['grader'])), 'math_verify' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == "['text'] False"

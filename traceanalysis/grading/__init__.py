@@ -9,6 +9,7 @@ from __future__ import annotations
 from traceanalysis.grading.agreement import agreement_summary, cohen_kappa, disagreements
 from traceanalysis.grading.extract import last_boxed, normalize_answer
 from traceanalysis.grading.grade import GRADE_STAGE_VERSION, grade
+from traceanalysis.grading.math_version import GRADER_VERSION
 from traceanalysis.grading.registry import (
     UnknownGrader,
     get_grader,
@@ -17,7 +18,6 @@ from traceanalysis.grading.registry import (
     grading_attrs,
 )
 from traceanalysis.grading.selection import auto_grader, choose_graders, gold_kind
-from traceanalysis.grading.verifier import GRADER_VERSION
 
 __all__ = [
     "GRADER_VERSION",

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.grading.choice_grader import VERSION as CHOICE_VERSION
+from traceanalysis.grading.math_version import GRADER_VERSION
 from traceanalysis.grading.registry import call_grader
 from traceanalysis.grading.selection import GraderSpec, choose_graders
 from traceanalysis.grading.source_grader import VERSION as SOURCE_VERSION
 from traceanalysis.grading.text_grader import VERSION as TEXT_VERSION
-from traceanalysis.grading.verifier import GRADER_VERSION
 from traceanalysis.stages import stage
 
 # Dispatch version, then every built-in grader's version: a change to any regrades.

@@ -17,10 +17,11 @@ from traceanalysis.grading.cache_store import GradeCache
 from traceanalysis.grading.extract import final_part, normalize_answer, written_items
 from traceanalysis.grading.fastpath import fast_verdict
 from traceanalysis.grading.final_answer import extract_final_answer
+from traceanalysis.grading.math_version import GRADER_VERSION
 from traceanalysis.grading.pool import VerifierPool
 from traceanalysis.grading.registry import grader, grading_attrs
 from traceanalysis.grading.rows import clean, truncated_flags
-from traceanalysis.grading.verifier import GRADER_VERSION, Job, Outcome
+from traceanalysis.grading.verifier import Job, Outcome
 
 _UNSEEN = object()
 

@@ -19,13 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.metadata import version
 
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
-# 2: answer statements, combined boxes, value-preserving normalisation, list golds only for
-# the lenient set rule, crashes never cached (issue 12).
-GRADER_VERSION = f"2+math-verify-{version('math-verify')}"
+from traceanalysis.grading.math_version import GRADER_VERSION as GRADER_VERSION
 
 _BOXED_ONLY = [LatexExtractionConfig(boxed_match_priority=0)]
 _PLAIN_TEXT = [LatexExtractionConfig(), ExprExtractionConfig()]
