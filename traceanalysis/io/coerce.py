@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from traceanalysis.io.source_metrics import plain
 from traceanalysis.schema import CORE_COLUMNS, Rejection
 
 Converter = Callable[[Any], Any]
@@ -47,7 +48,7 @@ def to_text(value: Any) -> Any:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return str(value.item() if isinstance(value, np.generic) else value)
+        return str(plain(value))
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (list, tuple, dict)):
@@ -200,10 +201,6 @@ def convert_each(series: pd.Series, column: str) -> tuple[pd.Series, dict[int, t
     return pd.Series(values, index=series.index, dtype=CORE_COLUMNS[column]), failures
 
 
-def _json_value(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def keep_raw_labels(result: dict[str, pd.Series], index: pd.Index, raw: dict[int, Any]) -> None:
     """Write each unreadable label (by row position) into its ``source_scores`` JSON object,
     keyed by the row's ``source_metric`` (else ``source_correct``)."""
@@ -222,7 +219,7 @@ def keep_raw_labels(result: dict[str, pd.Series], index: pd.Index, raw: dict[int
             obj = {"source_scores": current}
         if not isinstance(obj, dict):
             obj = {"source_scores": obj}
-        obj.setdefault(key, _json_value(value))
+        obj.setdefault(key, plain(value))
         scores.iloc[pos] = json.dumps(obj, ensure_ascii=False, default=str)
     result["source_scores"] = scores
 
