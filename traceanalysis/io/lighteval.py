@@ -47,7 +47,6 @@ _NO_TEXT = (
     "loglikelihood task: no generated text (model_response.text is empty, logprobs hold "
     "the scores; older details: predictions hold [logprob, is_greedy])"
 )
-_COLUMNS = READER_COLUMNS
 
 
 def sniff(columns: set[str], first: dict) -> bool:
@@ -134,7 +133,7 @@ def expand(
     """One row per element of ``model_response.text`` (or ``predictions``)."""
     records = frame.to_dict("records")
     if records and all(_loglikelihood_only(r) for r in records):
-        out = pd.DataFrame(columns=_COLUMNS)
+        out = pd.DataFrame(columns=READER_COLUMNS)
         out.attrs["skipped"] = _NO_TEXT
         return out, []
     unpacked = [(_unpack(r), r["source_line"]) for r in records]
@@ -167,7 +166,7 @@ def expand(
                     "source_line": line,
                 }
             )
-    out = pd.DataFrame(rows, columns=_COLUMNS)
+    out = pd.DataFrame(rows, columns=READER_COLUMNS)
     if source_metric and chosen is None:
         out.attrs["notes"] = [missing_metric_note(source_metric, names)]
     return out, rejections

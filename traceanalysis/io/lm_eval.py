@@ -61,7 +61,6 @@ _NO_TEXT = {
     "loglikelihood_rolling": "loglikelihood_rolling task (perplexity): no generated text "
     "(resps hold log-likelihoods)",
 }
-_COLUMNS = READER_COLUMNS
 
 
 def task_of(file: str) -> str | None:
@@ -195,7 +194,7 @@ def expand(
     docs, names, rejections, merged, kinds = _collect(frame, file)
     if not kinds.get("generate_until") and len(kinds):
         kind = max(kinds, key=lambda k: kinds[k])
-        out = pd.DataFrame(columns=_COLUMNS)
+        out = pd.DataFrame(columns=READER_COLUMNS)
         out.attrs["skipped"] = _NO_TEXT[kind]
         return out, []
     chosen = choose_metric(names, source_metric)
@@ -222,7 +221,7 @@ def expand(
                     "source_line": doc.line,
                 }
             )
-    out = pd.DataFrame(rows, columns=_COLUMNS)
+    out = pd.DataFrame(rows, columns=READER_COLUMNS)
     out.attrs["merged_rows"] = merged
     if source_metric and chosen is None:
         out.attrs["notes"] = [missing_metric_note(source_metric, names)]

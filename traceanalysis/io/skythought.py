@@ -36,7 +36,6 @@ from traceanalysis.schema import Rejection
 NAME = "skythought"
 _ID_FIELDS = ("unique_id", "id", "idx", "problem_id")
 _QUESTION_FIELDS = ("problem", "question", "Question", "prompt")
-_COLUMNS = READER_COLUMNS
 
 
 def _is_entry(value: object) -> bool:
@@ -125,4 +124,4 @@ def read_results(obj: Mapping, file: str) -> tuple[pd.DataFrame, list[Rejection]
                     "source_line": position,
                 }
             )
-    return pd.DataFrame(rows, columns=_COLUMNS), rejections
+    return pd.DataFrame(rows, columns=READER_COLUMNS), rejections
