@@ -167,7 +167,9 @@ def judge_choice(final: str, gold: str | None, options: tuple[tuple[str, str], .
 @grader("choice", version=VERSION)
 def grade_choice(df: pd.DataFrame) -> pd.DataFrame:
     """Multiple-choice letter extraction (lighteval/lm-eval rules), compared with the gold letter."""
-    options = [tuple(sorted(prompt_options(clean(p)).items())) for p in column(df, "prompt")]
+    prompts = [clean(p) for p in column(df, "prompt")]  # a problem's samples share one prompt
+    listed = {p: tuple(sorted(prompt_options(p).items())) for p in set(prompts)}
+    options = [listed[p] for p in prompts]
     verdicts, n_unique = grade_rows(df, judge_choice, options)
     out = with_verdicts(df, verdicts)
     out.attrs["grading"] = grading_attrs("choice", VERSION, n_responses=len(df), n_unique=n_unique)

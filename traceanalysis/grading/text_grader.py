@@ -186,7 +186,7 @@ def run_label_sets(df: pd.DataFrame) -> list[frozenset[str]]:
     runs = [str(r) for r in column(df, "run")]
     golds = [clean(g) for g in column(df, "gold")]
     per_run: dict[str, set[str]] = {}
-    for run, gold in zip(runs, golds, strict=True):
+    for run, gold in set(zip(runs, golds, strict=True)):  # golds repeat for every sample
         if gold is not None:
             per_run.setdefault(run, set()).add(normalize_text(gold))
     closed = {
