@@ -132,7 +132,8 @@ def expand(
 ) -> tuple[pd.DataFrame, list[Rejection]]:
     """One row per element of ``model_response.text`` (or ``predictions``)."""
     records = frame.to_dict("records")
-    if records and all(_loglikelihood_only(r) for r in records):
+    no_text = [_loglikelihood_only(r) for r in records]
+    if records and all(no_text):
         out = pd.DataFrame(columns=READER_COLUMNS)
         out.attrs["skipped"] = _NO_TEXT
         return out, []
@@ -142,11 +143,11 @@ def expand(
     chosen = choose_metric(names, source_metric)
     rows: list[dict] = []
     rejections: list[Rejection] = []
-    for record, ((doc_id, written, texts, prompt, gold, field, _), line), scores in zip(
-        records, unpacked, metrics, strict=True
+    for loglikelihood, ((doc_id, written, texts, prompt, gold, field, _), line), scores in zip(
+        no_text, unpacked, metrics, strict=True
     ):
-        if not texts or _loglikelihood_only(record):
-            reason = _NO_TEXT if _loglikelihood_only(record) else "no model_response.text responses"
+        if not texts or loglikelihood:
+            reason = _NO_TEXT if loglikelihood else "no model_response.text responses"
             rejections.append(Rejection(file, line, reason))
             continue
         label = scores.get(chosen) if chosen and len(texts) == 1 else None
