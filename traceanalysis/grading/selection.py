@@ -93,8 +93,7 @@ _DESCRIBE = {
 
 def check_spec(spec: GraderSpec) -> None:
     """Check a spec's grammar and grader names before any input is read (run names later)."""
-    _, per_run = parse_spec(spec, None)
-    del per_run
+    parse_spec(spec, None)
 
 
 def parse_spec(spec: GraderSpec, runs: list[str] | None) -> tuple[str, dict[str, str]]:
