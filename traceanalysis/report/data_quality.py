@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -78,8 +79,11 @@ def unmatched_frame(match: Mapping[str, object] | None) -> pd.DataFrame:
     return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
 
 
-def unmatched_lines(match: Mapping[str, object] | None) -> list[str]:
-    """One line per problem found in one run only (the data section's list)."""
+def unmatched_lines(match: Mapping[str, object] | None, n_runs: int) -> list[str]:
+    """One line per problem found in one run only (the data section's list; none for a
+    single run)."""
+    if n_runs < 2:
+        return []
     return [
         f"{r.run}: problem {r.problem_id}"
         + (
@@ -132,6 +136,11 @@ def banner_rows(
         )
         for r in table.sort_values("_o", kind="stable").itertuples()
     ]
+
+
+def context_banner_rows(ctx: Any) -> list[BannerRow]:
+    """:func:`banner_rows` of a report context (its agreement table, graders and runs)."""
+    return banner_rows(ctx.tables.get(AGREEMENT_TABLE), ctx.graders, [r.name for r in ctx.runs])
 
 
 def banner_headline(rows: list[BannerRow]) -> str:

@@ -125,9 +125,7 @@ def _runs_view(ctx: ReportContext) -> dict[str, Any]:
 
 def _banner_view(ctx: ReportContext) -> dict[str, Any] | None:
     """The grading banner (our grade vs the input's own scores) when any response disagrees."""
-    rows = dq.banner_rows(
-        ctx.tables.get(dq.AGREEMENT_TABLE), ctx.graders, [r.name for r in ctx.runs]
-    )
+    rows = dq.context_banner_rows(ctx)
     if not rows:
         return None
     return {
@@ -153,7 +151,7 @@ def _data_views(ctx: ReportContext) -> dict[str, Any]:
         "skipped": [f"{p}: {why}" for p, why in ctx.skipped],
         "label_issues": len(ctx.label_issues),
         "label_issue_view": _cells(TableView("label_issues", issues)) if len(issues) else None,
-        "unmatched": dq.unmatched_lines(ctx.problem_match) if len(ctx.runs) > 1 else [],
+        "unmatched": dq.unmatched_lines(ctx.problem_match, len(ctx.runs)),
     }
 
 

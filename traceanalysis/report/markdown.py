@@ -105,8 +105,8 @@ def _data_section(ctx: ReportContext) -> list[str]:
             f"**Labels that could not be read: {len(ctx.label_issues):,}** (each became null; "
             "its response is kept)\n\n" + markdown_table(counts_view)
         )
-    unmatched = dq.unmatched_lines(ctx.problem_match)
-    if unmatched and len(ctx.runs) > 1:
+    unmatched = dq.unmatched_lines(ctx.problem_match, len(ctx.runs))
+    if unmatched:
         parts.append(_listed("Problems found in one run only", unmatched))
     return parts
 
@@ -127,9 +127,7 @@ def _listed(title: str, items: list[str]) -> str:
 def grading_banner(ctx: ReportContext) -> str | None:
     """The warning shown before everything else when our grade and the input's own
     scores disagree: both accuracies and the disagreement count per run."""
-    rows = dq.banner_rows(
-        ctx.tables.get(dq.AGREEMENT_TABLE), ctx.graders, [r.name for r in ctx.runs]
-    )
+    rows = dq.context_banner_rows(ctx)
     if not rows:
         return None
     lines = [
