@@ -31,7 +31,7 @@ import pandas as pd
 from memory_meter import proc_status_mib, reset_peak
 
 from traceanalysis.io import load_runs
-from traceanalysis.report.stage_memory import release_free_memory
+from traceanalysis.engine.memory import release_free_memory
 
 WORDS = ["wait", "so", "the", "answer", "is", "let", "me", "check", "therefore", "x", "=", "2"]
 

@@ -103,7 +103,7 @@ LIBRARIES = (
 def run_once(runs: Path, out: Path, cache: Path, base: float) -> tuple[float, dict, BenchMeter]:
     """One ``report`` end to end; returns seconds, the stage records and the memory meter."""
     from traceanalysis.pipeline import ReportOptions, analyze, write_report
-    from traceanalysis.report.stage_memory import set_stage_meter
+    from traceanalysis.engine.memory import set_stage_meter
 
     options = ReportOptions(cache=str(cache), quiet=True)
     meter = BenchMeter(base)

@@ -70,7 +70,7 @@ class BenchMeter:
     USS; installed in the pipeline with ``set_stage_meter``."""
 
     def __init__(self, base: float) -> None:
-        from traceanalysis.report.stage_memory import StageMeter
+        from traceanalysis.engine.memory import StageMeter
 
         self.default = StageMeter()
         self.base = base

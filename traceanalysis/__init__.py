@@ -43,8 +43,8 @@ _EXPORTS = {
     "ReportOptions": "traceanalysis.pipeline",
     "generate_run": "traceanalysis.generate",
     "GenerationSpec": "traceanalysis.generate",
-    "get_stage": "traceanalysis.stages",
-    "list_stages": "traceanalysis.stages",
+    "get_stage": "traceanalysis.engine.registry",
+    "list_stages": "traceanalysis.engine.registry",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,7 +1,7 @@
 """The whole analysis: load -> grade -> difficulty -> lexical -> behaviours (-> judge) ->
 audit -> tables -> findings, then figures and the report folder.
 
-Every stage is cached in the stage cache (:mod:`traceanalysis.report.stage_cache`) under
+Every stage is cached in the stage cache (:mod:`traceanalysis.engine.cache`) under
 a key of its version, its options and the keys of the stages it reads, so a rerun costs
 little and a changed option recomputes only the stages that depend on it. A stage whose
 module is not installed or fails to import is skipped with a note shown in the report.
@@ -25,14 +25,14 @@ from traceanalysis.report.findings import build_findings
 from traceanalysis.report.flexible import flexible_table
 from traceanalysis.report.manifest import write_manifest
 from traceanalysis.report.samples_out import select_examples, write_samples
-from traceanalysis.report.stage_cache import StageCache, file_fingerprint, stage_cache_dir
-from traceanalysis.report.stage_memory import (
+from traceanalysis.engine.cache import StageCache, file_fingerprint, stage_cache_dir
+from traceanalysis.engine.memory import (
     clear_table_caches,
     release_free_memory,
     returns_memory,
 )
-from traceanalysis.report.stage_runner import StageRunner as _Runner
-from traceanalysis.report.stage_runner import StepTimer as _StepTimer
+from traceanalysis.engine.runner import StageRunner as _Runner
+from traceanalysis.engine.runner import StepTimer as _StepTimer
 from traceanalysis.report.tables import write_tables
 from traceanalysis.schema import Rejection, RunInfo
 

@@ -17,7 +17,7 @@ from traceanalysis.behaviors import (
 from traceanalysis.behaviors.definitions import load_behavior_file, phrase_pattern
 from traceanalysis.behaviors.sentences import sentences
 from traceanalysis.errors import InputError
-from traceanalysis.stages import get_stage
+from traceanalysis.engine.registry import get_stage
 
 # Hand-written golden cases beyond the examples shipped in the YAML files.
 GOLDEN = {

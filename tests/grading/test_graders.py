@@ -409,7 +409,7 @@ def test_every_grader_returns_the_same_columns_and_attrs() -> None:
 
 def test_grade_stage_version_names_every_grader() -> None:
     from traceanalysis.grading import GRADE_STAGE_VERSION
-    from traceanalysis.stages import get_stage
+    from traceanalysis.engine.registry import get_stage
 
     stage = get_stage("grade")
     assert stage.version == GRADE_STAGE_VERSION

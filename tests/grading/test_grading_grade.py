@@ -15,7 +15,7 @@ from traceanalysis.grading import agreement_summary, cohen_kappa, disagreements,
 from traceanalysis.grading.cache_store import storable
 from traceanalysis.grading.pool import VerifierPool
 from traceanalysis.grading.verifier import Job
-from traceanalysis.stages import get_stage
+from traceanalysis.engine.registry import get_stage
 
 
 def _repeated() -> pd.DataFrame:

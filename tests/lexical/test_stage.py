@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from traceanalysis.lexical import WORD_PATTERN, count_lexicons, lexical_columns, normalize_text
 from traceanalysis.lexical.words import WordCounter
-from traceanalysis.stages import get_stage
+from traceanalysis.engine.registry import get_stage
 
 RESPONSES = [
     "<think>Wait, let me think. OK, but the token looks fine.</think>So the answer is $\\boxed{4}$.",

@@ -15,8 +15,8 @@ import pytest
 
 from traceanalysis.pipeline import ReportOptions, _Runner
 from traceanalysis.report import stage_memory
-from traceanalysis.report.stage_cache import StageCache
-from traceanalysis.report.stage_memory import stage_input, take_rows
+from traceanalysis.engine.cache import StageCache
+from traceanalysis.engine.memory import stage_input, take_rows
 
 
 def _chunked_text(values: list[str | None], cuts: list[int]) -> pd.arrays.ArrowStringArray:

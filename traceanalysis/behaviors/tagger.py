@@ -32,7 +32,7 @@ from traceanalysis.behaviors.definitions import Behavior, load_behaviors
 from traceanalysis.behaviors.sentences import sentences_at_many
 from traceanalysis.cache import content_hash
 from traceanalysis.forking import can_fork
-from traceanalysis.stages import stage
+from traceanalysis.engine.registry import stage
 
 TAGGER_VERSION = "1.1"  # bump when splitting or matching changes (stage cache key)
 

@@ -19,7 +19,7 @@ from traceanalysis.grading.registry import call_grader
 from traceanalysis.grading.selection import GraderSpec, choose_graders
 from traceanalysis.grading.source_grader import VERSION as SOURCE_VERSION
 from traceanalysis.grading.text_grader import VERSION as TEXT_VERSION
-from traceanalysis.stages import stage
+from traceanalysis.engine.registry import stage
 
 # Dispatch version, then every built-in grader's version: a change to any regrades.
 GRADE_STAGE_VERSION = "/".join(["3", GRADER_VERSION, TEXT_VERSION, CHOICE_VERSION, SOURCE_VERSION])

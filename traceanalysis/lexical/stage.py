@@ -17,7 +17,7 @@ from traceanalysis.lexical.counting import lexical_pass
 from traceanalysis.lexical.lexicons import Lexicon, load_lexicons, shipped_lexicon_dir
 from traceanalysis.lexical.matcher import LexiconMatcher, compile_lexicons
 from traceanalysis.lexical.tokenizers import ReferenceTokenizer, get_tokenizer
-from traceanalysis.stages import stage
+from traceanalysis.engine.registry import stage
 
 PARTS = ("all", "reasoning", "final")
 

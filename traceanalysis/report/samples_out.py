@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from traceanalysis.report.stage_memory import take_rows
+from traceanalysis.engine.memory import take_rows
 
 
 def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFrame:

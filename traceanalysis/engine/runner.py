@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from traceanalysis.report.stage_cache import StageCache, stage_cache_dir
-from traceanalysis.report.stage_memory import (
+from traceanalysis.engine.cache import StageCache, stage_cache_dir
+from traceanalysis.engine.memory import (
     release_free_memory,
     row_batches,
     stage_input,
@@ -60,7 +60,7 @@ class StageRunner:
         ``func`` may return ``(df, extra)``: ``extra`` (e.g. word counts) is cached with
         the columns and left in ``self.extras[name]``. ``func`` gets the table without the
         text columns it does not read, in row batches for the stages listed in
-        :data:`~traceanalysis.report.stage_memory.BATCH_ROWS` (same rows, same output).
+        :data:`~traceanalysis.engine.memory.BATCH_ROWS` (same rows, same output).
         """
 
         def compute() -> tuple[pd.DataFrame, dict[str, object], object]:

@@ -52,7 +52,7 @@ def text_columns_read(name: str) -> set[str] | None:
         return set()
     if name not in _DECLARED:
         return None
-    from traceanalysis.stages import get_stage
+    from traceanalysis.engine.registry import get_stage
 
     try:
         return set(get_stage(name).reads)
