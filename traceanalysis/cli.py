@@ -22,6 +22,8 @@ COMMANDS = (
     "behaviors",
     "judge",
     "report",
+    "stages",
+    "cache",
     "generate",
     "lab",
     "demo",
