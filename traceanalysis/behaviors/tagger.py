@@ -32,7 +32,6 @@ from traceanalysis.behaviors.definitions import Behavior, load_behaviors
 from traceanalysis.behaviors.sentences import sentences_at_many
 from traceanalysis.cache import content_hash
 from traceanalysis.forking import can_fork
-from traceanalysis.engine.registry import stage
 
 TAGGER_VERSION = "1.1"  # bump when splitting or matching changes (stage cache key)
 
@@ -209,12 +208,6 @@ def tag_texts(
     return [spans for part in parts for spans in part]
 
 
-@stage(
-    "behaviors",
-    STAGE_VERSION,
-    reads=("response",),
-    adds=("behavior_<B>_count", "behavior_<B>_present", "behavior_spans"),
-)
 def tag_behaviors(
     df: pd.DataFrame,
     *,

@@ -19,7 +19,6 @@ from traceanalysis.grading.registry import call_grader
 from traceanalysis.grading.selection import GraderSpec, choose_graders
 from traceanalysis.grading.source_grader import VERSION as SOURCE_VERSION
 from traceanalysis.grading.text_grader import VERSION as TEXT_VERSION
-from traceanalysis.engine.registry import stage
 
 # Dispatch version, then every built-in grader's version: a change to any regrades.
 GRADE_STAGE_VERSION = "/".join(["3", GRADER_VERSION, TEXT_VERSION, CHOICE_VERSION, SOURCE_VERSION])
@@ -98,12 +97,6 @@ def _merge_attrs(parts: dict[str, dict[str, object]], chosen: dict[str, dict[str
     return merged
 
 
-@stage(
-    "grade",
-    GRADE_STAGE_VERSION,
-    reads=_READS,
-    adds=("extracted", "correct", "grade_status", "grader"),
-)
 def grade(
     df: pd.DataFrame,
     *,

@@ -17,7 +17,6 @@ from traceanalysis.lexical.counting import lexical_pass
 from traceanalysis.lexical.lexicons import Lexicon, load_lexicons, shipped_lexicon_dir
 from traceanalysis.lexical.matcher import LexiconMatcher, compile_lexicons
 from traceanalysis.lexical.tokenizers import ReferenceTokenizer, get_tokenizer
-from traceanalysis.engine.registry import stage
 
 PARTS = ("all", "reasoning", "final")
 
@@ -182,12 +181,6 @@ def shipped_lexicons_digest(folder: Path | None = None) -> str:
     return digest.hexdigest()[:12]
 
 
-@stage(
-    "lexical",
-    f"1+lexicons.{shipped_lexicons_digest()}",
-    reads=("response",),
-    adds=("n_tokens", "n_words", "n_chars"),
-)
 def count_lexicons(
     df: pd.DataFrame,
     *,
