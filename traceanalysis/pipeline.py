@@ -1,42 +1,31 @@
-"""The whole analysis: load -> grade -> difficulty -> lexical -> behaviours (-> judge) ->
-audit -> tables -> findings, then figures and the report folder.
+"""The default plan and its two calls: :func:`analyze` (every registered stage of the
+analysis: load -> grade -> reference, difficulty -> lexical, behaviours (-> judge) ->
+tables, audit) and :func:`write_report` (figures and the report folder).
 
-Every stage is cached in the stage cache (:mod:`traceanalysis.engine.cache`) under
-a key of its version, its options and the keys of the stages it reads, so a rerun costs
-little and a changed option recomputes only the stages that depend on it. A stage whose
-module is not installed or fails to import is skipped with a note shown in the report.
+Every stage is registered by the package that owns it (``<package>/stages.py``) and run
+by :class:`~traceanalysis.engine.runner.PlanRunner` through the stage cache; ``grade``,
+``lexical``, ``behaviors`` and ``judge`` are the same plan with other targets.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from traceanalysis.audit import AUDIT_VERSION, audit
-from traceanalysis.cache import content_hash
+from traceanalysis.engine.cache import StageCache, stage_cache_dir
+from traceanalysis.engine.memory import returns_memory
+from traceanalysis.engine.plan import Plan, build_plan
+from traceanalysis.engine.registry import list_stages
+from traceanalysis.engine.runner import PlanRunner, RunState
 from traceanalysis.errors import InputError
-from traceanalysis.metrics.order import in_role_order
-from traceanalysis.report import assemble as asm
-from traceanalysis.report import feature_stages as fs
-from traceanalysis.report.findings import build_findings
-from traceanalysis.report.flexible import flexible_table
-from traceanalysis.report.manifest import write_manifest
-from traceanalysis.report.samples_out import select_examples, write_samples
-from traceanalysis.engine.cache import StageCache, file_fingerprint, stage_cache_dir
-from traceanalysis.engine.memory import (
-    clear_table_caches,
-    release_free_memory,
-    returns_memory,
-)
-from traceanalysis.engine.runner import StageRunner as _Runner
-from traceanalysis.engine.runner import StepTimer as _StepTimer
-from traceanalysis.report.tables import write_tables
+from traceanalysis.metrics.order import in_role_order, run_infos
 from traceanalysis.schema import Rejection, RunInfo
-
-PIPELINE_VERSION = "1"
 
 
 @dataclass
@@ -55,7 +44,7 @@ class ReportOptions:
     source_metric: str | None = None  # the input metric that gives source_correct (--source-metric)
     title: str | None = None
     quiet: bool = False
-    workers: int | None = None  # grading processes (default: CPU count)
+    workers: int | None = None  # worker processes (default: CPU count)
     grade_timeout: float = 5.0
     grader: str | None = None  # NAME or RUN=NAME,... (grade(grader=)); None: from golds
     n_boot: int = 1000  # bootstrap resamples for every CI (accuracy, comparisons, audit)
@@ -63,11 +52,15 @@ class ReportOptions:
     ks: list[int] | None = None  # the k of pass@k in the accuracy/comparisons tables (--k)
     seed: int = 0
     stage_cache: bool = True  # False: recompute every stage
+    executor: str = "local"  # local | ray
+    follow_links: bool = False  # fingerprint symlinks that leave the runs folder
+    plugins: list[str] = field(default_factory=list)  # --plugin modules
 
 
 @dataclass
 class Analysis:
-    """What :func:`analyze` computed: the samples table, tables, findings and bookkeeping."""
+    """What :func:`analyze` computed: the samples table (text-free features; the text and
+    spans stay in the stage files, see :meth:`rows`), tables, findings and bookkeeping."""
 
     samples: pd.DataFrame
     runs: list[RunInfo]
@@ -77,82 +70,116 @@ class Analysis:
     notes: dict[str, list[str]]
     rejections: list[Rejection]
     dropped: dict[str, object]
-    stages: dict[str, dict[str, object]] = field(
-        default_factory=dict
-    )  # name -> key, cached, seconds
+    stages: dict[str, dict[str, object]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # stage name -> full cache key
+    state: RunState | None = None
+    extra_tables: list[str] = field(default_factory=list)  # tables of plugin stages
+    extra_columns: list[str] = field(default_factory=list)  # columns of plugin stages
+
+    def rows(self, index: Any, columns: list[str] | None = None) -> pd.DataFrame:
+        """Rows ``index`` (positions in :attr:`samples`) with every column, text included."""
+        if self.state is None:
+            return self.samples.iloc[list(index)].reset_index(drop=True)
+        return self.state.rows(index, columns)
+
+    def batches(self):  # noqa: ANN201 - an iterator of DataFrames
+        """The whole samples table, text included, one row group at a time."""
+        if self.state is None:
+            yield self.samples
+            return
+        yield from self.state.batches()
+
+
+def run_options(runs_path: str | Path, options: ReportOptions) -> dict[str, Any]:
+    """The option dict the stages read (:class:`ReportOptions` fields plus ``runs``)."""
+    return {**asdict(options), "runs": str(runs_path)}
+
+
+def plan_for(options: ReportOptions, targets: list[str] | None = None) -> Plan:
+    """The analysis plan (figures excluded) for ``targets`` (None: every stage)."""
+    if options.plugins:  # TODO: always (entry points) once engine/plugins lands
+        from traceanalysis.engine.plugins import load_plugins
+
+        load_plugins(options.plugins)
+    skip = [s.name for s in list_stages() if s.phase == "report"]
+    if (options.judge or "none").strip() == "none":
+        skip.append("judge")
+    return build_plan(targets, skip=skip)
+
+
+def _executor(options: ReportOptions) -> Any:
+    from pathlib import Path as _P
+
+    if not (_P(__file__).parent / "engine" / "executors.py").exists():  # TODO remove
+        from traceanalysis.engine.runner import SerialExecutor
+
+        return SerialExecutor()
+    from traceanalysis.engine.executors import make_executor
+
+    return make_executor(options.executor, workers=options.workers)
 
 
 @returns_memory
-def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Analysis:
-    """Load, grade and analyse a runs folder: every table, finding and note; writes no files."""
-    options = options or ReportOptions()
+def run_plan(
+    runs_path: str | Path, options: ReportOptions, targets: list[str] | None = None
+) -> tuple[RunState, Plan]:
+    """Run the plan for ``targets`` on ``runs_path``; the state keeps its scratch folder
+    (the stage files when the stage cache is off) alive as long as it lives."""
     runs_path = Path(runs_path)
     if not runs_path.exists():
         raise InputError("no such runs folder or file", file=str(runs_path))
-    notes: dict[str, list[str]] = {}
-    runner = _Runner(options, total=10)
+    plan = plan_for(options, targets)
+    cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
+    scratch = tempfile.TemporaryDirectory(prefix="traceanalysis-")
+    executor = _executor(options)
     try:
-        fingerprint = content_hash(file_fingerprint(runs_path))
-        df, load_key = runner.run(
-            "load", fs.LOAD_VERSION,
-            {"columns": options.columns, "roles": options.roles,
-             "source_metric": options.source_metric},
-            [fingerprint],
-            lambda: fs.load(
-                runs_path, options.columns, progress=not options.quiet, roles=options.roles,
-                source_metric=options.source_metric,
-            ),
+        runner = PlanRunner(
+            plan, run_options(runs_path, options), cache=cache, executor=executor,
+            scratch=Path(scratch.name), progress=not options.quiet,
         )  # fmt: skip
-        df, dropped = fs.align_problems(df)
-        notes.setdefault("data", []).extend(dropped.pop("notes"))
-        runs = fs.run_infos(df)
-        df, grade_key = fs.grade_stage(runner, df, load_key, options)
-        reference = fs.pick_reference(df, runs, options.reference)
-        df, diff_key = fs.difficulty_stage(runner, df, grade_key, reference, notes)
-        df, lex_key = fs.lexical_stage(runner, df, load_key, options, notes)
-        df, beh_key = fs.behavior_stage(runner, df, load_key, notes)
-        df, judge_key = fs.judge_stage(runner, df, load_key, options, notes)
-
-        tables: dict[str, pd.DataFrame] = {}
-        acc_deps = [grade_key, diff_key]
-        stats = {"ks": options.ks, "n_boot": options.n_boot, "n_perm": options.n_perm,
-                 "seed": options.seed}  # fmt: skip
-        tables.update(asm.accuracy_tables(runner, df, runs, reference, acc_deps, notes, stats))
-        lex_deps = [lex_key, grade_key, diff_key]
-        word_counts = runner.extras.get("lexical") or {}
-        tables.update(
-            asm.language_tables(runner, df, runs, reference, lex_deps, word_counts, notes)
-        )
-        tables.update(asm.behavior_tables(runner, df, [beh_key, judge_key], notes))
-        audit_opts = {"n_boot": options.n_boot, "seed": options.seed}
-        feature_keys = [grade_key, diff_key, lex_key, beh_key, judge_key]
-        features = asm.without_text(df)  # the audit and findings read no text
-        tables["audit"], audit_key = runner.run(
-            "audit", AUDIT_VERSION, audit_opts, feature_keys,
-            lambda: audit(features, n_boot=options.n_boot, seed=options.seed),
-        )  # fmt: skip
-        tables["flexible"] = flexible_table(features, tables["audit"])
-        order = [r.name for r in runs]  # role order: base, rl, distilled, other
-        tables = {name: in_role_order(table, order) for name, table in tables.items()}
-        rejections = list(df.attrs.get("rejections", []))
-        findings = build_findings(tables, features, runs, reference, n_rejected=len(rejections))
-        clear_table_caches()
-        release_free_memory()
-        runner.bar.update(1)
+        state = runner.run()
     finally:
-        runner.bar.close()
-    keys = {"load": load_key, "grade": grade_key, "difficulty": diff_key, "lexical": lex_key,
-            "behaviors": beh_key, "judge": judge_key, "audit": audit_key,
-            # options such as --k change these tables, not the stages above: the table
-            # files and figures cached under ``keys`` must see that
-            "tables_accuracy": str(runner.stages.get("tables_accuracy", {}).get("key", ""))}  # fmt: skip
+        executor.close()
+    weakref.finalize(state, scratch.cleanup)
+    state.notes.extend(getattr(cache, "notes", []))
+    return state, plan
+
+
+def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Analysis:
+    """Load, grade and analyse a runs folder: every table, finding and note; writes no files."""
+    from traceanalysis.behaviors.stages import judge_complete, judge_note
+    from traceanalysis.report.findings import build_findings
+
+    options = options or ReportOptions()
+    state, plan = run_plan(runs_path, options)
+    df = state.features
+    runs = run_infos(df)
+    reference = state.values.get("reference")
+    attrs = df.attrs
+    dropped = dict(attrs.get("dropped") or {"notes": []})
+    notes: dict[str, list[str]] = {"data": [*dropped.pop("notes", []), *state.notes]}
+    if reference is None:
+        notes["difficulty"] = ["Difficulty bins skipped: no graded run."]
+    if "correct" not in df.columns or df["correct"].notna().sum() == 0:
+        notes["accuracy"] = [
+            "No response could be graded (no gold answers): accuracy tables are empty."
+        ]
+    if "judge" in plan and not judge_complete(attrs.get("judge")):
+        notes.setdefault("behaviors", []).append(judge_note(attrs.get("judge") or {}) or "")
+    order = [r.name for r in runs]  # role order: base, rl, distilled, other
+    tables = {name: in_role_order(t, order) for name, t in state.tables.items()}
+    rejections = list(attrs.get("rejections", []))
+    findings = build_findings(tables, df, runs, reference, n_rejected=len(rejections))
+    extra = [s.name for s in plan.stages if not s.builtin]
     return Analysis(
-        df, runs, reference, tables, findings, notes, rejections, dropped, runner.stages, keys
-    )
+        samples=df, runs=runs, reference=reference, tables=tables, findings=findings,
+        notes=notes, rejections=rejections, dropped=dropped, stages=state.records,
+        keys=dict(state.keys), state=state,
+        extra_tables=[t for t, s in state.table_stage.items() if s in extra],
+        extra_columns=[c for c, s in state.origin.items() if s in extra],
+    )  # fmt: skip
 
 
-@returns_memory
 def write_report(
     analysis: Analysis,
     out: str | Path,
@@ -164,44 +191,12 @@ def write_report(
 
     Layout (DESIGN.md): index.html, report.md, figures/, tables/, samples.parquet,
     manifest.json. Figures come from the stage cache when their inputs are unchanged.
-    ``release_text``: once samples.parquet is written and the browser's examples chosen,
-    ``analysis.samples`` loses its text columns, so figures and rendering run without
-    them in memory (what :func:`build_report` does; the files are the same).
+    ``release_text`` is kept for callers of earlier versions: the text is never in memory.
     """
-    options = options or ReportOptions()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    for folder, suffixes in (("tables", (".csv", ".tex")), ("figures", (".pdf", ".svg", ".png"))):
-        for old in (out / folder).glob("*"):  # stale files of an earlier report in ``out``
-            if old.is_file() and old.suffix in suffixes:
-                old.unlink()
-    timer = _StepTimer(analysis.stages)
-    cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
-    with timer("write_samples"):  # first: the text can go before the other files
-        write_samples(
-            analysis.samples, out / "samples.parquet", cache, list(analysis.keys.values())
-        )
-        examples = None
-        if release_text:
-            examples = select_examples(analysis.samples, options.max_examples, options.seed)
-            analysis.samples = asm.without_text(analysis.samples)
-    with timer("write_tables"):
-        # the names too: a table added after analyze() (the demo's lab_levels) is not
-        # covered by the stage keys, and a cached folder without it must not be reused
-        keys = [*analysis.keys.values(), ",".join(sorted(analysis.tables))]
-        asm.cached_files(cache, "tables", keys, out / "tables",
-                         lambda folder: write_tables(analysis.tables, folder))  # fmt: skip
-    with timer("figures"):
-        figures = asm.figures_stage(
-            cache, list(analysis.keys.values()), analysis, out / "figures", analysis.notes
-        )
-    analysis.stages["figures"]["cached"] = cache.hits.get("figures", False)
-    with timer("render"):
-        title = options.title or out.name
-        ctx = asm.report_context(analysis, figures, options, title=title, examples=examples)
-        write_manifest(ctx.manifest, out / "manifest.json")
-        asm.render(ctx, out)
-    return out / "index.html"
+    from traceanalysis.report.write import write_report_folder
+
+    del release_text
+    return write_report_folder(analysis, Path(out), options or ReportOptions())
 
 
 def build_report(
@@ -216,7 +211,7 @@ def build_report(
     out = Path(out) if out is not None else Path("reports") / runs_path.resolve().name
     start = time.perf_counter()
     analysis = analyze(runs_path, options)
-    index = write_report(analysis, out, options, release_text=True)
+    index = write_report(analysis, out, options)
     total = time.perf_counter() - start
     if not options.quiet:
         print(

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from traceanalysis.lexical.tables import lexical_table
-from traceanalysis.report.flexible import flexible_findings, flexible_table, paired_difference
+from traceanalysis.flexible import flexible_findings, flexible_table, paired_difference
 
 
 def _samples() -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from traceanalysis.report.findings import accuracy_findings, build_findings, comparison_pairs
-from traceanalysis.report.flexible import paired_difference
+from traceanalysis.flexible import paired_difference
 from traceanalysis.schema import RunInfo
 
 

@@ -47,7 +47,7 @@ def test_untested_within_auroc_is_said_in_the_audit_view() -> None:
 
 
 def test_flexible_table_quotes_no_untested_within_auroc() -> None:
-    from traceanalysis.report.flexible import _audit_values
+    from traceanalysis.flexible import _audit_values
 
     table = _audit_rows()
     assert np.isnan(_audit_values(table, "rare_count", "r")["auroc_within"])

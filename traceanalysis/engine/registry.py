@@ -54,7 +54,8 @@ class Stage:
     options goes into the cache key (e.g. a lexicon folder's content hash, not its path);
     default: the options themselves. ``keep(value)`` False: the output is not stored (a
     judge run with failed labels is asked again next time) and downstream stages key on
-    the output's own values.
+    the output's own values. ``phase="report"``: run when the report folder is written
+    (figures), after the analysis.
     """
 
     name: str
@@ -72,6 +73,7 @@ class Stage:
     runtime: tuple[str, ...] = ()
     key: Callable[[dict[str, Any]], Any] | None = None
     keep: Callable[[Any], bool] | None = None
+    phase: Literal["analysis", "report"] = "analysis"
     builtin: bool = True
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -107,6 +109,7 @@ def stage(
     runtime: tuple[str, ...] | list[str] = (),
     key: Callable[[dict[str, Any]], Any] | None = None,
     keep: Callable[[Any], bool] | None = None,
+    phase: Literal["analysis", "report"] = "analysis",
 ) -> Callable[[StageFunc], StageFunc]:
     """Register ``func`` as the stage ``name``; returns ``func`` unchanged.
 
@@ -142,6 +145,7 @@ def stage(
             runtime=tuple(runtime),
             key=key,
             keep=keep,
+            phase=phase,
             builtin=func.__module__.startswith("traceanalysis."),
             description=doc[0] if doc else "",
         )
@@ -182,9 +186,13 @@ def get_stage(name: str) -> Stage:
 
 
 def list_stages() -> list[Stage]:
-    """Every registered stage, in registration (plan) order."""
+    """Every registered stage in plan order: the built-in stages module by module in the
+    order of :data:`BUILTIN_MODULES` (whatever order they were imported in), then outside
+    ones; within a module, in registration order."""
     load_builtin_stages()
-    return list(_REGISTRY.values())
+    rank = {m: i for i, m in enumerate(BUILTIN_MODULES)}
+    order = list(_REGISTRY.values())
+    return sorted(order, key=lambda s: (rank.get(s.func.__module__, len(rank)), order.index(s)))
 
 
 def load_builtin_stages() -> None:

@@ -57,3 +57,31 @@ def in_role_order(table: pd.DataFrame, order: list[str], column: str = "run") ->
     out = table.iloc[keys.to_numpy().argsort(kind="stable")].reset_index(drop=True)
     out.attrs = table.attrs
     return out
+
+
+def run_infos(df: pd.DataFrame) -> list[RunInfo]:
+    """The runs of the samples table in display order (base, rl, distilled, other; stable
+    within a role), from ``df.attrs["runs"]`` (a RunInfo guessed from the name if absent)."""
+    known = df.attrs.get("runs", {})
+    names = [str(r) for r in pd.unique(df["run"])]
+    infos = [known.get(n) or RunInfo(name=n) for n in names]
+    infos = [RunInfo(**i) if isinstance(i, dict) else i for i in infos]
+    return sorted(infos, key=lambda i: _role_rank(i.role))
+
+
+def comparison_pairs(runs: list[RunInfo], reference: str | None) -> list[tuple[str, str]]:
+    """(a, b) pairs to compare, a against b, the seed papers' comparisons first."""
+    by_role: dict[str, list[str]] = {}
+    for r in runs:
+        by_role.setdefault(r.role, []).append(r.name)
+    pairs: list[tuple[str, str]] = []
+    if all(by_role.get(k) for k in ("base", "rl", "distilled")):
+        pairs += [(rl, by_role["base"][0]) for rl in by_role["rl"]]
+        pairs += [(d, by_role["rl"][0]) for d in by_role["distilled"]]
+    if reference is not None:
+        pairs += [(r.name, reference) for r in runs if r.name != reference]
+    unique: list[tuple[str, str]] = []
+    for a, b in pairs:
+        if (a, b) not in unique and (b, a) not in unique:
+            unique.append((a, b))
+    return unique

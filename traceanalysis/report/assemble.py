@@ -1,49 +1,30 @@
-"""Aggregate tables, figures and the report files, for the report pipeline.
-
-Each table group is cached under the keys of the per-response stages it reads; figures
-are cached with their files so a warm rerun only copies them. A table function that is
-not available is skipped with a note in the report instead of a crash.
-"""
+"""The report folder's pieces: the figures stage (cached with its files), cached table
+folders, the :class:`ReportContext` handed to the renderers, and the renderers' call."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import warnings
 from pathlib import Path
 from typing import Any
 
+from traceanalysis.engine.registry import get_stage
 from traceanalysis.report import data_quality as dq
 from traceanalysis.report.context import ReportContext
 from traceanalysis.report.data_quality import AGREEMENT_TABLE
-from traceanalysis.report.feature_stages import optional
+from traceanalysis.report.html import write_html
 from traceanalysis.report.manifest import build_manifest
-from traceanalysis.report.samples_out import select_examples
-from traceanalysis.report.table_stages import (  # noqa: F401 (the pipeline's stages, re-exported)
-    _note,
-    accuracy_tables,
-    behavior_tables,
-    language_tables,
-    without_text,
-)
+from traceanalysis.report.markdown import write_markdown
 
 
-def figures_stage(
-    cache: Any, key_parts: list[str], analysis: Any, out_dir: Path, notes: dict[str, list[str]]
-) -> list[Any]:
-    """Draw the figures (report.figures.make_figures) or copy them from the stage cache.
-
-    The key is computed without importing the figure code (matplotlib, seaborn), so a
-    warm rerun that only copies cached figures never imports them.
-    """
-    from traceanalysis.report.figures_version import figures_code_version
-
+def figures_stage(cache: Any, key_parts: list[str], analysis: Any, out_dir: Path) -> list[Any]:
+    """Draw the figures (the registered ``figures`` stage) or copy them from the stage
+    cache. The key is the stage's version (its source hash: computed without importing
+    matplotlib, so a warm rerun that only copies figures never imports it)."""
+    figures = get_stage("figures")
     runs_key = [r.to_dict() for r in analysis.runs]
     key = cache.key(
-        "figures",
-        figures_code_version(),
-        {"runs": runs_key, "ref": analysis.reference},
-        *key_parts,
+        "figures", figures.version, {"runs": runs_key, "ref": analysis.reference}, *key_parts
     )
     store = cache.root / f"figures-{key[:24]}"
     records = cache.get("figures", key)
@@ -54,18 +35,10 @@ def figures_stage(
         cache.hits["figures"] = True
         return [_relocate(r, out_dir) for r in records]
     cache.hits["figures"] = False
-    make = optional("traceanalysis.report.figures", "make_figures")
-    if make is None:
-        _note(notes, "data", "Figures skipped: traceanalysis.report.figures unavailable.")
-        return []
-    samples = analysis.samples[
-        [
-            c
-            for c in ("run", "n_tokens", "correct", "difficulty_bin")
-            if c in analysis.samples.columns
-        ]
-    ]
-    records = make(analysis.tables, samples, analysis.runs, analysis.reference, out_dir)
+    records = figures(
+        analysis.samples, tables=analysis.tables, runs=analysis.runs,
+        reference=analysis.reference, out_dir=out_dir,
+    )  # fmt: skip
     if cache.enabled:
         store.mkdir(parents=True, exist_ok=True)
         for r in records:
@@ -104,10 +77,9 @@ def _relocate(record: Any, out_dir: Path) -> Any:
 def report_context(
     analysis: Any, figures: list[Any], options: Any, *, title: str, examples: Any = None
 ) -> ReportContext:
-    """The :class:`ReportContext` handed to the renderers, manifest included; ``examples``
-    chosen here (:func:`select_examples`) unless given. Files not read, label issues, the
-    problem match and the graders come from the samples table's attrs (set by the
-    loader and the grade stage) when present."""
+    """The :class:`ReportContext` handed to the renderers, manifest included. Files not
+    read, label issues, the problem match and the graders come from the samples table's
+    attrs (set by the loader and the grade stage) when present."""
     from dataclasses import asdict
 
     attrs = analysis.samples.attrs
@@ -144,9 +116,7 @@ def report_context(
         tables=analysis.tables,
         findings=analysis.findings,
         figures=figures,
-        examples=select_examples(analysis.samples, options.max_examples, options.seed)
-        if examples is None
-        else examples,
+        examples=examples,
         manifest=manifest,
         rejections=analysis.rejections,
         notes=analysis.notes,
@@ -154,21 +124,7 @@ def report_context(
     )
 
 
-def render(ctx: ReportContext, out: Path) -> list[str]:
-    """index.html and report.md by the renderers of traceanalysis.report.html / .markdown.
-
-    Returns the files that could not be written because their renderer is unavailable
-    (each also warned about), so the rest of the report folder still appears.
-    """
-    missing = []
-    for module, name, filename in (
-        ("traceanalysis.report.html", "write_html", "index.html"),
-        ("traceanalysis.report.markdown", "write_markdown", "report.md"),
-    ):
-        writer = optional(module, name)
-        if writer is None:
-            warnings.warn(f"{module}.{name} is not available: {filename} not written", stacklevel=2)
-            missing.append(filename)
-            continue
-        writer(ctx, out / filename)
-    return missing
+def render(ctx: ReportContext, out: Path) -> None:
+    """index.html and report.md."""
+    write_html(ctx, out / "index.html")
+    write_markdown(ctx, out / "report.md")

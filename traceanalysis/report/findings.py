@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from traceanalysis.audit import AUDIT_FDR, AUDIT_MIN_PROBLEMS
-from traceanalysis.metrics.order import in_role_order
+from traceanalysis.flexible import flexible_findings
+from traceanalysis.metrics.order import comparison_pairs, in_role_order
 from traceanalysis.metrics.ragged import ragged_sentences
 from traceanalysis.report import data_quality as dq
 from traceanalysis.report.findings_accuracy import accuracy_findings
@@ -21,26 +22,7 @@ from traceanalysis.report.findings_difficulty import (  # noqa: F401 (re-exporte
     difficulty_findings,
 )
 from traceanalysis.report.findings_language import behavior_findings, language_findings
-from traceanalysis.report.flexible import flexible_findings
 from traceanalysis.schema import RunInfo
-
-
-def comparison_pairs(runs: list[RunInfo], reference: str | None) -> list[tuple[str, str]]:
-    """(a, b) pairs to compare, a against b, the seed papers' comparisons first."""
-    by_role: dict[str, list[str]] = {}
-    for r in runs:
-        by_role.setdefault(r.role, []).append(r.name)
-    pairs: list[tuple[str, str]] = []
-    if all(by_role.get(k) for k in ("base", "rl", "distilled")):
-        pairs += [(rl, by_role["base"][0]) for rl in by_role["rl"]]
-        pairs += [(d, by_role["rl"][0]) for d in by_role["distilled"]]
-    if reference is not None:
-        pairs += [(r.name, reference) for r in runs if r.name != reference]
-    unique: list[tuple[str, str]] = []
-    for a, b in pairs:
-        if (a, b) not in unique and (b, a) not in unique:
-            unique.append((a, b))
-    return unique
 
 
 def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -> list[str]:

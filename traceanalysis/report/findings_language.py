@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.report.findings_format import _interval, _pct, _pts
-from traceanalysis.report.flexible import paired_difference
+from traceanalysis.flexible import paired_difference
 
 
 def _paired(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from traceanalysis.engine.memory import take_rows
 
@@ -16,8 +19,13 @@ from traceanalysis.engine.memory import take_rows
 def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFrame:
     """Up to ``per_run`` responses per run for the sample browser, seeded, interleaving
     correct/incorrect/ungraded responses and difficulty bins so each stratum shows up."""
+    return take_rows(df, example_rows(df, per_run, seed))  # not iloc: it joins text chunks
+
+
+def example_rows(df: pd.DataFrame, per_run: int, seed: int = 0) -> np.ndarray:
+    """The row positions :func:`select_examples` picks (chosen on a few columns only)."""
     if per_run <= 0 or df.empty:
-        return df.iloc[0:0]
+        return np.zeros(0, dtype=np.int64)
     rng = np.random.default_rng(seed)
     keys = [
         c
@@ -32,33 +40,50 @@ def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFra
     order = shuffled.groupby(strata, sort=False, observed=True).cumcount()
     picked = shuffled.assign(_order=order.to_numpy()).sort_values(["run", "_order"], kind="stable")
     picked = picked.groupby("run", sort=False).head(per_run)
-    rows = picked.sort_values(["run", "problem_id", "sample_idx"]).index.to_numpy()
-    return take_rows(df, rows)  # not df.iloc: that would join (copy) the text chunks
+    return picked.sort_values(["run", "problem_id", "sample_idx"]).index.to_numpy()
 
 
 def write_samples(
-    df: pd.DataFrame, path: Path, cache: Any = None, keys: list[str] | None = None
+    batches: Iterable[pd.DataFrame], path: Path, cache: Any = None, keys: list[str] | None = None
 ) -> Path:
-    """The per-response table with all features as Parquet (attrs left out).
+    """The per-response table with all features as Parquet (attrs left out), written
+    batch by batch from ``batches`` (a DataFrame is one batch).
 
     With a stage ``cache`` and the analysis ``keys``, an unchanged table is copied from
     the cache instead of being encoded again.
     """
+    if isinstance(batches, pd.DataFrame):
+        batches = [batches]
     stored = None
     if cache is not None and cache.enabled and keys:
-        stored = cache.root / f"samples-{cache.key('samples', '1', {}, *keys)[:24]}.parquet"
+        stored = cache.root / f"samples-{cache.key('samples', '2', {}, *keys)[:24]}.parquet"
         if stored.is_file():
             shutil.copyfile(stored, path)
             return path
+    writer: pq.ParquetWriter | None = None
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    try:
+        for batch in batches:
+            table = pa.Table.from_pandas(_plain(batch), preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+            writer.write_table(table.cast(writer.schema))
+    finally:
+        if writer is not None:
+            writer.close()
+    os.replace(tmp, path)
+    if stored is not None:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        part = stored.with_suffix(f".tmp{os.getpid()}")
+        shutil.copyfile(path, part)
+        os.replace(part, stored)
+    return path
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
     table = df.copy(deep=False)  # columns replaced below, never written in place (CoW)
     table.attrs = {}
     for col in table.columns:
         if isinstance(table[col].dtype, pd.CategoricalDtype):
             table[col] = table[col].astype("string")
-    table.to_parquet(path, index=False, compression="zstd")
-    if stored is not None:
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stored.with_suffix(f".tmp{os.getpid()}")
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, stored)
-    return path
+    return table

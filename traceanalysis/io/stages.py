@@ -1,0 +1,66 @@
+"""The plan's source stage: a runs folder -> the samples table as one Parquet file.
+
+Loading keeps only the problems every run has (:func:`align_problems`), so runs are
+compared on the same problems; what was dropped is recorded in the attrs. The stage's key
+is the content of the input files (following symlinks, see ``--follow-links``) and the
+folder's current path, so a copy of the runs elsewhere records its own paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from traceanalysis.engine.cache import file_fingerprint
+from traceanalysis.engine.registry import stage
+from traceanalysis.engine.store import write_batches
+from traceanalysis.errors import InputError
+from traceanalysis.io.align import align_problems
+
+BATCH_ROWS = 8192  # rows per row group: the per-row stages' batch
+
+
+def _load_key(options: dict[str, Any]) -> dict[str, Any]:
+    runs = Path(options["runs"])
+    return {
+        **{k: v for k, v in options.items() if k != "runs"},
+        "path": str(runs.resolve()),
+        "content": file_fingerprint(runs),  # TODO(follow_links) once engine/fingerprint lands
+    }
+
+
+@stage(
+    "load",
+    "6",
+    kind="source",
+    adds=("*",),
+    options=("runs", "columns", "roles", "source_metric", "follow_links"),
+    runtime=("quiet",),
+    key=_load_key,
+)
+def load_samples(
+    out: Path,
+    *,
+    runs: str | Path,
+    columns: dict[str, str] | None = None,
+    roles: dict[str, str] | None = None,
+    source_metric: str | None = None,
+    follow_links: bool = False,
+    quiet: bool = True,
+) -> dict[str, Any]:
+    """Read the runs folder ``runs`` into the Parquet file ``out`` (the samples table, in
+    row groups of BATCH_ROWS, problems aligned across runs); returns the table's attrs
+    (runs, rejections, load notes, ``dropped``)."""
+    from traceanalysis.io import load_runs
+
+    runs = Path(runs)
+    df = load_runs(runs, columns, progress=not quiet, roles=roles, source_metric=source_metric)
+    if len(df) == 0:
+        rejected = len(df.attrs.get("rejections", []))
+        raise InputError(f"no responses found ({rejected} rows rejected)", file=str(runs))
+    df, dropped = align_problems(df)
+    attrs = dict(df.attrs)
+    attrs["dropped"] = dropped
+    step = BATCH_ROWS
+    write_batches(out, (df.iloc[i : i + step] for i in range(0, len(df), step)), step)
+    return attrs

@@ -1,0 +1,95 @@
+"""The plan's language stages: per-response lexical counts (one pass that also counts the
+words of every run) and the lexical, word-frequency and distinctive-token tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from traceanalysis.cache import content_hash
+from traceanalysis.engine.registry import stage, table
+from traceanalysis.errors import InputError
+from traceanalysis.lexical.frequency import frequency_table
+from traceanalysis.lexical.logodds import distinctive_tokens
+from traceanalysis.lexical.stage import analyze_lexical
+from traceanalysis.lexical.tables import lexical_table
+from traceanalysis.metrics.order import comparison_pairs, run_infos
+
+LEXICAL_ADDS = ("n_tokens", "n_words", "n_chars", "*_count", "*_present", "*_per_1k")
+
+
+def _folder_hashes(folder: Path) -> list[tuple[str, str]]:
+    if not folder.is_dir():
+        raise InputError("--lexicons: not a folder", file=str(folder))
+    return [
+        (p.name, content_hash(p.read_text(encoding="utf-8")))
+        for p in sorted(folder.rglob("*.y*ml"))
+    ]
+
+
+def _lexical_key(options: dict[str, Any]) -> dict[str, Any]:
+    folder = options.get("lexicons")  # a folder's content, not its path
+    return {**options, "lexicons": content_hash(_folder_hashes(Path(folder))) if folder else None}
+
+
+def combine_word_counts(partials: list[dict[str, Counter[str]]]) -> dict[str, Counter[str]]:
+    """Per-run word counts of every batch, summed (runs in order of first appearance)."""
+    total: dict[str, Counter[str]] = {}
+    for part in partials:
+        for run, counts in part.items():
+            total.setdefault(run, Counter()).update(counts)
+    return total
+
+
+@stage(
+    "lexical",
+    "1",
+    reads=("run", "response"),
+    adds=LEXICAL_ADDS,
+    options=("lexicons", "tokenizer"),
+    key=_lexical_key,
+    combine=combine_word_counts,
+)
+def lexical_rows(
+    df: pd.DataFrame, *, lexicons: str | None = None, tokenizer: str | None = None
+) -> tuple[pd.DataFrame, dict[str, Counter[str]]]:
+    """Tokens, words, characters and lexicon counts/rates per response, and the words of
+    each run (for the frequency and distinctive-token tables) from the same pass."""
+    res = analyze_lexical(
+        df, lexicons=lexicons, tokenizer=tokenizer, group_by="run", word_freq=True,
+        token_freq=False,
+    )  # fmt: skip
+    return res.samples, dict(res.word_counts)
+
+
+@table("lexical_table", reads=("n_tokens", "*_per_1k", "correct", "difficulty_bin"))
+def lexical_summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The ``lexical`` table: each lexicon's rates per run (pooled and mean, with CIs)."""
+    return {"lexical": lexical_table(df)} if "n_tokens" in df.columns else {}
+
+
+@table("word_freq", reads=("run",), needs=("lexical",))
+def word_frequencies(df: pd.DataFrame, *, lexical: dict[str, Counter[str]]) -> dict:
+    """``word_freq_<run>``: the run's 2,000 most frequent words, per 10,000 words."""
+    counts = lexical or {}
+    return {
+        f"word_freq_{r.name}": frequency_table(counts[r.name], top=2000)
+        for r in run_infos(df)
+        if r.name in counts
+    }
+
+
+@table("distinctive", reads=("run",), needs=("lexical", "reference"))
+def distinctive(
+    df: pd.DataFrame, *, lexical: dict[str, Counter[str]], reference: str | None
+) -> dict[str, pd.DataFrame]:
+    """``distinctive_<a>_vs_<b>``: weighted log-odds of words, for the compared pairs."""
+    counts = lexical or {}
+    return {
+        f"distinctive_{a}_vs_{b}": distinctive_tokens(counts[a], counts[b])
+        for a, b in comparison_pairs(run_infos(df), reference)
+        if a in counts and b in counts
+    }
