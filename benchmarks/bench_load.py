@@ -30,8 +30,8 @@ from pathlib import Path
 import pandas as pd
 from memory_meter import proc_status_mib, reset_peak
 
-from traceanalysis.io import load_runs
 from traceanalysis.engine.memory import release_free_memory
+from traceanalysis.io import load_runs
 
 WORDS = ["wait", "so", "the", "answer", "is", "let", "me", "check", "therefore", "x", "=", "2"]
 

@@ -408,8 +408,8 @@ def test_every_grader_returns_the_same_columns_and_attrs() -> None:
 
 
 def test_grade_stage_version_names_every_grader() -> None:
-    from traceanalysis.grading import GRADE_STAGE_VERSION
     from traceanalysis.engine.registry import get_stage
+    from traceanalysis.grading import GRADE_STAGE_VERSION
 
     stage = get_stage("grade")
     assert stage.version == GRADE_STAGE_VERSION
@@ -442,20 +442,16 @@ def test_grade_command_refuses_a_misspelt_grader_before_loading(tmp_path: Path, 
 
 
 def test_report_options_grader_reaches_the_grade_stage() -> None:
-    from traceanalysis.pipeline import ReportOptions
-    from traceanalysis.report import feature_stages as fs
+    from traceanalysis.engine.registry import get_stage
+    from traceanalysis.pipeline import ReportOptions, run_options
 
-    seen: dict[str, object] = {}
-
-    class Runner:
-        def add_columns(self, name, version, opts, deps, df, func):  # noqa: ANN001, ANN201
-            seen.update(name=name, version=version, opts=opts)
-            return func(df), "key"
-
+    stage = get_stage("grade")
+    assert set(stage.options) == {"grader", "grade_timeout"}  # in the stage's cache key
+    options = run_options("runs", ReportOptions(grader="source", workers=1, quiet=True))
     df = samples([{"response": "Yes", "gold": "Yes"}])
-    options = ReportOptions(grader="source", workers=1, quiet=True)
-    out, _ = fs.grade_stage(Runner(), df, "load-key", options)
-    assert seen["opts"] == {"timeout": 5.0, "grader": "source"}
+    given = {n: options[n] for n in (*stage.options, *stage.runtime)}
+    assert given["grader"] == "source" and given["grade_timeout"] == 5.0
+    out = stage(df, **given)
     assert out["grader"].tolist() == ["source"]
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 from grading_helpers import deaf_worker, samples
 
+from traceanalysis.engine.registry import get_stage
 from traceanalysis.grading import agreement_summary, cohen_kappa, disagreements, grade
 from traceanalysis.grading.cache_store import storable
 from traceanalysis.grading.pool import VerifierPool
 from traceanalysis.grading.verifier import Job
-from traceanalysis.engine.registry import get_stage
 
 
 def _repeated() -> pd.DataFrame:

@@ -290,13 +290,13 @@ def test_damaged_files_of_every_format_are_skipped_never_fatal(tmp_path: Path, s
 
 
 def test_report_options_roles_reach_the_load_stage(tmp_path: Path) -> None:
-    from traceanalysis.pipeline import ReportOptions
-    from traceanalysis.report import feature_stages
+    from traceanalysis.pipeline import ReportOptions, run_plan
 
     root = tmp_path / "runs"
     _native(root / "my-model" / "samples.jsonl", _rows(2))
     _native(root / "other-model" / "samples.jsonl", _rows(2))
-    options = ReportOptions(roles={"my-model": "rl"})
-    df = feature_stages.load(root, None, progress=False, roles=options.roles)
+    options = ReportOptions(roles={"my-model": "rl"}, quiet=True, stage_cache=False)
+    state, _ = run_plan(root, options, targets=["load"])
+    df = state.features
     assert df.attrs["runs"]["my-model"].role == "rl"
     assert df.attrs["runs"]["other-model"].role == "other"

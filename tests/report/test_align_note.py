@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from traceanalysis.report.feature_stages import align_problems
+from traceanalysis.io.align import align_problems
 
 
 def _frame(problems: dict[str, list[str]]) -> pd.DataFrame:

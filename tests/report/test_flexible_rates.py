@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from traceanalysis.lexical.tables import lexical_table
 from traceanalysis.flexible import flexible_findings, flexible_table, paired_difference
+from traceanalysis.lexical.tables import lexical_table
 
 
 def _samples() -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pytest
 from pipeline_runs import write_runs
 
 from traceanalysis.pipeline import ReportOptions, analyze, build_report
-from traceanalysis.report.assemble import select_examples
+from traceanalysis.report.samples_out import select_examples
 from traceanalysis.report.tables import write_tables
 
 

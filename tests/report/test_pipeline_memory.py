@@ -13,10 +13,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from traceanalysis.pipeline import ReportOptions, _Runner
-from traceanalysis.report import stage_memory
 from traceanalysis.engine.cache import StageCache
 from traceanalysis.engine.memory import stage_input, take_rows
+from traceanalysis.pipeline import ReportOptions, _Runner
+from traceanalysis.report import stage_memory
 
 
 def _chunked_text(values: list[str | None], cuts: list[int]) -> pd.arrays.ArrowStringArray:

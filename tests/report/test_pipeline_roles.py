@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from traceanalysis.report.findings import accuracy_findings, build_findings, comparison_pairs
 from traceanalysis.flexible import paired_difference
+from traceanalysis.report.findings import accuracy_findings, build_findings, comparison_pairs
 from traceanalysis.schema import RunInfo
 
 

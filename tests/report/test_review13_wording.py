@@ -97,14 +97,8 @@ def test_behaviour_rise_is_paired_over_shared_problems() -> None:
     assert lo <= 100 * diff.mean() <= hi
 
 
-class _Runner:
-    def run(self, name, version, opts, deps, compute):  # noqa: ANN001, ANN201
-        return compute(), "key"
-
-
 def test_seed_reaches_the_difficulty_cis() -> None:
-    from traceanalysis.report.table_stages import accuracy_tables
-    from traceanalysis.schema import RunInfo
+    from traceanalysis.engine.registry import get_stage
 
     rng = np.random.default_rng(0)
     rows = [
@@ -113,11 +107,10 @@ def test_seed_reaches_the_difficulty_cis() -> None:
         for run in ("base", "rl") for p in range(30) for i in range(8)
     ]  # fmt: skip
     df = pd.DataFrame(rows)
-    runs = [RunInfo(name="base", role="base"), RunInfo(name="rl", role="rl")]
+    stage = get_stage("difficulty_table")  # the plan's stage, as the runner calls it
 
     def difficulty(seed: int) -> pd.DataFrame:
-        stats = {"n_boot": 200, "seed": seed}
-        return accuracy_tables(_Runner(), df, runs, "base", [], {}, stats)["difficulty"]
+        return stage(df, n_boot=200, seed=seed, reference="base")["difficulty"]
 
     a, b = difficulty(0), difficulty(1)
     assert a["accuracy"].equals(b["accuracy"])

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from traceanalysis.report.findings_format import _interval, _pct, _pts
 from traceanalysis.flexible import paired_difference
+from traceanalysis.report.findings_format import _interval, _pct, _pts
 
 
 def _paired(

@@ -6,7 +6,7 @@ import json
 import platform
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -71,7 +71,7 @@ def build_manifest(
     if "judge_id" in samples.columns:
         judge_ids = sorted(str(j) for j in pd.unique(samples["judge_id"].dropna()))
     return {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "versions": package_versions(),
