@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from traceanalysis.engine.cache import StageCache, stage_cache_dir
-from traceanalysis.engine.memory import returns_memory
+from traceanalysis.engine.memory import clear_table_caches, returns_memory
 from traceanalysis.engine.plan import Plan, build_plan
 from traceanalysis.engine.registry import list_stages
 from traceanalysis.engine.runner import PlanRunner, RunState
@@ -170,6 +170,7 @@ def analyze(runs_path: str | Path, options: ReportOptions | None = None) -> Anal
     tables = {name: in_role_order(t, order) for name, t in state.tables.items()}
     rejections = list(attrs.get("rejections", []))
     findings = build_findings(tables, df, runs, reference, n_rejected=len(rejections))
+    clear_table_caches()  # the bootstrap resamples drawn for the tables
     extra = [s.name for s in plan.stages if not s.builtin]
     return Analysis(
         samples=df, runs=runs, reference=reference, tables=tables, findings=findings,

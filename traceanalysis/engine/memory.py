@@ -1,11 +1,7 @@
 """Keeping the pipeline's memory near one copy of the text, and measuring it per stage.
 
-- :func:`stage_input`: a per-response stage gets the samples table without the long text
-  columns it does not read (its row selections would copy them: Arrow's ``take`` on a
-  chunked text column first joins the chunks, a transient copy of the whole column).
-- :func:`row_batches`: stages whose per-row intermediate results are large (the rule
-  tagger keeps every tagged span as Python tuples) run on slices of rows; slicing a
-  table copies nothing, and each row's output does not depend on the other rows.
+- :func:`is_text_column`: the long text and ``*_spans`` columns, which the runner keeps on
+  disk (the stage files) rather than in memory.
 - :func:`take_rows`: a few rows of the table, taken chunk by chunk from Arrow-backed
   columns (so picking 200 examples does not join, i.e. copy, the whole text first).
 - :func:`release_free_memory`: freed heap pages handed back to the OS after each stage;
@@ -22,7 +18,7 @@ import ctypes
 import ctypes.util
 import functools
 import resource
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -31,56 +27,9 @@ import pyarrow as pa
 
 # Long per-response text (and JSON span lists): the columns a row selection copies.
 TEXT_COLUMNS = ("response", "prompt", "reasoning")
-# Stages with no text among what they read (not registered with @stage's ``reads``).
-_NO_TEXT = {"difficulty"}  # metrics.assign_difficulty: run, problem_id, correct
-# Stages whose registered ``reads`` names every text column they touch.
-_DECLARED = ("grade", "lexical", "behaviors")
-# Rows per call for stages run in row batches. The tagger forks two workers from 5,000
-# texts on, so batches stay above that. A multiple of 1024 (pyarrow's Parquet write batch):
-# the batches' columns then make the same samples.parquet bytes as one-piece columns.
-BATCH_ROWS = {"behaviors": 8192}
-
-
 def is_text_column(name: object) -> bool:
     """Response/prompt/reasoning text or a ``*_spans`` JSON column."""
     return name in TEXT_COLUMNS or str(name).endswith("_spans")
-
-
-def text_columns_read(name: str) -> set[str] | None:
-    """The text columns stage ``name`` reads, or None when unknown (it then gets them all)."""
-    if name in _NO_TEXT:
-        return set()
-    if name not in _DECLARED:
-        return None
-    from traceanalysis.engine.registry import get_stage
-
-    try:
-        return set(get_stage(name).reads)
-    except KeyError:
-        return None
-
-
-def stage_input(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` without the text columns stage ``name`` does not read (same rows, attrs)."""
-    reads = text_columns_read(name)
-    if reads is None:
-        return df
-    drop = [c for c in df.columns if is_text_column(c) and c not in reads]
-    if not drop:
-        return df
-    slim = df.drop(columns=drop)
-    slim.attrs = df.attrs
-    return slim
-
-
-def row_batches(name: str, df: pd.DataFrame) -> Iterator[pd.DataFrame]:
-    """``df`` itself, or consecutive row slices of it for the stages in :data:`BATCH_ROWS`."""
-    step = BATCH_ROWS.get(name, 0)
-    if step <= 0 or len(df) <= step:
-        yield df
-        return
-    for start in range(0, len(df), step):
-        yield df.iloc[start : start + step]
 
 
 def _take_chunked(chunked: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
