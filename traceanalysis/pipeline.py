@@ -141,6 +141,8 @@ def run_plan(
     finally:
         executor.close()
     weakref.finalize(state, scratch.cleanup)
+    if state.values.get("grade"):  # the batches' grading records, summed
+        state.features.attrs["grading"] = state.values["grade"]
     state.notes.extend(getattr(cache, "notes", []))
     return state, plan
 

@@ -251,7 +251,8 @@ class PlanRunner:
         in_memory = [
             c for c in self.state.features.columns if c not in on_disk and matches(c, s.reads)
         ]
-        task = functools.partial(apply_rows, s.func, options, s.combine is not None)
+        needs = {n: self.state.values.get(n) for n in s.needs}
+        task = functools.partial(apply_rows, s.func, {**options, **needs}, s.combine is not None)
         if s.batch_rows == 0:  # one call on the whole table
             whole = store.read_columns(text, read)
             if in_memory:
@@ -262,7 +263,7 @@ class PlanRunner:
         elif s.executor == "shared" and not in_memory:
             results = self.executor.map(task, text, read)
         else:
-            results = self._in_process(task, text, read, in_memory)
+            results = self._in_process(task, text, read, in_memory, s.batch_rows)
         partials: list[Any] = []
         attrs: dict[str, Any] = {}
 
@@ -281,15 +282,31 @@ class PlanRunner:
         return {"attrs": attrs, "value": value, "sha256": _sha256(path), "file": path}
 
     def _in_process(
-        self, task: Callable[[pd.DataFrame], Any], text: Path, read: list[str], in_memory: list[str]
+        self,
+        task: Callable[[pd.DataFrame], Any],
+        text: Path,
+        read: list[str],
+        in_memory: list[str],
+        batch_rows: int | None,
     ) -> Iterator[Any]:
+        """``task`` on consecutive row groups of ``text`` joined up to ``batch_rows`` rows
+        (one row group per call when None), with the in-memory columns it reads."""
+        meta = pq.ParquetFile(text).metadata
+        groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
         start = 0
-        for i in range(store.row_groups(text)):
-            batch = store.read_batch(text, i, read)
+        i = 0
+        while i < len(groups):
+            j, rows = i + 1, groups[i]
+            while batch_rows and j < len(groups) and rows + groups[j] <= batch_rows:
+                rows += groups[j]
+                j += 1
+            parts = [store.read_batch(text, g, read) for g in range(i, j)]
+            batch = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
             if in_memory:
                 part = self.state.features[in_memory].iloc[start : start + len(batch)]
                 batch = pd.concat([batch, part.reset_index(drop=True)], axis=1)
             start += len(batch)
+            i = j
             yield task(batch)
 
     def _upstream(self, name: str) -> set[str]:

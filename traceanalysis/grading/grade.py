@@ -76,6 +76,31 @@ def _labelled_runs(df: pd.DataFrame, runs: pd.Series) -> set[str]:
     return {str(r) for r in pd.unique(runs[labelled])}
 
 
+def choose_run_graders(df: pd.DataFrame, grader: GraderSpec = None) -> dict[str, dict[str, object]]:
+    """``{run: {"grader", "why"(, "files")}}`` for the samples table ``df`` (its golds,
+    input files and own labels only: no text is read)."""
+    runs, files = _run_names(df), _files(df)
+    return choose_graders(_golds_by_run(df, runs, files), grader, _labelled_runs(df, runs))
+
+
+def combine_grading(parts: list[dict[str, object]]) -> dict[str, object]:
+    """One ``attrs["grading"]`` for batches graded apart: each grader's counts summed over
+    the batches (a pair repeated in two batches is counted in each: ``n_unique`` is then
+    per batch; the second batch finds it in the SQLite cache)."""
+    if not parts:
+        return {}
+    by_grader: dict[str, dict[str, object]] = {}
+    for part in parts:
+        for name, attrs in dict(part.get("by_grader") or {}).items():
+            if name not in by_grader:
+                by_grader[name] = dict(attrs)
+                continue
+            total = by_grader[name]
+            for key in (*_COUNTS, "worker_cpu_s"):
+                total[key] = (total.get(key) or 0) + (attrs.get(key) or 0)
+    return _merge_attrs(by_grader, dict(parts[0].get("graders") or {}))
+
+
 def _merge_attrs(parts: dict[str, dict[str, object]], chosen: dict[str, dict[str, str]]) -> dict:
     """One ``attrs["grading"]``: summed counts, math's settings, each grader's own attrs."""
     merged: dict[str, object] = {
@@ -106,6 +131,7 @@ def grade(
     strict_sets: bool = False,
     cache_path: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    chosen: dict[str, dict[str, object]] | None = None,
 ) -> pd.DataFrame:
     """Add ``extracted``, ``correct``, ``grade_status`` and ``grader`` to the samples table.
 
@@ -117,12 +143,14 @@ def grade(
     "find all" answers; verdicts are cached in the SQLite file ``cache_path``.
     ``out.attrs["grading"]`` reports summed counts (responses, unique pairs, cache hits,
     newly verified, timeouts, killed workers), ``graders`` ({run: {"grader", "why"}}) and
-    ``by_grader`` (each grader's own attrs).
+    ``by_grader`` (each grader's own attrs). ``chosen``: the graders already chosen for
+    the whole table (:func:`choose_run_graders`), when ``df`` is one batch of its rows.
     """
     if "response" not in df.columns:
         raise KeyError("grade needs a 'response' column")
     runs, files = _run_names(df), _files(df)
-    chosen = choose_graders(_golds_by_run(df, runs, files), grader, _labelled_runs(df, runs))
+    if chosen is None:
+        chosen = choose_run_graders(df, grader)
     options = {
         "workers": workers,
         "timeout": timeout,

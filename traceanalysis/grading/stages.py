@@ -9,10 +9,25 @@ import pandas as pd
 
 from traceanalysis.engine.registry import stage, table
 from traceanalysis.grading.agreement import agreement_summary, disagreements
-from traceanalysis.grading.grade import _READS, grade
+from traceanalysis.grading.grade import _READS, choose_run_graders, combine_grading, grade
 
+# Rows per call: one grading pool for up to this many responses (its start costs ~1 s),
+# so the text held while grading stays bounded as the corpus grows.
+GRADE_BATCH_ROWS = 65536
 AGREEMENT_TABLE = "agreement"
 DISAGREEMENTS_TABLE = "disagreements"
+
+
+@stage(
+    "graders",
+    "1",
+    kind="corpus",
+    reads=("run", "gold", "source_file", "source_correct"),
+    options=("grader",),
+)
+def run_graders(df: pd.DataFrame, *, grader: Any = None) -> dict[str, dict[str, object]]:
+    """Each run's grader (math, text, choice, source), chosen from all its golds, and why."""
+    return choose_run_graders(df, grader)
 
 
 @stage(
@@ -20,25 +35,28 @@ DISAGREEMENTS_TABLE = "disagreements"
     "3",
     reads=_READS,
     adds=("extracted", "correct", "grade_status", "grader"),
-    options=("grader", "grade_timeout"),
+    options=("grade_timeout",),
+    needs=("graders",),
     runtime=("workers", "cache", "quiet"),
+    combine=combine_grading,
     executor="own",  # math-verify's per-item deadline pool
-    batch_rows=0,  # one call: each run's grader is chosen from all its golds
+    batch_rows=GRADE_BATCH_ROWS,
 )
 def grade_rows(
     df: pd.DataFrame,
     *,
-    grader: Any = None,
+    graders: dict[str, dict[str, object]],
     grade_timeout: float = 5.0,
     workers: int | None = None,
     cache: str | None = None,
     quiet: bool = True,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, object]]:
     """Grade every response (each run by its grader; math-verify verdicts cached in SQLite)."""
-    return grade(
-        df, grader=grader, workers=workers, timeout=grade_timeout, cache_path=cache,
-        progress=not quiet,
+    out = grade(
+        df, workers=workers, timeout=grade_timeout, cache_path=cache, progress=not quiet,
+        chosen=graders,
     )  # fmt: skip
+    return out, dict(out.attrs.get("grading", {}))
 
 
 @table("agreement_tables")
