@@ -16,8 +16,8 @@ from traceanalysis.behaviors import (
 )
 from traceanalysis.behaviors.definitions import load_behavior_file, phrase_pattern
 from traceanalysis.behaviors.sentences import sentences
-from traceanalysis.errors import InputError
 from traceanalysis.engine.registry import get_stage
+from traceanalysis.errors import InputError
 
 # Hand-written golden cases beyond the examples shipped in the YAML files.
 GOLDEN = {
@@ -145,7 +145,7 @@ def test_stage_columns_counts_and_spans():
     assert json.loads(out["behavior_spans"].iloc[1]) == []
     assert str(out["behavior_spans"].dtype) == "string"
     assert out.attrs["behaviors"]["definitions"]["verification"] == "1.1"
-    assert get_stage("behaviors").func is tag_behaviors
+    pd.testing.assert_frame_equal(get_stage("behaviors")(df), out)  # the plan's stage
     assert list(df.columns) == ["run", "response"]  # input untouched
 
 

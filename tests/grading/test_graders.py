@@ -409,12 +409,15 @@ def test_every_grader_returns_the_same_columns_and_attrs() -> None:
 
 def test_grade_stage_version_names_every_grader() -> None:
     from traceanalysis.engine.registry import get_stage
-    from traceanalysis.grading import GRADE_STAGE_VERSION
+    from traceanalysis.engine.versioning import _closure, source_hash
 
     stage = get_stage("grade")
-    assert stage.version == GRADE_STAGE_VERSION
-    for name in ("text", "choice", "source"):
-        assert get_grader(name).version in GRADE_STAGE_VERSION
+    # the version is the hash of the stage's source and of every module it imports, so
+    # editing any grader changes it
+    covered = _closure(stage.func.__module__)
+    for name in ("math", "text", "choice", "source"):
+        assert get_grader(name).func.__module__ in covered, name
+    assert stage.version.endswith(source_hash(stage.func.__module__)[:10])
     assert {"run", "prompt", "source_correct"} <= set(stage.reads)
 
 
@@ -445,14 +448,15 @@ def test_report_options_grader_reaches_the_grade_stage() -> None:
     from traceanalysis.engine.registry import get_stage
     from traceanalysis.pipeline import ReportOptions, run_options
 
-    stage = get_stage("grade")
-    assert set(stage.options) == {"grader", "grade_timeout"}  # in the stage's cache key
+    graders, stage = get_stage("graders"), get_stage("grade")
+    assert graders.options == ("grader",) and stage.options == ("grade_timeout",)  # keyed
     options = run_options("runs", ReportOptions(grader="source", workers=1, quiet=True))
     df = samples([{"response": "Yes", "gold": "Yes"}])
+    chosen = graders(df, grader=options["grader"])
     given = {n: options[n] for n in (*stage.options, *stage.runtime)}
-    assert given["grader"] == "source" and given["grade_timeout"] == 5.0
-    out = stage(df, **given)
-    assert out["grader"].tolist() == ["source"]
+    assert given["grade_timeout"] == 5.0
+    out, record = stage(df, graders=chosen, **given)
+    assert out["grader"].tolist() == ["source"] and record["graders"] == chosen
 
 
 HOSTILE_UNITS = {

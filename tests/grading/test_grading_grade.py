@@ -199,8 +199,10 @@ def test_a_killed_run_resumes(tmp_path: Path) -> None:
 
 
 def test_grade_is_a_registered_stage() -> None:
+    from traceanalysis.grading.stages import grade_rows
+
     stage = get_stage("grade")
-    assert stage.func is grade
+    assert stage.func is grade_rows and stage.needs == ("graders",)
     assert set(stage.adds) == {"extracted", "correct", "grade_status", "grader"}
 
 

@@ -10,9 +10,9 @@ import tiktoken
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from traceanalysis.engine.registry import get_stage
 from traceanalysis.lexical import WORD_PATTERN, count_lexicons, lexical_columns, normalize_text
 from traceanalysis.lexical.words import WordCounter
-from traceanalysis.engine.registry import get_stage
 
 RESPONSES = [
     "<think>Wait, let me think. OK, but the token looks fine.</think>So the answer is $\\boxed{4}$.",
@@ -57,15 +57,20 @@ def test_columns_values_and_attrs():
     )
     assert out.attrs["tokenizer"]["unit"] == "tokens"
     assert out.attrs["lexicons"]["reflection_kim2025"] == "1.0"
-    assert get_stage("lexical").func is count_lexicons
+    stage_out, counts = get_stage("lexical")(frame())  # the plan's stage: same columns
+    pd.testing.assert_frame_equal(stage_out[out.columns], out)
+    assert set(counts) == {"a", "b"}
 
 
 def test_stage_version_follows_the_shipped_lexicon_files(tmp_path):
+    from traceanalysis.engine.versioning import _closure, _data_files
     from traceanalysis.lexical.lexicons import shipped_lexicon_dir
     from traceanalysis.lexical.stage import shipped_lexicons_digest
 
     digest = shipped_lexicons_digest()
-    assert get_stage("lexical").version == f"1+lexicons.{digest}"
+    # the lexical stage's version hashes its source and the data files it ships with
+    hashed = set(_data_files(_closure(get_stage("lexical").func.__module__)))
+    assert set(shipped_lexicon_dir().glob("*.yaml")) <= hashed
     for path in shipped_lexicon_dir().glob("*.yaml"):
         (tmp_path / path.name).write_bytes(path.read_bytes())
     assert shipped_lexicons_digest(tmp_path) == digest

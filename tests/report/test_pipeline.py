@@ -101,12 +101,14 @@ def test_changed_option_recomputes_only_dependent_stages(shared: dict[str, Path]
     reseeded = analyze(shared["runs"], _options(shared, seed=1))
     cached = {k: v["cached"] for k, v in reseeded.stages.items()}
     assert cached["audit"] is False
-    assert cached["tables_accuracy"] is False  # the seed of its bootstrap CIs changed
-    assert all(cached[k] for k in ("load", "grade", "difficulty", "behaviors"))
+    for name in ("accuracy", "passk", "comparisons", "crossing", "difficulty_table"):
+        assert cached[name] is False, name  # the seed of its bootstrap CIs changed
+    assert all(cached[k] for k in ("load", "grade", "difficulty", "behaviors", "lexical"))
+    assert all(cached[k] for k in ("support", "entropy", "transitions", "word_freq"))
     rebased = analyze(shared["runs"], _options(shared, reference="qwen-zero-rl"))
     cached = {k: v["cached"] for k, v in rebased.stages.items()}
     assert cached["load"] and cached["grade"] and cached["behaviors"]
-    assert not cached["difficulty"] and not cached["tables_accuracy"] and not cached["audit"]
+    assert not cached["difficulty"] and not cached["accuracy"] and not cached["audit"]
     assert rebased.reference == "qwen-zero-rl"
     assert rebased.findings["accuracy"][0].startswith("Comparisons: qwen-zero-rl vs qwen-base")
 
@@ -114,7 +116,15 @@ def test_changed_option_recomputes_only_dependent_stages(shared: dict[str, Path]
 def test_changed_input_file_invalidates_load(shared: dict[str, Path], tmp_path: Path) -> None:
     runs = write_runs(tmp_path / "runs", n_problems=10, n_samples=4)
     first = analyze(runs, _options(shared))
-    assert first.stages["load"]["cached"] is True  # same content as the shared runs folder
+    # same content as the shared runs folder, but at another path: loaded again, so the
+    # paths recorded are this folder's, and the tables are the same
+    assert first.stages["load"]["cached"] is False
+    files = {str(f) for r in first.runs for f in r.files}
+    assert files and all(f.startswith(str(runs)) for f in files)
+    assert set(first.samples["source_file"].dropna()) <= files
+    shared_run = analyze(shared["runs"], _options(shared))
+    pd.testing.assert_frame_equal(first.tables["accuracy"], shared_run.tables["accuracy"])
+    assert analyze(runs, _options(shared)).stages["load"]["cached"] is True
     path = runs / "qwen-base" / "samples.jsonl"
     path.write_text(path.read_text().replace("\\boxed{7}", "\\boxed{8}", 1))
     second = analyze(runs, _options(shared))

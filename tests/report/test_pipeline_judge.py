@@ -81,13 +81,13 @@ def test_failed_labels_are_said_and_retried_on_the_next_report(
         assert second.samples.attrs["judge"]["n_cached"] == n_labels - 4
         assert not any("judge labels failed" in n for n in second.notes.get("behaviors", []))
         # what read the incomplete labels is not reused once they are complete
-        for name in ("tables_behaviors", "audit"):
+        for name in ("behaviors_table", "audit"):
             assert second.stages[name]["cached"] is False, name
         assert first.keys["judge"] != second.keys["judge"]
         third = analyze(runs, options)  # complete now: the stage cache answers
         assert len(server.requests) == n_labels + 4 and third.stages["judge"]["cached"] is True
         assert third.keys["judge"] == second.keys["judge"]
-        for name in ("tables_behaviors", "audit"):
+        for name in ("behaviors_table", "audit"):
             assert third.stages[name]["cached"] is True, name
     share = second.tables["behaviors"].set_index(["run", "behavior"])["judge_share_present"]
     expected = second.samples.groupby("run")["judge_verification_present"].mean()

@@ -1,8 +1,8 @@
 """A stage's version: the hash of its source (one mechanism for every stage).
 
 The hash covers the module that defines the stage function and every module of the
-package it imports, transitively (found by reading the ``import`` statements, without
-importing anything), plus the data files those packages ship (lexicon YAML, behaviour
+package it imports, transitively (found by reading the ``import`` statements and the
+module names of lazy registry entries, without importing anything), plus the data files those packages ship (lexicon YAML, behaviour
 definitions, prompts). Editing a reader, a grader, a table function or a word list thus
 changes the version of every stage that uses it, and their cached output is recomputed.
 The runtime itself (``traceanalysis.engine``) is left out: it moves data, it does not
@@ -16,10 +16,12 @@ import ast
 import functools
 import hashlib
 import importlib.util
+import re
 from pathlib import Path
 
 _PACKAGE = "traceanalysis"
 _RUNTIME = "traceanalysis.engine"
+_LAZY = re.compile(r"traceanalysis(\.[a-z_][a-z0-9_]*)+")
 _DATA_SUFFIXES = (".yaml", ".yml", ".txt", ".jinja", ".j2", ".json")
 
 
@@ -63,6 +65,9 @@ def _imported(module: str, path: Path) -> frozenset[str]:
                 base = f"{parent}.{base}" if base else parent
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if _LAZY.fullmatch(node.value):  # a lazy registry entry: "traceanalysis.x.y"
+                found.add(node.value)
     return frozenset(m for m in found if m == _PACKAGE or m.startswith(_PACKAGE + "."))
 
 

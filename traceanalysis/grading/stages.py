@@ -9,7 +9,13 @@ import pandas as pd
 
 from traceanalysis.engine.registry import stage, table
 from traceanalysis.grading.agreement import agreement_summary, disagreements
-from traceanalysis.grading.grade import _READS, choose_run_graders, combine_grading, grade
+from traceanalysis.grading.grade import (
+    _READS,
+    GRADE_STAGE_VERSION,
+    choose_run_graders,
+    combine_grading,
+    grade,
+)
 
 # Rows per call: one grading pool for up to this many responses (its start costs ~1 s),
 # so the text held while grading stays bounded as the corpus grows.
@@ -32,7 +38,7 @@ def run_graders(df: pd.DataFrame, *, grader: Any = None) -> dict[str, dict[str, 
 
 @stage(
     "grade",
-    "3",
+    GRADE_STAGE_VERSION,  # the graders' versions, math-verify's included
     reads=_READS,
     adds=("extracted", "correct", "grade_status", "grader"),
     options=("grade_timeout",),

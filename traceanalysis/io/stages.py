@@ -24,7 +24,8 @@ def _load_key(options: dict[str, Any]) -> dict[str, Any]:
     runs = Path(options["runs"])
     return {
         **{k: v for k, v in options.items() if k != "runs"},
-        "path": str(runs.resolve()),
+        "path": str(runs),  # paths are recorded as given: a copy elsewhere loads again
+        "resolved": str(runs.resolve()),
         "content": file_fingerprint(runs),  # TODO(follow_links) once engine/fingerprint lands
     }
 
