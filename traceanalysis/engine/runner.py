@@ -84,19 +84,25 @@ class RunState:
 
 
 def _take(path: Path, columns: list[str], index: Any) -> pd.DataFrame:
+    """Rows ``index`` of ``columns`` of ``path``, one row group in memory at a time."""
     import numpy as np
 
     meta = pq.ParquetFile(path).metadata
     bounds = np.cumsum([0] + [meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
     group = np.searchsorted(bounds, index, side="right") - 1
-    parts = {}
+    pieces: list[pd.DataFrame] = []
+    positions: list[np.ndarray] = []
     for g in np.unique(group):
+        here = np.flatnonzero(group == g)
         batch = store.read_batch(path, int(g), columns)
-        parts[int(g)] = batch
-    pieces = [parts[int(g)].iloc[[int(i - bounds[g])]] for i, g in zip(index, group, strict=True)]
+        pieces.append(batch.iloc[index[here] - bounds[g]].reset_index(drop=True))
+        positions.append(here)
+        del batch
     if not pieces:
         return store.read_batch(path, 0, columns).iloc[0:0].reset_index(drop=True)
-    return pd.concat(pieces, ignore_index=True)
+    taken = pd.concat(pieces, ignore_index=True)
+    order = np.argsort(np.concatenate(positions), kind="stable")
+    return taken.iloc[order].reset_index(drop=True)
 
 
 def apply_rows(
