@@ -34,6 +34,7 @@ BUILTIN_MODULES = (
     "traceanalysis.lexical.stages",
     "traceanalysis.behaviors.stages",
     "traceanalysis.audit_stages",
+    "traceanalysis.metrics.dynamics_stages",
     "traceanalysis.report.stages",
 )
 
