@@ -78,7 +78,11 @@ def test_suite_is_big_enough_and_covers_every_grader() -> None:
     graders = {case.get("grader") for case in CASES}
     assert {None, "math", "text", "choice"} <= graders
     assert {case["expected"]["status"] for case in CASES} >= {
-        "ok", "no_answer", "truncated", "ungraded", "parse_error"
+        "ok",
+        "no_answer",
+        "truncated",
+        "ungraded",
+        "parse_error",
     }
 
 
@@ -87,9 +91,7 @@ def test_every_golden_case_gets_its_expected_verdict(grader: str | None, tmp_pat
     cases = GROUPS[grader]
     outcomes = _graded(cases, grader, tmp_path)
     failures = [
-        message
-        for case in cases
-        if (message := _mismatch(case, outcomes[case["id"]])) is not None
+        message for case in cases if (message := _mismatch(case, outcomes[case["id"]])) is not None
     ]
     assert not failures, f"{len(failures)} of {len(cases)} golden cases fail:\n" + "\n".join(
         failures

@@ -104,8 +104,7 @@ def test_inspect_cli_output(runs_folder: Path, capsys: pytest.CaptureFixture[str
     assert "skipped 2 file(s), not read as samples:\n" in out
     assert f"  {runs_folder / 'README.md'}: not a data file\n" in out
     assert out.strip().endswith(
-        "total: 3 run(s), 13 sample(s), 1 rejected row(s), 0 unreadable value(s), "
-        "2 skipped file(s)"
+        "total: 3 run(s), 13 sample(s), 1 rejected row(s), 0 unreadable value(s), 2 skipped file(s)"
     )
 
 

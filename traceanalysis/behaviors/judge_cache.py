@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from traceanalysis.cache import connect
+from traceanalysis.cache import connect, create_table, default_cache_path, guarded
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judge_labels (
@@ -50,10 +50,11 @@ class JudgeCache:
     """Read and write judge labels; one connection, autocommitting each write."""
 
     def __init__(self, path: str | Path | None = None):
-        self.conn: sqlite3.Connection = connect(path)
-        self.conn.execute(_SCHEMA)
-        self.conn.commit()
+        self.path = str(path) if path is not None else str(default_cache_path())
+        self.conn: sqlite3.Connection = connect(self.path)
+        create_table(self.conn, self.path, _SCHEMA)
 
+    @guarded
     def get_many(self, keys: Iterable[str]) -> dict[str, CachedLabel]:
         """The stored labels for those of ``keys`` that are present."""
         keys = list(dict.fromkeys(keys))
@@ -72,6 +73,7 @@ class JudgeCache:
                 )
         return found
 
+    @guarded
     def put(
         self,
         key: str,
@@ -105,6 +107,7 @@ class JudgeCache:
         )
         self.conn.commit()
 
+    @guarded
     def count(self, judge_id: str | None = None) -> int:
         """Number of stored labels (for one judge when ``judge_id`` is given)."""
         if judge_id is None:

@@ -27,6 +27,8 @@ import pyarrow as pa
 
 # Long per-response text (and JSON span lists): the columns a row selection copies.
 TEXT_COLUMNS = ("response", "prompt", "reasoning")
+
+
 def is_text_column(name: object) -> bool:
     """Response/prompt/reasoning text or a ``*_spans`` JSON column."""
     return name in TEXT_COLUMNS or str(name).endswith("_spans")

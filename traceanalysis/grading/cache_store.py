@@ -19,7 +19,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 
-from traceanalysis.cache import connect
+from traceanalysis.cache import connect, create_table, default_cache_path, guarded
 from traceanalysis.grading.verifier import Outcome
 
 _SCHEMA = """
@@ -49,13 +49,14 @@ class GradeCache:
     """Read and write grading verdicts; writes are committed every ``batch`` rows or second."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, batch: int = 64):
-        self.conn: sqlite3.Connection = connect(path)
-        self.conn.execute(_SCHEMA)
-        self.conn.commit()
+        self.path = os.fspath(path) if path is not None else str(default_cache_path())
+        self.conn: sqlite3.Connection = connect(self.path)
+        create_table(self.conn, self.path, _SCHEMA)
         self.batch = batch
         self._pending: list[tuple[object, ...]] = []
         self._last_commit = time.monotonic()
 
+    @guarded
     def lookup(self, keys: Iterable[str], deadline: float) -> dict[str, Outcome]:
         """Cached outcomes for ``keys``; timeouts reached under a shorter deadline are skipped."""
         keys = list(keys)
@@ -91,6 +92,7 @@ class GradeCache:
         if len(self._pending) >= self.batch or time.monotonic() - self._last_commit > 1.0:
             self.flush()
 
+    @guarded
     def flush(self) -> None:
         """Commit every queued verdict."""
         if self._pending:
@@ -101,6 +103,7 @@ class GradeCache:
             self._pending.clear()
         self._last_commit = time.monotonic()
 
+    @guarded
     def close(self) -> None:
         """Flush and close the connection."""
         self.flush()

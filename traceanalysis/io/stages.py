@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from traceanalysis.engine.cache import file_fingerprint
+from traceanalysis.engine.fingerprint import file_fingerprint
 from traceanalysis.engine.registry import stage
 from traceanalysis.engine.store import write_batches
 from traceanalysis.errors import InputError
@@ -26,7 +26,7 @@ def _load_key(options: dict[str, Any]) -> dict[str, Any]:
         **{k: v for k, v in options.items() if k != "runs"},
         "path": str(runs),  # paths are recorded as given: a copy elsewhere loads again
         "resolved": str(runs.resolve()),
-        "content": file_fingerprint(runs),  # TODO(follow_links) once engine/fingerprint lands
+        "content": file_fingerprint(runs, follow_links=bool(options.get("follow_links"))),
     }
 
 

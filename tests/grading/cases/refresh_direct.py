@@ -25,8 +25,17 @@ from pathlib import Path
 CASES_DIR = Path(__file__).resolve().parent
 GRADERS = ("math", "text", "choice")
 STATUSES = ("ok", "no_answer", "truncated", "timeout", "parse_error", "ungraded")
-_KEYS = {"id", "response", "gold", "grader", "finish_reason", "expected", "extracted",
-         "math_verify_direct", "why"}
+_KEYS = {
+    "id",
+    "response",
+    "gold",
+    "grader",
+    "finish_reason",
+    "expected",
+    "extracted",
+    "math_verify_direct",
+    "why",
+}
 
 
 def case_files(folder: Path = CASES_DIR) -> list[Path]:
@@ -92,9 +101,7 @@ def _direct_pair(args: tuple[str, str, str]) -> bool:
     return direct_verdict(*args)
 
 
-def direct_verdicts(
-    cases: list[dict], settings: str = "default", workers: int = 2
-) -> list[bool]:
+def direct_verdicts(cases: list[dict], settings: str = "default", workers: int = 2) -> list[bool]:
     """``direct_verdict`` for every case, computed in worker processes (main threads)."""
     jobs = [(c["gold"], c["response"], settings) for c in cases]
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -127,13 +134,19 @@ def main(argv: list[str] | None = None) -> int:
     cases = load_cases()
     direct = direct_verdicts(cases, "default", args.workers)
     tests_like = direct_verdicts(cases, "tests", args.workers)
-    stale = [c["id"] for c, d in zip(cases, direct, strict=True)
-             if c.get("math_verify_direct", "missing") != d]
+    stale = [
+        c["id"]
+        for c, d in zip(cases, direct, strict=True)
+        if c.get("math_verify_direct", "missing") != d
+    ]
     for settings, verdicts in (("default options", direct), ("test-like settings", tests_like)):
         same, total = agreement(cases, verdicts)
         print(f"expected verdict = math-verify direct ({settings}): {same}/{total}")
-    missing_why = [c["id"] for c, d in zip(cases, direct, strict=True)
-                   if c["expected"]["correct"] != d and not c.get("why")]
+    missing_why = [
+        c["id"]
+        for c, d in zip(cases, direct, strict=True)
+        if c["expected"]["correct"] != d and not c.get("why")
+    ]
     if missing_why:
         print(f"{len(missing_why)} disagreements without a 'why': {', '.join(missing_why)}")
     if args.check:
