@@ -22,6 +22,8 @@ COMMANDS = (
     "behaviors",
     "judge",
     "report",
+    "score",
+    "view",
     "stages",
     "cache",
     "generate",

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from traceanalysis.engine.cache import StageCache, stage_cache_dir
+from traceanalysis.engine.executors import make_executor
 from traceanalysis.engine.memory import clear_table_caches, returns_memory
 from traceanalysis.engine.plan import Plan, build_plan
 from traceanalysis.engine.registry import list_stages
@@ -107,18 +108,6 @@ def plan_for(options: ReportOptions, targets: list[str] | None = None) -> Plan:
     return build_plan(targets, skip=skip)
 
 
-def _executor(options: ReportOptions) -> Any:
-    from pathlib import Path as _P
-
-    if not (_P(__file__).parent / "engine" / "executors.py").exists():  # TODO remove
-        from traceanalysis.engine.runner import SerialExecutor
-
-        return SerialExecutor()
-    from traceanalysis.engine.executors import make_executor
-
-    return make_executor(options.executor, workers=options.workers)
-
-
 @returns_memory
 def run_plan(
     runs_path: str | Path, options: ReportOptions, targets: list[str] | None = None
@@ -131,7 +120,7 @@ def run_plan(
     plan = plan_for(options, targets)
     cache = StageCache(stage_cache_dir(options.cache), enabled=options.stage_cache)
     scratch = tempfile.TemporaryDirectory(prefix="traceanalysis-")
-    executor = _executor(options)
+    executor = make_executor(options.executor, workers=options.workers)
     try:
         runner = PlanRunner(
             plan, run_options(runs_path, options), cache=cache, executor=executor,

@@ -194,15 +194,14 @@ def test_math_mask_regex_equals_the_previous_one(text: str) -> None:
     assert spans(_MATH, text) == spans(OLD_MATH, text)
 
 
-def test_stage_in_chunks_and_workers_equals_one_pass(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_stage_in_chunks_equals_one_pass(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from traceanalysis.behaviors import tagger
 
     texts = random_texts(150, seed=31)
     frame = pd.DataFrame({"response": pd.array([*texts, None, ""], dtype="string")})
     whole = tag_behaviors(frame)
     monkeypatch.setattr(tagger, "_CHUNK", 16)
-    monkeypatch.setattr(tagger, "_PARALLEL_MIN_TEXTS", 0)
-    chunked = tag_behaviors(frame)  # 10 chunks over two forked workers
+    chunked = tag_behaviors(frame)  # 10 chunks
     pd.testing.assert_frame_equal(chunked, whole)
     assert whole["behavior_spans"].dtype == pd.array([], dtype="string").dtype
     assert whole["behavior_spans"].iloc[-2:].tolist() == ["[]", "[]"]

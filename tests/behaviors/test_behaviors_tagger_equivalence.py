@@ -129,11 +129,3 @@ def test_guarded_cues_find_the_same_matches() -> None:
     for b in load_behaviors():
         for text in texts:
             assert cue_spans(b, text, text.lower()) == b.cue_spans(text), (b.name, text)
-
-
-def test_two_worker_processes_give_the_same_tags_in_order(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from traceanalysis.behaviors import tagger
-
-    monkeypatch.setattr(tagger, "_CHUNK", 40)  # several chunks for two workers
-    texts = random_texts(160, seed=17)
-    assert tag_texts(texts, workers=2) == tag_texts(texts, workers=1)

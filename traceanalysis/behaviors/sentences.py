@@ -26,7 +26,7 @@ Offsets always refer to the original text.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -47,6 +47,7 @@ _MATH = re.compile(
     re.DOTALL,
 )
 _SENTENCE_PUNCT = re.compile(r"[.!?]")
+_LINE_BREAK = re.compile("\n")
 _LINE = re.compile(r"[^\n]+")
 _FILLER = "_"
 _SUFFIX = re.compile(r"""(?:[.!?]|["')\]])$""")
@@ -197,13 +198,18 @@ def sentences_at_many(
         if not wanted:
             continue
         masked = mask_math(text)
+        # line breaks found once (a search back from each position would be quadratic
+        # in the length of a long line)
+        breaks = [m.start() for m in _LINE_BREAK.finditer(masked)]
         by_line: dict[int, list[int]] = {}
         for p in set(wanted):
             if masked[p] != "\n":
-                by_line.setdefault(masked.rfind("\n", 0, p) + 1, []).append(p)
-        for line_start, ps in by_line.items():
-            line_end = masked.find("\n", line_start)
-            span = _trimmed(masked, line_start, len(masked) if line_end < 0 else line_end)
+                k = bisect_left(breaks, p)
+                by_line.setdefault(k, []).append(p)
+        for k, ps in by_line.items():
+            line_start = breaks[k - 1] + 1 if k > 0 else 0
+            line_end = breaks[k] if k < len(breaks) else len(masked)
+            span = _trimmed(masked, line_start, line_end)
             if span is None:
                 continue
             line = masked[span[0] : span[1]]

@@ -14,24 +14,18 @@ from __future__ import annotations
 
 import gc
 import json
-import multiprocessing
-import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from functools import partial
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from traceanalysis.behaviors.cuescan import cue_spans, fast
+from traceanalysis.behaviors.cuescan import cue_spans
 from traceanalysis.behaviors.definitions import Behavior, load_behaviors
 from traceanalysis.behaviors.sentences import sentences_at_many
 from traceanalysis.cache import content_hash
-from traceanalysis.forking import can_fork
 
 TAGGER_VERSION = "1.1"  # bump when splitting or matching changes (stage cache key)
 
@@ -49,10 +43,6 @@ _CHUNK = 512  # texts per chunk: bounds the memory of the per-text intermediates
 # Rows per Arrow chunk of the spans column: a multiple of 1024 (pyarrow's Parquet write
 # batch), so the Parquet bytes are those of a one-piece column.
 _ARROW_ROWS = 1024
-_PARALLEL_MIN_TEXTS = 5000
-# What the forked workers read their chunks from (set only while a pool runs), so that
-# no text is pickled to them.
-_SOURCE: Any = None
 
 Spans = list[tuple[int, int, str]]
 
@@ -115,8 +105,8 @@ def _chunk_texts(source: Any, start: int, end: int) -> list[str]:
 def _tag_part(
     start: int, end: int, behaviors: tuple[Behavior, ...], source: Any = None
 ) -> list[Spans]:
-    """Tags of texts start..end of ``source`` (a forked worker: of the inherited one)."""
-    return _tag_chunk(_chunk_texts(_SOURCE if source is None else source, start, end), behaviors)
+    """Tags of texts start..end of ``source``."""
+    return _tag_chunk(_chunk_texts(source, start, end), behaviors)
 
 
 def _encode_part(
@@ -142,69 +132,25 @@ def _encode_part(
     return counts, pa.array(encoded, type=pa.large_string())
 
 
-def _prepare(behaviors: tuple[Behavior, ...]) -> None:
-    """Build once in this process what each forked worker would otherwise build again on
-    every call: the rebuilt cue patterns (~0.3 s), and spaCy's tokenizer when spaCy is
-    already imported here (importing it only for this would cost ~240 MiB here)."""
-    for b in behaviors:
-        for pattern in (b.cues_lower, b.exclusions_lower):
-            if pattern is not None:
-                fast(pattern)
-    if "spacy" in sys.modules:
-        from traceanalysis.behaviors.sentence_rule import _tables
-        from traceanalysis.behaviors.sentences import light_pipeline
-
-        light_pipeline()
-        _tables()
-
-
 def _run_parts(
-    source: Any,
-    n: int,
-    work: Callable[..., Any],
-    behaviors: tuple[Behavior, ...],
-    workers: int | None,
+    source: Any, n: int, work: Callable[..., Any], behaviors: tuple[Behavior, ...]
 ) -> Iterator[Any]:
-    """``work(start, end, behaviors)`` for each chunk of ``source``, in order."""
-    global _SOURCE
-    if workers is None:
-        enough = n >= _PARALLEL_MIN_TEXTS and (os.cpu_count() or 1) >= 2
-        workers = 2 if enough else 1
-    bounds = [(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
+    """``work(start, end, behaviors, source)`` for each chunk of ``source``, in order (in
+    this process: the plan's executor runs the stage's batches in parallel)."""
     with _collector_paused():
-        if workers <= 1 or len(bounds) < 2 or not can_fork():
-            for s, e in bounds:
-                yield work(s, e, behaviors, source)
-            return
-        # fork, not spawn: spawn re-runs the caller's __main__ in each worker (a script
-        # without a main guard would run twice more); forked workers inherit the source.
-        _prepare(behaviors)
-        context = multiprocessing.get_context("fork")
-        _SOURCE = source
-        try:
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                starts, ends = zip(*bounds, strict=True)
-                yield from pool.map(partial(work, behaviors=behaviors), starts, ends)
-        finally:
-            _SOURCE = None
+        for start in range(0, n, _CHUNK):
+            yield work(start, min(start + _CHUNK, n), behaviors, source)
 
 
-def tag_texts(
-    texts: Sequence[str],
-    behaviors: Sequence[Behavior] | None = None,
-    *,
-    workers: int | None = None,
-) -> list[Spans]:
+def tag_texts(texts: Sequence[str], behaviors: Sequence[Behavior] | None = None) -> list[Spans]:
     """``[(start, end, behaviour)]`` for every (sentence, behaviour) pair that matches.
 
     A sentence is tagged B when it holds the last character of a cue match of B (matches
     may start at the previous sentence's punctuation for sentence-initial cues). Cues are
     matched on the whole text first; only sentences holding a match are then located.
-    ``workers`` processes share the chunks (default: 2 from 5,000 texts on when there are
-    2 CPUs, else 1; forked, so POSIX only); the result is the same, in input order.
     """
     behaviors = tuple(behaviors or load_behaviors())
-    parts = _run_parts(texts, len(texts), _tag_part, behaviors, workers)
+    parts = _run_parts(texts, len(texts), _tag_part, behaviors)
     return [spans for part in parts for spans in part]
 
 
@@ -227,7 +173,7 @@ def tag_behaviors(
     counts = [np.zeros((len(behaviors), 0), dtype="int64")]
     spans = []  # Arrow arrays of _ARROW_ROWS rows: no Python list of the whole column
     pending: list[Any] = []  # chunks not yet joined into a full Arrow chunk
-    for part_counts, encoded in _run_parts(source, len(source), _encode_part, behaviors, None):
+    for part_counts, encoded in _run_parts(source, len(source), _encode_part, behaviors):
         counts.append(part_counts)
         pending.append(encoded)
         while sum(map(len, pending)) >= _ARROW_ROWS:

@@ -31,6 +31,7 @@ from tqdm import tqdm
 from traceanalysis.cache import content_hash
 from traceanalysis.engine import store
 from traceanalysis.engine.cache import StageCache
+from traceanalysis.engine.executors import LocalExecutor
 from traceanalysis.engine.memory import is_text_column, release_free_memory, stage_meter
 from traceanalysis.engine.plan import Plan, matches
 from traceanalysis.engine.registry import Stage
@@ -123,23 +124,6 @@ def apply_rows(
     return added, partial, attrs
 
 
-class SerialExecutor:
-    """Every batch in this process, one after the other (the plan's executor with one core)."""
-
-    name = "serial"
-    workers = 1
-
-    def map(
-        self, func: Callable[[pd.DataFrame], Any], path: Path, columns: list[str]
-    ) -> Iterator[Any]:
-        """``func`` on each row group of ``path`` (only ``columns``), in order."""
-        for i in range(store.row_groups(path)):
-            yield func(store.read_batch(path, i, columns))
-
-    def close(self) -> None:
-        """Nothing to stop."""
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -164,7 +148,7 @@ class PlanRunner:
         self.plan = plan
         self.options = dict(options)
         self.cache = cache
-        self.executor = executor if executor is not None else SerialExecutor()
+        self.executor = executor if executor is not None else LocalExecutor(1)
         self.scratch = Path(scratch)
         self.state = RunState()
         self.bar = tqdm(total=len(plan.stages), desc="stages", unit="stage", disable=not progress)
