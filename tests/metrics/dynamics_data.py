@@ -15,6 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from traceanalysis.pipeline import ReportOptions
+
+N_BOOT, SEED = 100, 7  # the analyses' bootstrap (small: the tests recompute it by brute force)
 REFLECTION = " Wait, let me check this again."
 FILLER = " We add the two numbers."
 
@@ -106,3 +109,10 @@ def series_rows(samples: pd.DataFrame, series: str) -> pd.DataFrame:
     rows = samples[samples["run"] == series].copy()
     rows["step"] = rows["step"].astype(int)
     return rows
+
+
+def dynamics_options(tmp: Path) -> ReportOptions:
+    """The analyses' options: quiet, one worker, a private cache, the tests' bootstrap."""
+    return ReportOptions(
+        quiet=True, n_boot=N_BOOT, seed=SEED, workers=1, cache=str(tmp / "cache.sqlite")
+    )

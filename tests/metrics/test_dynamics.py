@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.metrics.dynamics_data import series_rows, write_checkpoints, write_verl_dumps
+from tests.metrics.dynamics_data import (
+    N_BOOT,
+    SEED,
+    dynamics_options,
+    series_rows,
+    write_checkpoints,
+    write_verl_dumps,
+)
 from traceanalysis.errors import InputError
 from traceanalysis.io import load_runs
 from traceanalysis.metrics.dynamics import (
@@ -26,28 +33,13 @@ from traceanalysis.metrics.dynamics import (
     series_steps,
 )
 from traceanalysis.metrics.dynamics_stages import dynamics
-from traceanalysis.pipeline import ReportOptions, analyze
+from traceanalysis.pipeline import analyze
 
-N_BOOT, SEED = 100, 7
 LEX = "reflection_simplerl"
 CHECKED = [
     "pass@1", "pass@2", "pass@4", "tokens_mean", f"{LEX}_per_1k", f"{LEX}_present",
     "behavior_verification_present", "answer_entropy",
 ]  # fmt: skip
-
-
-def _options(tmp: Path) -> ReportOptions:
-    return ReportOptions(
-        quiet=True, n_boot=N_BOOT, seed=SEED, workers=1, cache=str(tmp / "cache.sqlite")
-    )
-
-
-@pytest.fixture(scope="module")
-def dumps(tmp_path_factory: pytest.TempPathFactory):
-    """analyze() of one run folder of verl dumps at steps 0..40."""
-    tmp = tmp_path_factory.mktemp("dumps")
-    write_verl_dumps(tmp / "runs" / "grpo-run")
-    return analyze(tmp / "runs", _options(tmp))
 
 
 def _entropy(answers: list[str]) -> float:
@@ -145,7 +137,7 @@ def checkpoints(tmp_path_factory: pytest.TempPathFactory):
     """analyze() of three checkpoint runs (run.json step/series) and a base run."""
     tmp = tmp_path_factory.mktemp("ckpt")
     write_checkpoints(tmp / "runs", {"grpo-300": 300, "grpo-100": 100, "grpo-200": 200})
-    return analyze(tmp / "runs", _options(tmp))
+    return analyze(tmp / "runs", dynamics_options(tmp))
 
 
 def test_checkpoint_series_matches_accuracy_table(checkpoints) -> None:
