@@ -21,6 +21,7 @@ from typing import Any
 
 import matplotlib as mpl
 import pandas as pd
+from matplotlib.figure import Figure
 
 from traceanalysis.forking import can_fork
 from traceanalysis.report.context import FigureRecord
@@ -36,8 +37,7 @@ from traceanalysis.report.figures_language import (
     length_figure,
     lexicon_figure,
 )
-from traceanalysis.report.figures_version import figures_code_version
-from traceanalysis.report.style import PNG_DPI, RC_PARAMS, run_styles
+from traceanalysis.report.style import PNG_DPI, RC_PARAMS, length_unit, run_styles
 from traceanalysis.schema import RunInfo
 
 FORMATS = ("pdf", "svg", "png")
@@ -65,9 +65,7 @@ def _makers(
     allow."""
     styles = run_styles(r.name for r in runs)
     tokenizer = samples.attrs.get("tokenizer") if samples is not None else None
-    unit = "tokens"
-    if isinstance(tokenizer, dict) and tokenizer.get("name"):
-        unit = f"{tokenizer.get('unit') or 'tokens'}, {tokenizer['name']}"
+    unit = length_unit(tokenizer if isinstance(tokenizer, dict) else None)
     return [
         partial(passk_figure, tables, styles),
         partial(difficulty_figure, tables, styles, reference),
@@ -92,6 +90,16 @@ def _drafts(
         yield from maker()
 
 
+def lay_out(figure: Figure) -> None:
+    """Lay ``figure`` out once at the PNG resolution (text extents depend on it), then
+    freeze it: the saves need not recompute constrained layout, and what a test measures
+    after this call is what the files show."""
+    figure.set_dpi(PNG_DPI)
+    figure.draw_without_rendering()
+    figure.set_layout_engine(None)  # None (not "none"): no placeholder engine, so savefig
+    # skips its extra layout draw; RC_PARAMS turns the rc layout defaults off.
+
+
 def save_figure(draft: FigureDraft, out_dir: Path) -> FigureRecord:
     """Write ``draft`` as out_dir/<name>.{pdf,svg,png} and return its record with the SVG text.
 
@@ -106,12 +114,7 @@ def save_figure(draft: FigureDraft, out_dir: Path) -> FigureRecord:
         "png": {},
     }
     with mpl.rc_context({"svg.hashsalt": draft.name}):
-        # Lay out once at the PNG resolution (text extents depend on it), then freeze: the
-        # three saves need not recompute constrained layout.
-        draft.figure.set_dpi(PNG_DPI)
-        draft.figure.draw_without_rendering()
-        draft.figure.set_layout_engine(None)  # None (not "none"): no placeholder engine, so
-        # savefig skips its extra layout draw; RC_PARAMS turns the rc layout defaults off.
+        lay_out(draft.figure)
         for fmt in FORMATS:
             path = out_dir / f"{draft.name}.{fmt}"
             draft.figure.savefig(path, format=fmt, dpi=PNG_DPI, metadata=metadata[fmt])
@@ -195,7 +198,3 @@ def make_figures(
                 _SHARED.clear()
             parts = [drawn[i] for i in range(len(makers))]
     return [record for part in parts for record in part]
-
-
-# Read by the pipeline's figure-stage cache (report.feature_stages.version_of).
-make_figures.stage_version = figures_code_version()  # type: ignore[attr-defined]

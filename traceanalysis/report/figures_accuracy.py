@@ -7,16 +7,22 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import colors as mpl_colors
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator, PercentFormatter
 
 from traceanalysis.report.figures_common import (
     FigureDraft,
+    figure_legend,
+    mark_zero_bars,
     new_figure,
     runs_in_order,
     styles_for,
     usable,
 )
 from traceanalysis.report.style import NEUTRAL, ONE_COLUMN, TWO_COLUMN, RunStyle, ordered_bins
+
+# One hatch per run (cycled): overlapping CI bands stay apart where their colours would blend.
+BAND_HATCHES = ("////", "\\\\\\\\", "||||", "----", "xxxx", "++++")
 
 
 def passk_figure(
@@ -31,9 +37,9 @@ def passk_figure(
         table = table[table["complete"].astype(bool)]
     runs = runs_in_order(styles, table["run"])
     styles = styles_for(styles, runs)
-    fig = new_figure(ONE_COLUMN, 2.6)
+    fig = new_figure(ONE_COLUMN, 2.9)
     ax = fig.add_subplot()
-    for run in runs:
+    for i, run in enumerate(runs):
         part = table[table["run"] == run].sort_values("k")
         k = part["k"].to_numpy(dtype=float)
         style = styles[run]
@@ -47,13 +53,17 @@ def passk_figure(
             label=run,
         )
         if {"lo", "hi"} <= set(part.columns):
+            # A light fill, the run's hatch and an outline: each band keeps its own edges
+            # and texture where bands overlap, instead of blending into one colour.
             ax.fill_between(
                 k,
                 part["lo"].to_numpy(dtype=float),
                 part["hi"].to_numpy(dtype=float),
-                color=style.color,
-                alpha=0.18,
-                linewidth=0,
+                facecolor=(*mpl_colors.to_rgb(style.color), 0.08),
+                edgecolor=style.color,
+                hatch=BAND_HATCHES[i % len(BAND_HATCHES)],
+                linewidth=0.6,
+                zorder=1,
             )
     k_max = int(table["k"].max())
     ax.set_xscale("log", base=2)
@@ -66,14 +76,15 @@ def passk_figure(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("k (samples per problem)")
     ax.set_ylabel("pass@k")
-    ax.legend(loc="lower right")
+    figure_legend(fig, ax.get_legend_handles_labels()[0], max_cols=2)
     yield FigureDraft(
         name="passk",
         title="pass@k: accuracy (k = 1) versus capability (large k)",
         caption=(
             "pass@k per run by the unbiased estimator of Chen et al. (2021), averaged over "
             "problems, on a log-2 axis; bands are 95% bootstrap confidence intervals over "
-            "problems. Each curve stops at its run's smallest number of samples per problem."
+            "problems, each drawn with its run's colour, hatch and outline. Each curve stops at its "
+            "run's smallest number of samples per problem."
         ),
         section="accuracy",
         figure=fig,
@@ -105,7 +116,7 @@ def difficulty_figure(
         and table.loc[table["run"] == r, "delta_vs_reference"].notna().any()
     ]  # fmt: skip
     has_delta = bool(others)
-    fig = new_figure(TWO_COLUMN if has_delta else ONE_COLUMN, 2.6)
+    fig = new_figure(TWO_COLUMN if has_delta else ONE_COLUMN, 2.9)
     axes = fig.subplots(1, 2 if has_delta else 1, squeeze=False)[0]
     ax = axes[0]
     unit = _bin_unit(bins)
@@ -124,27 +135,30 @@ def difficulty_figure(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(f"difficulty bin ({reference or 'reference'} {unit})")
     ax.set_ylabel("accuracy (pass@1)")
-    ax.legend(loc="upper left")
+    handles = ax.get_legend_handles_labels()[0]
     if has_delta:
         ax = axes[1]
         width = 0.8 / max(len(others), 1)
         for i, run in enumerate(others):
             part = table[table["run"] == run].set_index("bin").reindex(bins)
+            pos = x - 0.4 + width * (i + 0.5)
+            delta = part["delta_vs_reference"].to_numpy(dtype=float)
             ax.bar(
-                x - 0.4 + width * (i + 0.5),
-                part["delta_vs_reference"].to_numpy(dtype=float),
+                pos,
+                delta,
                 width=width,
                 color=styles[run].color,
                 yerr=_yerr(part, "delta_vs_reference", "delta_lo", "delta_hi"),
                 error_kw={"elinewidth": 0.7, "capsize": 1.5, "ecolor": "#333333"},
                 label=run,
             )
+            mark_zero_bars(ax, pos, delta, width)
         ax.axhline(0, color=NEUTRAL, linewidth=0.8)
         ax.set_xticks(x, labels, fontsize=6)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(FuncFormatter(_points))
         ax.set_xlabel(f"difficulty bin ({reference or 'reference'} {unit})")
-        ax.set_ylabel(f"accuracy − {reference or 'reference'}")
-        ax.legend(loc="best")
+        ax.set_ylabel(f"accuracy − {reference or 'reference'} (pp)")
+    figure_legend(fig, handles, max_cols=4 if has_delta else 2)
     yield FigureDraft(
         name="difficulty",
         title="Accuracy by difficulty bin",
@@ -157,7 +171,7 @@ def difficulty_figure(
             "none for a bin of one problem)."
             + (
                 " Right: each run's accuracy minus the reference's on the same problems, in "
-                "percentage points, with a paired bootstrap CI."
+                "percentage points (pp), with a paired bootstrap CI; a bar of zero is marked 0."
                 if has_delta
                 else ""
             )
@@ -165,6 +179,14 @@ def difficulty_figure(
         section="difficulty",
         figure=fig,
     )
+
+
+def _points(value: float, _pos: object = None) -> str:
+    """A difference of two shares as signed percentage points: 0.25 -> ``+25``."""
+    points = round(100 * value, 6)
+    if points == 0:
+        return "0"
+    return f"{points:+g}".replace("-", "\u2212")
 
 
 def _bin_unit(bins: list[str]) -> str:
@@ -224,11 +246,12 @@ def transition_figures(
             annot_kws={"fontsize": 5.5},
             linewidths=0.3,
             linecolor="white",
-            cbar_kws={"label": "% of row", "shrink": 0.8},
+            cbar_kws={"label": "share of the row's problems (%)", "shrink": 0.8},
         )
         ax.set_xlabel(f"{run} bin")
         ax.set_ylabel(f"{reference or 'reference'} bin")
         ax.tick_params(axis="both", labelsize=6, length=0)
+        ax.tick_params(axis="y", labelrotation=0)
         ax.grid(False)
         yield FigureDraft(
             name=name,

@@ -12,11 +12,15 @@ from matplotlib.ticker import PercentFormatter
 from traceanalysis.report.figures_common import (
     FigureDraft,
     as_correct_label,
+    figure_legend,
+    humanize,
+    mark_zero_bars,
     new_figure,
     pretty,
     runs_in_order,
     styles_for,
     usable,
+    wrapped,
 )
 from traceanalysis.report.style import (
     BEHAVIOR_ORDER,
@@ -50,13 +54,9 @@ def behavior_figure(
     for i, run in enumerate(runs):
         part = table[table["run"] == run].set_index("behavior").reindex(behaviors)
         pos = y - 0.4 + height * (i + 0.5)
-        ax.barh(
-            pos,
-            part["share_present"].to_numpy(dtype=float),
-            height=height,
-            color=styles[run].color,
-            label=run,
-        )
+        share = part["share_present"].to_numpy(dtype=float)
+        ax.barh(pos, share, height=height, color=styles[run].color, label=run)
+        mark_zero_bars(ax, pos, share, height, horizontal=True)
         if has_judge:
             ax.scatter(
                 part["judge_share_present"].to_numpy(dtype=float),
@@ -70,7 +70,8 @@ def behavior_figure(
             )
     ax.set_yticks(y, [pretty(b) for b in behaviors])
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(0, max(1.0, float(np.nanmax(table["share_present"].to_numpy(dtype=float)))))
     ax.set_xlabel("share of responses")
     ax.grid(axis="y", visible=False)
     handles, _ = ax.get_legend_handles_labels()
@@ -86,13 +87,14 @@ def behavior_figure(
                 label="LLM judge",
             )
         )
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
+    figure_legend(fig, handles, where="lower")
     yield FigureDraft(
         name="behaviors",
         title="Cognitive behaviours by run",
         caption=(
             "Share of responses in which the rule tagger finds each behaviour at least once"
-            + ("; open diamonds give the LLM judge's share." if has_judge else ".")
+            + ("; open diamonds give the LLM judge's share" if has_judge else "")
+            + ". A share of zero is marked 0; a run without a bar has no value."
         ),
         section="behaviors",
         figure=fig,
@@ -111,16 +113,16 @@ def _flexible_values(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[pd.Seri
         for lexicon in ("anthropomorphic", "logical_connectors"):
             column = f"{lexicon}_pooled_per_1k"
             if column in rows and not rows.empty:
-                panels[f"{pretty(lexicon)} tokens"] = (
-                    rows.set_index("run")[column],
-                    "per 1k tokens (pooled)",
-                )
+                panels[pretty(lexicon)] = (rows.set_index("run")[column], "per 1k tokens (pooled)")
     behaviors = tables.get("behaviors")
     if usable(behaviors, ("run", "behavior", "share_present")):
         for behavior in ("multi_perspective", "metacognitive_awareness"):
             rows = behaviors[behaviors["behavior"] == behavior]
             if not rows.empty:
-                panels[pretty(behavior)] = (rows.set_index("run")["share_present"], "share")
+                panels[pretty(behavior)] = (
+                    rows.set_index("run")["share_present"],
+                    "share of responses",
+                )
     return panels
 
 
@@ -133,15 +135,16 @@ def flexible_figure(
         return
     runs = runs_in_order(styles, [r for series, _ in panels.values() for r in series.index])
     styles = styles_for(styles, runs)
-    fig = new_figure(TWO_COLUMN if len(panels) > 2 else ONE_COLUMN, 2.0)
+    fig = new_figure(TWO_COLUMN if len(panels) > 2 else ONE_COLUMN, 2.3)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (title, (series, unit)) in zip(axes, panels.items(), strict=True):
         values = series.reindex(runs).to_numpy(dtype=float)
-        ax.bar(range(len(runs)), values, color=[styles[r].color for r in runs])
+        ax.bar(range(len(runs)), values, color=[styles[r].color for r in runs], width=0.8)
+        mark_zero_bars(ax, np.arange(len(runs)), values, 0.8)
         ax.set_xticks(range(len(runs)), runs, rotation=30, ha="right", fontsize=6)
-        ax.set_title(title)
-        if unit == "share":
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_title(wrapped(title, 18 if len(panels) > 2 else 28))
+        if unit == "share of responses":
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_ylabel(unit)
         ax.grid(axis="x", visible=False)
     yield FigureDraft(
@@ -151,7 +154,8 @@ def flexible_figure(
             "Anthropomorphic tokens and logical connectors per 1,000 tokens (pooled: total "
             "matches / total tokens, as in the language section), and the share "
             "of responses with multi-perspective thinking and metacognitive awareness "
-            "(2505.21067's markers of flexible reasoning), per run."
+            "(2505.21067's markers of flexible reasoning), per run. A value of zero is "
+            "marked 0."
         ),
         section="flexible",
         figure=fig,
@@ -210,7 +214,10 @@ def audit_figure(
     labels = {f: pretty(f) for f in features}
     if "label" in table:
         labels.update(
-            dict(zip(table["feature"].astype(str), table["label"].astype(str), strict=True))
+            (feature, humanize(label))
+            for feature, label in zip(
+                table["feature"].astype(str), table["label"].astype(str), strict=True
+            )
         )
     axes[0].set_yticks(y, [labels[f] for f in features], fontsize=6)
     axes[0].invert_yaxis()
@@ -228,7 +235,7 @@ def audit_figure(
         ),
         Line2D([], [], marker="o", linestyle="-", color="black", label="within-problem (95% CI)"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    figure_legend(fig, handles, where="lower")
     yield FigureDraft(
         name="audit",
         title="Does length or keyword use predict correctness?",

@@ -1,13 +1,31 @@
-"""Shared pieces of the figure modules: the draft record, figure creation and table checks."""
+"""Shared pieces of the figure modules: the draft record, figure creation, legends placed
+outside the data, explicit zero bars, human labels and table checks."""
 
 from __future__ import annotations
 
+import re
+import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
+import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 
-from traceanalysis.report.style import RunStyle, run_styles
+from traceanalysis.report.style import (
+    BEHAVIOR_NAMES,
+    LEXICON_NAMES,
+    RunStyle,
+    human_name,
+    run_styles,
+)
+
+ZERO_LABEL_SIZE = 5  # points: the "0" written on a bar of height zero
 
 
 @dataclass
@@ -22,8 +40,50 @@ class FigureDraft:
 
 
 def new_figure(width: float, height: float, **subplot_kw: object) -> Figure:
-    """A figure outside pyplot (no global state, nothing to close) with constrained layout."""
-    return Figure(figsize=(width, height), layout="constrained", **subplot_kw)
+    """A figure outside pyplot (no global state, nothing to close) with constrained layout
+    and an Agg canvas, so text can be measured before the figure is saved."""
+    fig = Figure(figsize=(width, height), layout="constrained", **subplot_kw)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_legend(
+    fig: Figure, handles: Sequence[Artist], *, where: str = "upper", max_cols: int | None = None
+) -> Legend:
+    """A legend outside every axes (above or below them, centred), in as many columns as
+    fit the figure's width: it never covers data and never runs off the page."""
+    renderer = fig.canvas.get_renderer()
+    ncols = max(1, min(max_cols or len(handles), len(handles)))
+    while True:
+        legend = fig.legend(handles=handles, loc=f"outside {where} center", ncols=ncols)
+        if ncols == 1 or legend.get_window_extent(renderer).width <= 0.96 * fig.bbox.width:
+            return legend
+        legend.remove()
+        ncols -= 1
+
+
+def mark_zero_bars(
+    ax: Axes, positions: np.ndarray, values: np.ndarray, size: float, *, horizontal: bool = False
+) -> None:
+    """Make a bar of exactly zero visible: a thin line across the bar's slot and a small
+    "0", so a zero never reads as a missing run (a missing value stays empty)."""
+    zero = np.isfinite(values) & (values == 0)
+    for pos in np.asarray(positions, dtype=float)[zero]:
+        span = (pos - size / 2, pos + size / 2)
+        if horizontal:
+            ax.vlines(0, *span, color="#333333", linewidth=0.8, zorder=3)
+            ax.annotate("0", (0, pos), xytext=(2, 0), textcoords="offset points",
+                        va="center", ha="left", fontsize=ZERO_LABEL_SIZE, color="#333333")  # fmt: skip
+        else:
+            ax.hlines(0, *span, color="#333333", linewidth=0.8, zorder=3)
+            ax.annotate("0", (pos, 0), xytext=(0, 2), textcoords="offset points",
+                        va="bottom", ha="center", fontsize=ZERO_LABEL_SIZE, color="#333333")  # fmt: skip
+
+
+def wrapped(text: str, width: int) -> str:
+    """``text`` broken at spaces into lines of at most ``width`` characters (titles and
+    labels of narrow panels); never inside a word, so run names stay whole."""
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
 
 
 def usable(table: pd.DataFrame | None, columns: tuple[str, ...]) -> bool:
@@ -52,14 +112,34 @@ _PLAIN_NAMES = {
     "n_words": "length (words)",
     "n_chars": "length (characters)",
 }
+_SUFFIXES = (("_per_1k", " per 1k"), ("_count", " count"), ("_present", ""))
 
 
 def pretty(name: str) -> str:
-    """A column or feature name in plain words: ``reflection_kim2025_per_1k`` -> spaced text."""
+    """A column or feature name in plain words: ``reflection_kim2025_per_1k`` ->
+    ``reflection (Kim et al. 2025) per 1k``."""
     if name in _PLAIN_NAMES:
         return _PLAIN_NAMES[name]
-    name = name.replace("behavior_", "").replace("_per_1k", " per 1k").replace("_count", " count")
-    return name.replace("_present", "").replace("_", " ")
+    name = name.replace("behavior_", "")
+    for suffix, words in _SUFFIXES:
+        if name.endswith(suffix):
+            return human_name(name[: -len(suffix)]) + words
+    return human_name(name)
+
+
+@cache
+def _internal_names() -> tuple[re.Pattern[str], dict[str, str]]:
+    names = {**LEXICON_NAMES, **BEHAVIOR_NAMES}
+    names.update({k.replace("_", " "): v for k, v in BEHAVIOR_NAMES.items()})
+    keys = sorted(names, key=len, reverse=True)  # longest first: "self reflection" first
+    return re.compile(r"\b(" + "|".join(map(re.escape, keys)) + r")\b"), names
+
+
+def humanize(label: str) -> str:
+    """``label`` with every lexicon or behaviour name in it replaced by its human name
+    (labels written by other modules, such as the audit's feature labels)."""
+    pattern, names = _internal_names()
+    return pattern.sub(lambda m: names[m.group(1)], str(label))
 
 
 def as_correct_label(value: object) -> str:

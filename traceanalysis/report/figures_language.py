@@ -14,11 +14,13 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from traceanalysis.report.figures_common import (
     FigureDraft,
     as_correct_label,
+    figure_legend,
     new_figure,
     pretty,
     runs_in_order,
     styles_for,
     usable,
+    wrapped,
 )
 from traceanalysis.report.style import NEUTRAL, ONE_COLUMN, TWO_COLUMN, RunStyle, ordered_bins
 
@@ -52,8 +54,7 @@ def length_figure(
         return
     runs = runs_in_order(styles, data["run"])
     styles = styles_for(styles, runs)
-    width = min(TWO_COLUMN, max(ONE_COLUMN, 0.8 * len(runs) + 1.2))
-    fig = new_figure(width, 2.6)
+    fig = new_figure(ONE_COLUMN if len(runs) <= 4 else TWO_COLUMN, 2.9)
     ax = fig.add_subplot()
     lows, highs = [], []
     # One grouping pass (rows keep their order within a group, as a mask would).
@@ -99,14 +100,14 @@ def length_figure(
     )
     if lows and min(lows) > 0 and max(highs) / min(lows) > 30:
         ax.set_yscale("log")
-    ax.set_ylabel(f"response length ({unit})")
-    ax.legend(
-        handles=[
+    label = f"response length in {unit}"
+    ax.set_ylabel(label.replace(" (", "\n(", 1) if len(label) > 32 else label)
+    figure_legend(
+        fig,
+        [
             Patch(facecolor=NEUTRAL, edgecolor="black", label="correct"),
             Patch(facecolor="white", edgecolor=NEUTRAL, hatch="////", label="incorrect"),
         ],
-        loc="upper left",
-        ncols=2,
     )
     ax.grid(axis="x", visible=False)
     yield FigureDraft(
@@ -161,7 +162,7 @@ def lexicon_figure(
                     marker=styles[run].marker,
                     markerfacecolor=styles[run].color if flag == "true" else "white",
                 )
-        ax.set_title(pretty(lexicon))
+        ax.set_title(wrapped(pretty(lexicon), 28))
         ax.set_xticks(x, bins, fontsize=5.5, rotation=45 if len(bins) > 4 else 0)
         ax.set_ylabel("per 1k tokens (pooled)")
     for ax in axes[len(lexicons) :]:
@@ -173,7 +174,7 @@ def lexicon_figure(
         Line2D([], [], color=NEUTRAL, linestyle="-", label="correct"),
         Line2D([], [], color=NEUTRAL, linestyle="--", markerfacecolor="white", label="incorrect"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6))
+    figure_legend(fig, handles, where="lower")
     yield FigureDraft(
         name="lexicon_rates",
         title="Lexicon rates by run, correctness and difficulty",
@@ -212,23 +213,27 @@ def _thin(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([top, rest.iloc[picks]]).drop(columns="_absz")
 
 
-def _label_extremes(ax: object, table: pd.DataFrame) -> None:
-    """Name the most distinctive tokens each way; tokens at one point share one label."""
-    for side, rows in (
-        (1, table[table["z"] > 1.96].nlargest(LABELLED_TOKENS, "z")),
-        (-1, table[table["z"] < -1.96].nsmallest(LABELLED_TOKENS, "z")),
-    ):
-        for (total, z), group in rows.groupby(["_total", "z"], sort=False):
-            names = [str(t).strip() or repr(t) for t in group["token"]]
-            text = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
-            ax.annotate(text, (total, z), xytext=(3, 2 * side), textcoords="offset points",
-                        fontsize=5.5)  # fmt: skip
+def _token_label(token: object, limit: int = 18) -> str:
+    """A token as a tick label: trimmed, shown with quotes when it is only white space,
+    shortened with an ellipsis past ``limit`` characters."""
+    text = str(token).strip() or repr(str(token))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _most_distinctive(table: pd.DataFrame) -> pd.DataFrame:
+    """The LABELLED_TOKENS most distinctive tokens each way (|z| > 1.96), from the most
+    positive z down to the most negative."""
+    up = table[table["z"] > 1.96].nlargest(LABELLED_TOKENS, "z")
+    down = table[table["z"] < -1.96].nsmallest(LABELLED_TOKENS, "z")
+    return pd.concat([up, down.iloc[::-1]])
 
 
 def distinctive_figures(
     tables: dict[str, pd.DataFrame], styles: dict[str, RunStyle]
 ) -> Iterator[FigureDraft]:
-    """Log-odds z (Monroe et al. 2008) against token frequency for each run pair table."""
+    """Log-odds z (Monroe et al. 2008) against token frequency for each run pair table and,
+    beside it, the most distinctive tokens each way as bars (names as tick labels, so they
+    never overlap or leave the figure)."""
     for name in [n for n in tables if n.startswith("distinctive_")]:  # comparison order
         table = tables[name]
         if not usable(table, ("token", "count_a", "count_b", "z")):
@@ -240,20 +245,39 @@ def distinctive_figures(
         if table.empty:
             continue
         shown = _thin(table)
+        top = _most_distinctive(table)
         z = shown["z"].to_numpy(dtype=float)
         colors = np.where(z > 1.96, styles[a].color, np.where(z < -1.96, styles[b].color, NEUTRAL))
-        fig = new_figure(ONE_COLUMN, 2.8)
-        ax = fig.add_subplot()
+        fig = new_figure(TWO_COLUMN if len(top) else ONE_COLUMN, 2.9)
+        axes = fig.subplots(1, 2 if len(top) else 1, squeeze=False,
+                            width_ratios=[1.6, 1] if len(top) else None)[0]  # fmt: skip
+        ax = axes[0]
         ax.scatter(shown["_total"], z, s=5, c=colors, linewidths=0, alpha=0.75)
+        ax.scatter(top["_total"], top["z"], s=14, facecolors="none", edgecolors="black",
+                   linewidths=0.6, zorder=3)  # fmt: skip
         ax.set_xscale("log")
-        ax.axhline(1.96, color=NEUTRAL, linestyle=":", linewidth=0.7)
-        ax.axhline(-1.96, color=NEUTRAL, linestyle=":", linewidth=0.7)
-        _label_extremes(ax, table)
+        for ax_ in axes:
+            for level in (1.96, -1.96):
+                (ax_.axhline if ax_ is ax else ax_.axvline)(
+                    level, color=NEUTRAL, linestyle=":", linewidth=0.7
+                )
         ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("token count in both runs (log)")
-        ax.set_ylabel(f"log-odds z ({a} + / {b} −)")
+        ax.set_xlabel("token count in both runs (log scale)")
+        ax.set_ylabel(wrapped(f"log-odds z ({a} + / {b} −)", 34))
+        if len(top):
+            bars = axes[1]
+            y = np.arange(len(top))
+            values = top["z"].to_numpy(dtype=float)
+            bars.barh(y, values, height=0.7,
+                      color=np.where(values > 0, styles[a].color, styles[b].color))  # fmt: skip
+            bars.set_yticks(y, [_token_label(t) for t in top["token"]], fontsize=6)
+            bars.invert_yaxis()
+            bars.axvline(0, color="black", linewidth=0.6)
+            bars.set_xlabel("log-odds z")
+            bars.set_title(wrapped(f"most distinctive ({a} / {b})", 34))
+            bars.grid(axis="y", visible=False)
         note = (
             f" {len(shown)} of {len(table)} tokens drawn (all the most distinctive ones)."
             if len(shown) < len(table)
@@ -265,7 +289,14 @@ def distinctive_figures(
             caption=(
                 f"Weighted log-odds ratio with an informative Dirichlet prior (Monroe et al. "
                 f"2008), as a z-score, against token frequency. Positive z: used more by "
-                f"{a}; negative: more by {b}; dotted lines at |z| = 1.96." + note
+                f"{a}; negative: more by {b}; dotted lines at |z| = 1.96."
+                + (
+                    f" Right: the up to {LABELLED_TOKENS} most distinctive tokens each way "
+                    "(circled on the left)."
+                    if len(top)
+                    else ""
+                )
+                + note
             ),
             section="language",
             figure=fig,

