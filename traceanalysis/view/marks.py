@@ -1,0 +1,83 @@
+"""Highlights and parts of one response, as character offsets for the page to draw.
+
+Behaviour spans are the ``behavior_spans`` column the tagger stored (and a ``lexicon_spans``
+column when the table has one), read with the report's own parser
+(:func:`traceanalysis.report.highlight.parse_spans`). samples.parquet stores lexicon counts
+but no lexicon spans, so for those the report's lexicon matcher (the one its sample
+browser uses) runs over the responses of the page being shown only. Offsets count Unicode
+code points, as Python strings do; the page slices ``Array.from(text)`` with them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from traceanalysis.grading.extract import find_boxes
+from traceanalysis.report.highlight import parse_spans
+
+_OPEN = re.compile(r"<think>", re.IGNORECASE)
+_CLOSE = re.compile(r"</think>", re.IGNORECASE)
+MAX_HITS = 2000  # search hits marked in one response
+
+
+def parts(text: str) -> dict[str, list[int] | None]:
+    """Where the reasoning, the final part and the answer box lie in ``text``.
+
+    The split is :func:`traceanalysis.io.think.split_think`'s: the reasoning is inside the
+    first ``<think>`` ... last ``</think>`` (from the start when only a closing tag exists),
+    the final part follows the closing tag; an unclosed ``<think>`` has no final part.
+    ``answer`` is the last ``\\boxed{...}`` of the final part (the box grading reads).
+    """
+    closes = list(_CLOSE.finditer(text))
+    open_ = _OPEN.search(text)
+    reasoning: list[int] | None = None
+    final: list[int] | None = [0, len(text)]
+    if closes:
+        close = closes[-1]
+        start = open_.end() if open_ is not None and open_.start() < close.start() else 0
+        reasoning, final = [start, close.start()], [close.end(), len(text)]
+    elif open_ is not None:
+        reasoning, final = [open_.end(), len(text)], None
+    answer = None
+    if final is not None:
+        boxes, _ = find_boxes(text[final[0] : final[1]])
+        if boxes:
+            answer = [final[0] + boxes[-1].start, final[0] + boxes[-1].end]
+    return {"reasoning": reasoning, "final": final, "answer": answer}
+
+
+def search_hits(text: str, search: str | None) -> list[list[Any]]:
+    """``[start, end, "hit", search]`` for each case-insensitive occurrence of ``search``."""
+    if not search:
+        return []
+    lowered, key = text.lower(), search.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: no safe offsets
+        return []
+    hits, pos = [], lowered.find(key)
+    while pos != -1 and len(hits) < MAX_HITS:
+        hits.append([pos, pos + len(key), "hit", search])
+        pos = lowered.find(key, pos + max(len(key), 1))
+    return hits
+
+
+def marks(row: dict[str, Any], matcher: Any | None, search: str | None) -> list[list[Any]]:
+    """``[start, end, kind, label]`` for the response: ``beh`` (behaviour sentences),
+    ``lex`` (lexicon hits) and ``hit`` (the search), clipped to the text."""
+    text = row.get("response") or ""
+    spans = parse_spans(row.get("behavior_spans"), "beh")
+    if "lexicon_spans" in row:
+        spans += parse_spans(row.get("lexicon_spans"), "lex")
+        lex: list[list[Any]] = []
+    else:
+        lex = [[s, e, "lex", name] for s, e, name in matcher.spans(text)] if matcher else []
+    out = [[s.start, min(s.end, len(text)), s.kind, s.label] for s in spans if s.start < len(text)]
+    return out + lex + search_hits(text, search)
+
+
+def decorate(rows: list[dict[str, Any]], matcher: Any | None, search: str | None) -> None:
+    """Add ``marks`` and ``parts`` to each row in place."""
+    for row in rows:
+        text = row.get("response") or ""
+        row["marks"] = marks(row, matcher, search)
+        row["parts"] = parts(text)

@@ -1,0 +1,259 @@
+"""The samples table in DuckDB: facets, filtered pages, full-text search, problems.
+
+The report's samples.parquet is loaded once into an in-memory DuckDB table with ``rid``,
+its row number in the file. A page is one query: the page's rids (filters on the small
+columns, ``ORDER BY rid LIMIT ? OFFSET ?``) and then only those rows' full columns. A
+search (case-insensitive substring of ``response``) scans the text once per distinct query
+and keeps the matching rids in a temporary table, so every later page, count and filter
+over the same words is a join with it. Every user value is a query parameter.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from traceanalysis.metrics.order import role_order
+from traceanalysis.view.deps import require
+from traceanalysis.view.filters import Facets, Query, Where, quote
+
+SEARCH_CACHE = 8  # distinct searches whose matching rids are kept
+PER_RUN = 64  # samples per run in the side-by-side view
+
+
+def _clean(value: Any) -> Any:
+    """A cell as JSON: NaN and infinities become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class SampleStore:
+    """One report's samples.parquet, queried through DuckDB (thread-safe: one lock)."""
+
+    def __init__(self, parquet: Path):
+        """Load ``parquet`` into an in-memory DuckDB table and read its facets."""
+        duckdb = require("duckdb")
+        self.path = Path(parquet)
+        self._lock = threading.Lock()
+        self._con = duckdb.connect(":memory:")
+        self._con.execute(
+            "CREATE TABLE s AS SELECT file_row_number AS rid, * EXCLUDE (file_row_number) "
+            "FROM read_parquet(?, file_row_number = true) ORDER BY rid",
+            [str(self.path)],
+        )
+        self._searches: OrderedDict[str, str] = OrderedDict()
+        self._next = 0
+        self.columns = [r[0] for r in self._con.execute("DESCRIBE s").fetchall()]
+        self.facets = self._facets()
+        self.n_rows = int(self._scalar("SELECT count(*) FROM s"))
+
+    def _scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        row = self._con.execute(sql, params or []).fetchone()
+        return row[0] if row else None
+
+    def _distinct(self, column: str) -> list[str]:
+        if column not in self.columns:
+            return []
+        rows = self._con.execute(
+            f"SELECT DISTINCT {quote(column)} FROM s WHERE {quote(column)} IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def _facets(self) -> Facets:
+        pairs = self._con.execute(
+            "SELECT run, any_value(role) FROM s GROUP BY run ORDER BY min(rid)"
+            if "role" in self.columns
+            else "SELECT run, NULL FROM s GROUP BY run ORDER BY min(rid)"
+        ).fetchall()
+        roles = {str(r): str(role) for r, role in pairs if role is not None}
+        runs = role_order([str(r) for r, _ in pairs], roles)
+        bins = [c for c in ("difficulty_bin", "difficulty_bin_coarse") if c in self.columns]
+        bin_column = bins[0] if bins else None
+        behaviors = [
+            c[len("behavior_") : -len("_present")]
+            for c in self.columns
+            if c.startswith("behavior_") and c.endswith("_present")
+        ]
+        lexicons = [
+            c[: -len("_present")]
+            for c in self.columns
+            if c.endswith("_present") and not c.startswith(("behavior_", "judge_"))
+        ]
+        has_step = "step" in self.columns and bool(self._scalar("SELECT count(step) FROM s") or 0)
+        return Facets(
+            runs=tuple(runs),
+            roles=tuple(self._distinct("role")),
+            statuses=tuple(self._distinct("grade_status")),
+            bins=tuple(self._bins(bin_column)),
+            bin_column=bin_column,
+            behaviors=tuple(behaviors),
+            lexicons=tuple(lexicons),
+            has_step=has_step,
+            columns=tuple(self.columns),
+        )
+
+    def _bins(self, column: str | None) -> list[str]:
+        """Difficulty bins, hardest first by their success rate where ``ref_rate`` exists."""
+        if column is None:
+            return []
+        if "ref_rate" in self.columns:
+            rows = self._con.execute(
+                f"SELECT {quote(column)} FROM s WHERE {quote(column)} IS NOT NULL "
+                f"GROUP BY 1 ORDER BY min(ref_rate), 1"
+            ).fetchall()
+            return [str(r[0]) for r in rows]
+        return self._distinct(column)
+
+    def facet_dict(self) -> dict[str, Any]:
+        """The facets as JSON for the page: every filter's possible values."""
+        f = self.facets
+        steps: list[int] = []
+        if f.has_step:
+            rows = self._con.execute(
+                "SELECT DISTINCT step FROM s WHERE step IS NOT NULL ORDER BY 1 LIMIT 1001"
+            ).fetchall()
+            steps = [int(r[0]) for r in rows]
+        return {
+            "rows": self.n_rows, "runs": list(f.runs), "roles": list(f.roles),
+            "grade_statuses": list(f.statuses), "difficulty_bins": list(f.bins),
+            "difficulty_column": f.bin_column, "behaviors": list(f.behaviors),
+            "lexicons": list(f.lexicons), "has_step": f.has_step, "steps": steps[:1000],
+            "has_correct": "correct" in self.columns,
+        }  # fmt: skip
+
+    def _search_table(self, text: str) -> str:
+        """The temporary table of rids whose response contains ``text`` (any case)."""
+        key = text.lower()
+        if key in self._searches:
+            self._searches.move_to_end(key)
+            return self._searches[key]
+        name = f"hits_{self._next}"
+        self._next += 1
+        self._con.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT rid FROM s "
+            "WHERE response IS NOT NULL AND contains(lower(response), ?) ORDER BY rid",
+            [key],
+        )
+        self._searches[key] = name
+        while len(self._searches) > SEARCH_CACHE:
+            _, old = self._searches.popitem(last=False)
+            self._con.execute(f"DROP TABLE IF EXISTS {old}")
+        return name
+
+    def _where(self, query: Query) -> Where:
+        where = Where(list(query.where.parts), list(query.where.params))
+        if query.search:
+            where.add(f"rid IN (SELECT rid FROM {self._search_table(query.search)})")
+        return where
+
+    def _records(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self._con.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [
+            {k: _clean(v) for k, v in zip(names, row, strict=True)} for row in cursor.fetchall()
+        ]
+
+    def samples(self, query: Query) -> dict[str, Any]:
+        """``{"total": matches, "rows": [...]}`` for one checked request."""
+        with self._lock:
+            where = self._where(query)
+            total = int(self._scalar(f"SELECT count(*) FROM s{where.sql()}", where.params))
+            rows = self._records(
+                f"SELECT * FROM s WHERE rid IN (SELECT rid FROM s{where.sql()} "
+                "ORDER BY rid LIMIT ? OFFSET ?) ORDER BY rid",
+                [*where.params, query.limit, query.offset],
+            )
+        return {"total": total, "offset": query.offset, "limit": query.limit, "rows": rows}
+
+    def runs(self) -> list[dict[str, Any]]:
+        """One record per run, in role order: model, role, samples, problems, accuracy."""
+        model = "any_value(model)" if "model" in self.columns else "NULL"
+        role = "any_value(role)" if "role" in self.columns else "NULL"
+        graded = "count(correct), count_if(correct)" if "correct" in self.columns else "0, 0"
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT run, {model}, {role}, count(*), count(DISTINCT problem_id), {graded} "
+                "FROM s GROUP BY run"
+            ).fetchall()
+        by_name = {str(r[0]): r for r in rows}
+        out = []
+        for name in self.facets.runs:
+            _, model_id, role_name, n, problems, n_graded, n_correct = by_name[name]
+            out.append({
+                "run": name, "model": model_id, "role": role_name, "n_samples": int(n),
+                "n_problems": int(problems), "n_graded": int(n_graded),
+                "n_correct": int(n_correct),
+                "accuracy": (n_correct / n_graded) if n_graded else None,
+            })  # fmt: skip
+        return out
+
+    def problems(self, text: str | None, offset: int, limit: int) -> dict[str, Any]:
+        """Problems (id, gold, difficulty, samples and correct answers per run), paged;
+        ``text`` keeps the problem ids that contain it."""
+        gold = "any_value(gold)" if "gold" in self.columns else "NULL"
+        col = self.facets.bin_column
+        diff = f"any_value({quote(col)})" if col else "NULL"
+        correct = "count_if(correct)" if "correct" in self.columns else "0"
+        cond, params = "", []
+        if text:
+            cond, params = "WHERE contains(lower(problem_id), ?)", [text.lower()]
+        with self._lock:
+            total = int(self._scalar(f"SELECT count(DISTINCT problem_id) FROM s {cond}", params))
+            rows = self._con.execute(
+                f"WITH p AS (SELECT problem_id, min(rid) AS first FROM s {cond} GROUP BY 1 "
+                "ORDER BY first LIMIT ? OFFSET ?) "
+                f"SELECT s.problem_id, {gold}, {diff}, run, count(*), {correct} "
+                "FROM s JOIN p USING (problem_id) GROUP BY s.problem_id, run, p.first "
+                "ORDER BY p.first",
+                [*params, limit, offset],
+            ).fetchall()
+        found: dict[str, dict[str, Any]] = {}
+        for pid, gold_text, bin_name, run, n, n_correct in rows:
+            item = found.setdefault(
+                str(pid),
+                {
+                    "problem_id": str(pid),
+                    "gold": gold_text,
+                    "difficulty_bin": bin_name,
+                    "runs": {},
+                },  # fmt: skip
+            )
+            item["runs"][str(run)] = {"n": int(n), "n_correct": int(n_correct)}
+        return {"total": total, "offset": offset, "limit": limit, "rows": list(found.values())}
+
+    def problem(self, problem_id: str, per_run: int = PER_RUN) -> dict[str, Any] | None:
+        """One problem across every run: prompt, gold and up to ``per_run`` samples per run."""
+        with self._lock:
+            rows = self._records(
+                "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY run ORDER BY rid) AS _k "
+                "FROM s WHERE problem_id = ?) WHERE _k <= ? ORDER BY rid",
+                [problem_id, per_run],
+            )
+            counts = dict(
+                self._con.execute(
+                    "SELECT run, count(*) FROM s WHERE problem_id = ? GROUP BY run", [problem_id]
+                ).fetchall()
+            )
+        if not rows:
+            return None
+        first = rows[0]
+        runs = []
+        for name in self.facets.runs:
+            samples = [{k: v for k, v in r.items() if k != "_k"} for r in rows if r["run"] == name]
+            if not samples:
+                continue
+            graded = [r.get("correct") for r in samples if r.get("correct") is not None]
+            runs.append({
+                "run": name, "role": samples[0].get("role"), "model": samples[0].get("model"),
+                "n_samples": int(counts.get(name, len(samples))), "n_shown": len(samples),
+                "n_correct_shown": sum(bool(c) for c in graded), "samples": samples,
+            })  # fmt: skip
+        return {
+            "problem_id": problem_id, "prompt": first.get("prompt"), "gold": first.get("gold"),
+            "difficulty_bin": first.get(self.facets.bin_column) if self.facets.bin_column else None,
+            "runs": runs,
+        }  # fmt: skip
