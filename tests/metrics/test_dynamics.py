@@ -200,3 +200,34 @@ def test_parse_steps() -> None:
     for bad in ("a", "a=x", "=3", "a=-1"):
         with pytest.raises(InputError):
             parse_steps(bad)
+
+
+def test_figures_and_section_view(dumps, tmp_path: Path) -> None:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from traceanalysis.report.dynamics_view import NO_STEPS, dynamics_findings, dynamics_view
+    from traceanalysis.report.figures_dynamics import dynamics_figures
+    from traceanalysis.report.style import run_styles
+
+    styles = run_styles(r.name for r in dumps.runs)
+    drafts = list(dynamics_figures(dumps.tables, styles))
+    assert [d.name for d in drafts] == ["dynamics", "dynamics_lexicons", "dynamics_behaviors"]
+    assert {d.section for d in drafts} == {"dynamics"}
+    overview = drafts[0].figure.axes
+    assert [ax.get_xlabel() for ax in overview] == ["training step"] * 3
+    p1 = dumps.tables["steps"].query("metric == 'pass@1'").sort_values("step")
+    line = overview[0].get_lines()[0]  # pass@1 in percent, one point per step
+    assert list(line.get_xdata()) == list(p1["step"].astype(float))
+    assert np.allclose(line.get_ydata(), 100 * p1["value"].to_numpy())
+    assert list(dynamics_figures({}, styles)) == []
+    env = Environment(
+        loader=PackageLoader("traceanalysis.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+    )
+    html = env.get_template("dynamics.html.j2").render(dynamics=dynamics_view(dumps.tables))
+    assert "Series grpo-run" in html and "step 30" in html
+    assert html.count("<tr>") == 1 + 5  # header + one row per step
+    findings = dynamics_findings(dumps.tables)
+    assert findings[0].startswith("grpo-run: 5 steps (0 to 40): pass@1 ")
+    empty = env.get_template("dynamics.html.j2").render(dynamics=dynamics_view({}))
+    assert NO_STEPS in empty and dynamics_findings({}) == [NO_STEPS]
