@@ -36,7 +36,7 @@ from traceanalysis.score.model import (
 )
 from traceanalysis.score.nll import batch_nll
 from traceanalysis.score.store import NllStore, row_key
-from traceanalysis.score.text import as_format, encode_pair, has_chat_template, render
+from traceanalysis.score.text import as_format, encode_pair, has_chat_template, is_missing, render
 
 LOG_ENV = "TRACEANALYSIS_SCORE_LOG"
 SMALL = SMALL_MODEL_PARAMS  # parameters below which CPU scoring uses one thread
@@ -147,6 +147,7 @@ def score_frame(
     encoded: dict[str, tuple[list[int], list[int]]] = {}
     templates: dict[str, str] = {}
     for run, prompt, response in zip(df["run"], df["prompt"], df["response"], strict=True):
+        response = "" if is_missing(response) else str(response)
         fmt = as_format(formats.get(str(run)))
         text, special = render(fmt, prompt, tok)
         if fmt.chat and not has_chat_template(tok):

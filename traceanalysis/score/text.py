@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from traceanalysis.generate.templates import PLACEHOLDER
 
 RAW = {"name": "raw", "chat": False, "text": PLACEHOLDER, "sha256": ""}
@@ -75,13 +77,18 @@ def has_chat_template(tokenizer: Any) -> bool:
     return bool(getattr(tokenizer, "chat_template", None))
 
 
+def is_missing(value: object) -> bool:
+    """None or a pandas missing value (NaN / NA: a string column's null)."""
+    return value is None or bool(pd.isna(value)) if not isinstance(value, str) else False
+
+
 def render(fmt: PromptFormat, prompt: str | None, tokenizer: Any) -> tuple[str, bool]:
     """(prompt text, add special tokens when tokenising it) for one row.
 
     A chat template on a tokenizer without one falls back to the template's text (the
     stage's notes say so).
     """
-    prompt = "" if prompt is None else str(prompt)
+    prompt = "" if is_missing(prompt) else str(prompt)
     body = fmt.text.replace(PLACEHOLDER, prompt)
     if fmt.chat and has_chat_template(tokenizer):
         messages = [{"role": "user", "content": body}]
@@ -108,7 +115,8 @@ def encode_pair(
     token is not scored (it is dropped from the response ids).
     """
     prompt_ids = list(tokenizer(prompt_text, add_special_tokens=special)["input_ids"])
-    response_ids = list(tokenizer(response or "", add_special_tokens=False)["input_ids"])
+    response = "" if is_missing(response) else str(response)
+    response_ids = list(tokenizer(response, add_special_tokens=False)["input_ids"])
     if not prompt_ids:
         start = start_token(tokenizer)
         if start is not None:
