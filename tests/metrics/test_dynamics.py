@@ -225,9 +225,9 @@ def test_figures_and_section_view(dumps, tmp_path: Path) -> None:
         autoescape=select_autoescape(["html", "j2"], default=True),
     )
     html = env.get_template("dynamics.html.j2").render(dynamics=dynamics_view(dumps.tables))
-    assert "Series grpo-run" in html and "step 30" in html
+    assert "Series grpo-run" in html and "reflection (SimpleRL-Zoo) per 1k tokens" in html
     assert html.count("<tr>") == 1 + 5  # header + one row per step
     findings = dynamics_findings(dumps.tables)
     assert findings[0].startswith("grpo-run: 5 steps (0 to 40): pass@1 ")
     empty = env.get_template("dynamics.html.j2").render(dynamics=dynamics_view({}))
-    assert NO_STEPS in empty and dynamics_findings({}) == [NO_STEPS]
+    assert "<table" not in empty and dynamics_findings({}) == [NO_STEPS]

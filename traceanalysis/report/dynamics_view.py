@@ -56,12 +56,20 @@ def _columns(steps: pd.DataFrame) -> list[str]:
     return [m for m in wanted if m in metrics]
 
 
-def _cell(row: pd.Series | None, percent: bool) -> str:
+def _number(x: float, metric: str) -> str:
+    if metric.startswith("pass@"):
+        return f"{100 * x:.1f}"  # a share in percent
+    if metric == "tokens_mean":
+        return f"{x:.1f}"
+    return format_value(x)
+
+
+def _cell(row: pd.Series | None, metric: str) -> str:
     if row is None:
         return "–"
-    scale = 100.0 if percent else 1.0
-    value, lo, hi = (format_value(float(row[c]) * scale) for c in ("value", "lo", "hi"))
-    return f"{value}{'%' if percent else ''} [{lo}, {hi}]"
+    value, lo, hi = (_number(float(row[c]), metric) for c in ("value", "lo", "hi"))
+    unit = "%" if metric.startswith("pass@") else ""
+    return f"{value}{unit} [{lo}, {hi}]"
 
 
 def _onset_text(row: pd.Series) -> str:
@@ -74,12 +82,12 @@ def _onset_text(row: pd.Series) -> str:
 
 
 def dynamics_view(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """What ``dynamics.html.j2`` shows: ``sentence`` (when there is no series) and, per
-    series, a step-by-step table of the headline metrics and its onsets in words."""
+    """What ``dynamics.html.j2`` shows: per series (none without steps: the section's one
+    finding, :data:`NO_STEPS`, says so), a step-by-step table of the headline metrics (the onsets are in the findings
+    and the onsets table)."""
     if not _has(tables, "steps"):
-        return {"sentence": NO_STEPS, "series": []}
+        return {"series": []}
     steps = tables["steps"]
-    onsets = tables.get("onsets") if _has(tables, "onsets") else None
     out = []
     for series, part in steps.groupby("run", sort=False, observed=True):
         columns = _columns(part)
@@ -91,14 +99,10 @@ def dynamics_view(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
             cells = [(str(int(step)), "num"), (str(int(n)), "num")]
             for c in columns:
                 row = keyed.loc[(step, c)] if (step, c) in keyed.index else None
-                cells.append((_cell(row, c.startswith("pass@")), "num"))
+                cells.append((_cell(row, c), "num"))
             rows.append(cells)
-        found = []
-        if onsets is not None:
-            mine = onsets[onsets["run"] == series]
-            found = [t for t in (_onset_text(r) for _, r in mine.iterrows()) if t]
-        out.append({"name": str(series), "header": header, "rows": rows, "onsets": found})
-    return {"sentence": None, "series": out}
+        out.append({"name": str(series), "header": header, "rows": rows})
+    return {"series": out}
 
 
 def _value(steps: pd.DataFrame, metric: str, step: int) -> pd.Series | None:
@@ -118,12 +122,12 @@ def dynamics_findings(tables: dict[str, pd.DataFrame]) -> list[str]:
         first, last = int(part["step"].min()), int(part["step"].max())
         n_steps = part["step"].nunique()
         bits = []
-        for metric, percent in (("pass@1", True), ("tokens_mean", False)):
+        for metric in ("pass@1", "tokens_mean"):
             a, b = _value(part, metric, first), _value(part, metric, last)
             if a is not None and b is not None:
                 bits.append(
-                    f"{feature_name(metric)} {_cell(a, percent)} at step {first} -> "
-                    f"{_cell(b, percent)} at step {last}"
+                    f"{feature_name(metric)} {_cell(a, metric)} at step {first}, "
+                    f"{_cell(b, metric)} at step {last}"
                 )
         sentence = f"{series}: {n_steps} steps ({first} to {last})"
         out.append(sentence + (": " + "; ".join(bits) if bits else "") + ".")
