@@ -12,6 +12,7 @@ The curated public API (imported lazily so ``import traceanalysis`` stays light)
 - :func:`audit` — does length / keyword use predict correctness
 - :func:`analyze`, :func:`build_report` — the whole pipeline
 - :func:`generate_run` — sample a run from a causal LM (:class:`GenerationSpec`)
+- :func:`stage`, :func:`table` — register an outside stage or table (a plugin: ``--plugin``)
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ _EXPORTS = {
     "GenerationSpec": "traceanalysis.generate",
     "get_stage": "traceanalysis.engine.registry",
     "list_stages": "traceanalysis.engine.registry",
+    "stage": "traceanalysis.engine.registry",
+    "table": "traceanalysis.engine.registry",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

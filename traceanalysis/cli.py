@@ -11,7 +11,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
+from traceanalysis import __version__
 from traceanalysis.errors import TraceAnalysisError
 
 COMMANDS = (
@@ -32,22 +34,43 @@ COMMANDS = (
 )
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples' line breaks and shows each option's default (when it has one
+    and its help does not already say it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        shown = default not in (None, False, argparse.SUPPRESS) and not isinstance(default, list)
+        if shown and "default" not in text and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``error: ...``) with exit code 2, and
+    whose subcommands show their defaults."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse's hook
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every available subcommand."""
-    parser = argparse.ArgumentParser(
+    """The top-level parser with every subcommand."""
+    parser = Parser(
         prog="python -m traceanalysis",
         description="Accuracy vs capability, trace language and cognitive behaviours "
         "of reasoning language models.",
+        epilog="example:\n  python -m traceanalysis report runs/ --out reports/mine",
     )
+    parser.add_argument("--version", action="version", version=f"traceanalysis {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"traceanalysis.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"traceanalysis.commands.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"traceanalysis.commands.{name}").register(sub)
     return parser
 
 

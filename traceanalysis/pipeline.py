@@ -22,6 +22,7 @@ from traceanalysis.engine.cache import StageCache, stage_cache_dir
 from traceanalysis.engine.executors import make_executor
 from traceanalysis.engine.memory import clear_table_caches, returns_memory
 from traceanalysis.engine.plan import Plan, build_plan
+from traceanalysis.engine.plugins import load_plugins
 from traceanalysis.engine.registry import list_stages
 from traceanalysis.engine.runner import PlanRunner, RunState
 from traceanalysis.errors import InputError
@@ -46,7 +47,10 @@ class ReportOptions:
     title: str | None = None
     quiet: bool = False
     workers: int | None = None  # worker processes (default: CPU count)
-    grade_timeout: float = 5.0
+    grade_timeout: float = 5.0  # CPU seconds per unique answer (--grade-timeout)
+    strict_sets: bool = False  # "find all" answers must give the whole set (--strict-sets)
+    lexical_part: str = "all"  # all | reasoning | final: the text the lexical stage counts
+    token_freq: bool = False  # also count reference tokens per run (the lexical command)
     grader: str | None = None  # NAME or RUN=NAME,... (grade(grader=)); None: from golds
     n_boot: int = 1000  # bootstrap resamples for every CI (accuracy, comparisons, audit)
     n_perm: int = 10000  # random sign patterns of the paired permutation test (beyond exact)
@@ -98,10 +102,7 @@ def run_options(runs_path: str | Path, options: ReportOptions) -> dict[str, Any]
 
 def plan_for(options: ReportOptions, targets: list[str] | None = None) -> Plan:
     """The analysis plan (figures excluded) for ``targets`` (None: every stage)."""
-    if options.plugins:  # TODO: always (entry points) once engine/plugins lands
-        from traceanalysis.engine.plugins import load_plugins
-
-        load_plugins(options.plugins)
+    load_plugins(options.plugins)
     skip = [s.name for s in list_stages() if s.phase == "report"]
     if (options.judge or "none").strip() == "none":
         skip.append("judge")

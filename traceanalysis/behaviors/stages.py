@@ -51,7 +51,8 @@ def judge_note(meta: dict[str, Any]) -> str | None:
     )
 
 
-def _config(options: dict[str, Any]) -> JudgeConfig:
+def judge_config(options: dict[str, Any]) -> JudgeConfig:
+    """The judge stage's :class:`JudgeConfig` from the plan's options."""
     return JudgeConfig(
         judge=str(options["judge"]), cache_path=options.get("cache"),
         **dict(options.get("judge_options") or {}),
@@ -62,7 +63,7 @@ def _judge_key(options: dict[str, Any]) -> dict[str, Any]:
     # the judge's identity (endpoint or model fingerprint, prompt, answer rules, parameters,
     # behaviours, sample), not the spec string alone; the strata (run x correct) of a
     # sample follow from the grade stage, a dependency
-    return judge_identity(_config(options))
+    return judge_identity(judge_config(options))
 
 
 def _judge_meta(partials: list[dict[str, Any]]) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def judge_rows(
     quiet: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:  # fmt: skip
     """LLM-judge labels for every (sampled) response and behaviour (cached per call)."""
-    config = _config({"judge": judge, "judge_options": judge_options, "cache": cache})
+    config = judge_config({"judge": judge, "judge_options": judge_options, "cache": cache})
     out = judge_behaviors(df, config, progress=not quiet)
     return out, dict(out.attrs.get("judge", {}))
 

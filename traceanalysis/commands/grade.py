@@ -7,44 +7,41 @@ import re
 from typing import TYPE_CHECKING
 
 from traceanalysis.commands._common import (
-    add_cache_argument,
     add_runs_arguments,
-    load_runs_from_args,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
+GRADE_TABLES = (
+    "accuracy", "passk", "comparisons", "support", "crossing", "difficulty_table", "entropy",
+    "transitions", "agreement_tables",
+)  # fmt: skip
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``grade`` subcommand."""
+    from traceanalysis.commands._plan_args import add_engine_arguments, add_grading_arguments
+
     parser = subparsers.add_parser(
         "grade",
         help="grade responses (math-verify, text, multiple choice); print the accuracy table",
+        description="Grade every response (each run by the grader its golds call for), cache "
+        "the verdicts and write the accuracy tables: accuracy, passk, comparisons, support, "
+        "crossing, difficulty, entropy, transitions_<run> and agreement (CSV). The same plan "
+        "as `report`, through the same stage cache.",
+        epilog="example:\n  python -m traceanalysis grade runs/ --out reports/grade --k 1,8",
     )
     add_runs_arguments(parser)
-    add_cache_argument(parser)
-    add_grader_argument(parser)
-    parser.add_argument("--reference", default=None, help="reference run for difficulty bins")
-    parser.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: CPUs)"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=5.0, help="CPU seconds per unique answer (default 5)"
-    )
-    parser.add_argument(
-        "--strict-sets", action="store_true", help='"find all" answers must give the whole set'
-    )
-    parser.add_argument(
-        "--out", default="reports/grade", help="folder for the CSV tables (default reports/grade)"
-    )
+    add_engine_arguments(parser)
+    add_grading_arguments(parser)
+    parser.add_argument("--out", default="reports/grade", help="folder for the CSV tables")
     parser.add_argument(
         "--disagreements",
         action="store_true",
         help="list responses where our grade and the input's own label differ",
     )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    add_k_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -127,79 +124,52 @@ def format_accuracy(table: pd.DataFrame) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, grade, and write accuracy/passk/comparisons/support/crossing/difficulty/
-    transition tables into ``--out``."""
+    """Grade through the plan and write the accuracy tables into ``--out``."""
     import sys
     from pathlib import Path
 
-    from traceanalysis.grading import agreement_summary, disagreements, grade
-    from traceanalysis.grading.selection import check_spec
-    from traceanalysis.metrics import (
-        accuracy_table,
-        choose_reference,
-        difficulty_table,
-        entropy_table,
-        passk_table,
-        ragged_sentences,
-        transition_table,
-    )
-    from traceanalysis.schema import RunInfo
+    from traceanalysis.commands._plan_args import check_out, report_options
+    from traceanalysis.grading.stages import DISAGREEMENTS_TABLE
+    from traceanalysis.metrics import ragged_sentences
+    from traceanalysis.pipeline import run_plan
 
     say = (lambda *a: None) if args.quiet else print
-    check_spec(grader_spec(args.grader))  # a misspelt grader fails before loading
-    ks = parse_k_argument(args.k)
-    df = load_runs_from_args(args)
-    runs = df.attrs.get("runs", {})
-    if not runs:  # a loader that left no run records: every run counts, roles from the table
-        runs = {str(n): RunInfo(name=str(n)) for n in sorted(df["run"].unique())}
-    names = list(runs)
-    reference = choose_reference(runs, args.reference)  # fails fast on a bad --reference
-    for rejection in df.attrs.get("rejections", []):
+    check_out(args.out)
+    options = report_options(args)
+    state, _ = run_plan(args.runs, options, targets=list(GRADE_TABLES))
+    graded = state.features
+    for rejection in graded.attrs.get("rejections", []):
         say(f"rejected {rejection}")
-    graded = grade(
-        df,
-        grader=grader_spec(args.grader),
-        workers=args.workers,
-        timeout=args.timeout,
-        strict_sets=args.strict_sets,
-        cache_path=args.cache,
-        progress=not args.quiet,
-    )
-    info = graded.attrs["grading"]
+    info = graded.attrs.get("grading") or {}
     say(
-        f"graded {info['n_responses']} responses: {info['n_unique']} unique answers, "
-        f"{info['n_cached']} from cache, {info['n_verified']} verified now"
+        f"graded {info.get('n_responses', len(graded))} responses: {info.get('n_unique', 0)} "
+        f"unique answers, {info.get('n_cached', 0)} from cache, {info.get('n_verified', 0)} "
+        "verified now"
     )
     for line in format_graders(info.get("graders", {})):
         say(f"grader {line}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    accuracy = accuracy_table(graded, ks=ks, seed=args.seed)
-    accuracy.to_csv(out / "accuracy.csv", index=False)
-    passk_table(graded, seed=args.seed).to_csv(out / "passk.csv", index=False)
-    print(format_accuracy(accuracy))
+    tables = dict(state.tables)
+    listed = tables.pop(DISAGREEMENTS_TABLE, None)
+    for name, table in tables.items():
+        table.to_csv(out / f"{_safe(name)}.csv", index=False)
+    if "accuracy" in tables:
+        print(format_accuracy(tables["accuracy"]))
     for line in ragged_sentences(graded):
         print(f"warning: {line}", file=sys.stderr)
-    for line in write_comparisons(graded, runs, reference, out, ks=ks, seed=args.seed):
+    for line in comparison_lines(tables):
         print(line)
-    if graded.loc[graded["run"] == reference, "correct"].notna().any():
-        difficulty_table(graded, reference).to_csv(out / "difficulty.csv", index=False)
-        entropy_table(graded, reference).to_csv(out / "entropy.csv", index=False)
-        for name in names:
-            if name != reference and graded.loc[graded["run"] == name, "correct"].notna().any():
-                transition_table(graded, reference, name).to_csv(
-                    out / f"transitions_{_safe(name)}.csv", index=False
-                )
+    reference = state.values.get("reference")
+    if "difficulty" in tables:
         say(f"reference run: {reference}")
     else:
         say(f"reference run {reference} has no graded response: no difficulty tables")
-    agreement = agreement_summary(graded)
-    if len(agreement):
-        agreement.to_csv(out / "agreement.csv", index=False)
+    if "agreement" in tables:
         say("agreement with the input's own correctness labels:")
-        say(agreement.to_string(index=False))
+        say(tables["agreement"].to_string(index=False))
     if args.disagreements:
-        listed = disagreements(graded)
+        listed = listed if listed is not None else graded.iloc[0:0][["run"]]
         listed.to_csv(out / "disagreements.csv", index=False)
         print(f"{len(listed)} disagreeing responses")
         if len(listed):
@@ -208,34 +178,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_comparisons(
-    graded: pd.DataFrame, runs: dict, reference: str, out: object, *, ks: list[int] | None,
-    seed: int,
-) -> list[str]:  # fmt: skip
-    """Write comparisons.csv, support.csv and crossing.csv for the report's pairs (run vs
-    reference); returns the lines to print: each pair's paired deltas and crossing."""
-    from pathlib import Path
-
-    from traceanalysis.metrics import comparisons_table, crossing_table, support_table
-    from traceanalysis.report.findings import comparison_pairs
+def comparison_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Each compared pair's paired deltas and crossing, as sentences."""
     from traceanalysis.report.findings_accuracy import crossing_sentence, pair_sentence
 
-    pairs = comparison_pairs(list(runs.values()), reference)
-    if not pairs:
+    comparisons, crossing = tables.get("comparisons"), tables.get("crossing")
+    if comparisons is None or comparisons.empty:
         return []
-    folder = Path(str(out))
-    comparisons = comparisons_table(graded, pairs, ks=ks, seed=seed)
-    crossing = crossing_table(graded, pairs, seed=seed)
-    comparisons.to_csv(folder / "comparisons.csv", index=False)
-    support_table(graded, pairs).to_csv(folder / "support.csv", index=False)
-    crossing.to_csv(folder / "crossing.csv", index=False)
     lines = []
+    pairs = comparisons[["run", "reference"]].drop_duplicates().itertuples(index=False)
     for a, b in pairs:
         rows = comparisons.loc[(comparisons["run"] == a) & (comparisons["reference"] == b)]
-        if rows.empty:
-            lines.append(f"{a} vs {b}: not compared (no problem graded in both runs)")
-            continue
         lines.append(pair_sentence(a, b, rows))
-        hit = crossing.loc[(crossing["run"] == a) & (crossing["reference"] == b)]
-        lines.extend(crossing_sentence(r) for _, r in hit.iterrows())
+        if crossing is not None:
+            hit = crossing.loc[(crossing["run"] == a) & (crossing["reference"] == b)]
+            lines.extend(crossing_sentence(r) for _, r in hit.iterrows())
     return lines

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from traceanalysis.commands._common import (
-    add_cache_argument,
-    add_runs_arguments,
-    load_runs_from_args,
-)
+from traceanalysis.commands._common import add_runs_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,16 +14,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="label cognitive behaviours with an LLM judge (cached, resumable)",
         description="Ask an LLM judge, per response and behaviour, whether the behaviour "
         "occurs and how often. Answers are cached in the SQLite cache as they arrive: a "
-        "killed run resumes where it stopped and a rerun makes only the missing calls.",
+        "killed run resumes where it stopped and a rerun makes only the missing calls. The "
+        "same plan as `report --judge`, through the same stage cache.",
+        epilog="example:\n  python -m traceanalysis judge runs/ --judge openai:gpt-4o-mini "
+        "--sample 200 --out reports/judge",
     )
+    from traceanalysis.commands._plan_args import add_engine_arguments, add_grading_arguments
+
     add_runs_arguments(parser)
-    add_cache_argument(parser)
+    add_engine_arguments(parser)
+    add_grading_arguments(parser)  # the judge's sample is stratified by correctness
     parser.add_argument("--judge", required=True, help="openai:MODEL or hf:PATH")
     parser.add_argument(
         "--dry-run", action="store_true", help="print calls and tokens needed; call nothing"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed of --sample and the classifier (default 0)"
     )
     add_judge_options(parser, prefixed=False)
     parser.add_argument(
@@ -102,10 +101,14 @@ def judge_options(args: argparse.Namespace, sample_seed: int) -> dict[str, objec
     }
 
 
-def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from traceanalysis.behaviors import JudgeConfig
+def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from traceanalysis.commands._plan_args import report_options
 
-    return JudgeConfig(judge=args.judge, cache_path=args.cache, **judge_options(args, args.seed))
+    if not args.judge.startswith(("openai:", "hf:")):
+        from traceanalysis.errors import InputError
+
+        raise InputError(f"--judge: expected openai:MODEL or hf:PATH, got {args.judge!r}")
+    return report_options(args, judge=args.judge, judge_options=judge_options(args, args.seed))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,17 +117,17 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from traceanalysis.behaviors import (
-        agreement_table,
-        behaviors_table,
-        judge_behaviors,
-        plan_judge,
-        tag_behaviors,
-    )
+    from traceanalysis.behaviors import agreement_table, behaviors_table, plan_judge
+    from traceanalysis.behaviors.stages import judge_config
+    from traceanalysis.commands._plan_args import check_out
+    from traceanalysis.pipeline import run_options, run_plan
 
-    df = load_runs_from_args(args)
-    config = _config(args)
+    check_out(args.out)
+    options = _options(args)
+    config = judge_config(run_options(args.runs, options))
     if args.dry_run:
+        state, _ = run_plan(args.runs, options, targets=["grade"])
+        df = state.rows(range(len(state.features)), [*state.features.columns, "response"])
         plan = plan_judge(df, config)
         print(f"judge            {plan.judge_id}")
         print(f"responses        {plan.n_selected} of {plan.n_responses}")
@@ -136,15 +139,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"prompt tokens    ~{plan.approx_prompt_tokens} (4 characters per token)")
         print(f"output tokens    <= {plan.max_output_tokens} ({config.max_tokens} per call)")
         return 0
-    out = judge_behaviors(tag_behaviors(df), config, progress=not args.quiet)
+    state, _ = run_plan(args.runs, options, targets=["judge", "behaviors_table"])
+    out = state.features
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
-    meta = dict(out.attrs["judge"])
+    meta = dict(state.values.get("judge") or out.attrs.get("judge") or {})
     if args.train_classifier and meta["label_status"].get("ok", 0) == 0:
         print("no judge labels to train the classifier on; skipped", file=sys.stderr)
     elif args.train_classifier:
         from traceanalysis.behaviors import train_classifier
 
+        out = state.rows(range(len(out)), [*out.columns, "response"])
         clf = train_classifier(out, seed=args.seed)
         clf.save(folder / "classifier.joblib")
         scores = clf.scores()
@@ -158,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
     rows = out[keep + labels].copy()
     rows.attrs = {}  # RunInfo objects are not JSON; the manifest carries them
     rows.to_parquet(folder / "judge_labels.parquet", index=False)
-    table, agreement = behaviors_table(out), agreement_table(out)
+    table = behaviors_table(out) if args.train_classifier else state.tables["behaviors"]
+    agreement = agreement_table(out)
     table.to_csv(folder / "behaviors.csv", index=False)
     agreement.to_csv(folder / "agreement.csv", index=False)
     (folder / "judge.json").write_text(

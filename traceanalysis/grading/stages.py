@@ -41,7 +41,7 @@ def run_graders(df: pd.DataFrame, *, grader: Any = None) -> dict[str, dict[str, 
     GRADE_STAGE_VERSION,  # the graders' versions, math-verify's included
     reads=_READS,
     adds=("extracted", "correct", "grade_status", "grader"),
-    options=("grade_timeout",),
+    options=("grade_timeout", "strict_sets"),
     needs=("graders",),
     runtime=("workers", "cache", "quiet"),
     combine=combine_grading,
@@ -53,14 +53,15 @@ def grade_rows(
     *,
     graders: dict[str, dict[str, object]],
     grade_timeout: float = 5.0,
+    strict_sets: bool = False,
     workers: int | None = None,
     cache: str | None = None,
     quiet: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Grade every response (each run by its grader; math-verify verdicts cached in SQLite)."""
     out = grade(
-        df, workers=workers, timeout=grade_timeout, cache_path=cache, progress=not quiet,
-        chosen=graders,
+        df, workers=workers, timeout=grade_timeout, strict_sets=strict_sets, cache_path=cache,
+        progress=not quiet, chosen=graders,
     )  # fmt: skip
     return out, dict(out.attrs.get("grading", {}))
 

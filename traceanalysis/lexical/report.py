@@ -98,22 +98,48 @@ def write_lexical_outputs(
     lemmatize: bool = False,
     sentences: bool = False,
     threads: int | None = None,
-    processes: int = 1,
 ) -> list[Path]:
-    """Run the lexical pass on ``df`` and write lexical.csv, lexical_samples.parquet,
-    word_freq_<run>.csv, token_freq_<run>.csv, distinctive_<a>_vs_<b>.csv (words),
-    distinctive_tokens_<a>_vs_<b>.csv (reference tokens) and lexical_manifest.json;
-    ``sentences`` adds spaCy sentence counts (``n_sentences``, ``sentences_mean``)."""
+    """Run the lexical pass on ``df`` and write its tables (:func:`write_lexical_tables`)."""
+    df, correctness = _with_correctness(df)
+    result = analyze_lexical(df, lexicons=lexicons, tokenizer=tokenizer, part=part, threads=threads)
+    return write_lexical_tables(
+        result, out, part=part, top=top, min_count=min_count, compare=compare,
+        lemmatize=lemmatize, sentences=sentences, correctness=correctness,
+        n_rejected=len(df.attrs.get("rejections") or []), inputs=df.attrs.get("inputs") or [],
+    )  # fmt: skip
+
+
+def _with_correctness(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """``df`` with a ``correct`` column (the input's own labels when nothing was graded)
+    and a sentence saying where correctness came from."""
+    graded = "correct" in df.columns and df["correct"].notna().any()
+    if not graded and "source_correct" in df.columns and df["source_correct"].notna().any():
+        df = df.copy()
+        df["correct"] = df["source_correct"]
+        return df, "source_correct (labels carried by the input; not re-graded)"
+    return df, "correct" if graded else "none"
+
+
+def write_lexical_tables(
+    result: LexicalResult,
+    out: Path,
+    *,
+    part: str = "all",
+    top: int = 200,
+    min_count: int = 10,
+    compare: str = "runs",
+    lemmatize: bool = False,
+    sentences: bool = False,
+    correctness: str = "none",
+    n_rejected: int = 0,
+    inputs: list[object] | None = None,
+) -> list[Path]:
+    """Write lexical.csv, lexical_samples.parquet, word_freq_<run>.csv,
+    token_freq_<run>.csv, distinctive_<a>_vs_<b>.csv (words),
+    distinctive_tokens_<a>_vs_<b>.csv (reference tokens) and lexical_manifest.json from a
+    lexical pass's ``result`` (its samples carry ``response`` when ``sentences``: spaCy
+    sentence counts, ``n_sentences``)."""
     out.mkdir(parents=True, exist_ok=True)
-    df = df.copy()
-    correctness = "correct"
-    if "correct" not in df.columns and "source_correct" in df.columns:
-        if df["source_correct"].notna().any():
-            df["correct"] = df["source_correct"]
-            correctness = "source_correct (labels carried by the input; not re-graded)"
-    result = analyze_lexical(
-        df, lexicons=lexicons, tokenizer=tokenizer, part=part, threads=threads, processes=processes
-    )
     samples = result.samples
     if sentences:
         from traceanalysis.lexical.segment import sentence_counts
@@ -164,11 +190,11 @@ def write_lexical_outputs(
         "word_unit": "words: letter runs with inner apostrophes/hyphens, lowercased",
         "part": part,
         "sentences": sentence_source() if sentences else None,
-        "correctness": correctness if "correct" in df.columns else "none",
+        "correctness": correctness,
         "lexicons": [_lexicon_record(lex) for lex in result.matcher.lexicons],
         "n_responses": len(samples),
-        "rejected_rows": len(df.attrs.get("rejections") or []),
-        "inputs": df.attrs.get("inputs") or [],
+        "rejected_rows": n_rejected,
+        "inputs": inputs or [],
     }
     path = out / "lexical_manifest.json"
     path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
