@@ -35,34 +35,47 @@ def _lexical_key(options: dict[str, Any]) -> dict[str, Any]:
     return {**options, "lexicons": content_hash(_folder_hashes(Path(folder))) if folder else None}
 
 
-def combine_word_counts(partials: list[dict[str, Counter[str]]]) -> dict[str, Counter[str]]:
-    """Per-run word counts of every batch, summed (runs in order of first appearance)."""
-    total: dict[str, Counter[str]] = {}
+def combine_word_counts(partials: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per-run word counts (and token counts, when asked for) of every batch, summed; runs
+    in order of first appearance. ``{"words": {run: Counter}, "tokens": {run: array}}``."""
+    words: dict[str, Counter[str]] = {}
+    tokens: dict[str, Any] = {}
     for part in partials:
-        for run, counts in part.items():
-            total.setdefault(run, Counter()).update(counts)
-    return total
+        for run, counts in part["words"].items():
+            words.setdefault(run, Counter()).update(counts)
+        for run, counts in part.get("tokens", {}).items():
+            tokens[run] = tokens[run] + counts if run in tokens else counts
+    return {"words": words, "tokens": tokens}
 
 
 @stage(
     "lexical",
-    "1",
+    "2",
     reads=("run", "response"),
     adds=LEXICAL_ADDS,
-    options=("lexicons", "tokenizer"),
+    options=("lexicons", "tokenizer", "lexical_part", "token_freq"),
     key=_lexical_key,
     combine=combine_word_counts,
 )
 def lexical_rows(
-    df: pd.DataFrame, *, lexicons: str | None = None, tokenizer: str | None = None
-) -> tuple[pd.DataFrame, dict[str, Counter[str]]]:
-    """Tokens, words, characters and lexicon counts/rates per response, and the words of
-    each run (for the frequency and distinctive-token tables) from the same pass."""
+    df: pd.DataFrame,
+    *,
+    lexicons: str | None = None,
+    tokenizer: str | None = None,
+    lexical_part: str = "all",
+    token_freq: bool = False,
+) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """Tokens, words, characters and lexicon counts/rates per response (in the
+    ``lexical_part`` of it: all, reasoning or final), and the words (and, with
+    ``token_freq``, the reference tokens) of each run, from the same pass."""
     res = analyze_lexical(
-        df, lexicons=lexicons, tokenizer=tokenizer, group_by="run", word_freq=True,
-        token_freq=False,
+        df, lexicons=lexicons, tokenizer=tokenizer, part=lexical_part, group_by="run",
+        word_freq=True, token_freq=token_freq,
     )  # fmt: skip
-    return res.samples, dict(res.word_counts)
+    counts: dict[str, dict[str, Any]] = {"words": dict(res.word_counts)}
+    if token_freq:
+        counts["tokens"] = dict(res.token_counts)
+    return res.samples, counts
 
 
 @table("lexical_table", reads=("n_tokens", "*_per_1k", "correct", "difficulty_bin"))
@@ -72,9 +85,9 @@ def lexical_summary(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 @table("word_freq", reads=("run",), needs=("lexical",))
-def word_frequencies(df: pd.DataFrame, *, lexical: dict[str, Counter[str]]) -> dict:
+def word_frequencies(df: pd.DataFrame, *, lexical: dict[str, Any]) -> dict:
     """``word_freq_<run>``: the run's 2,000 most frequent words, per 10,000 words."""
-    counts = lexical or {}
+    counts = (lexical or {}).get("words", {})
     return {
         f"word_freq_{r.name}": frequency_table(counts[r.name], top=2000)
         for r in run_infos(df)
@@ -84,10 +97,10 @@ def word_frequencies(df: pd.DataFrame, *, lexical: dict[str, Counter[str]]) -> d
 
 @table("distinctive", reads=("run",), needs=("lexical", "reference"))
 def distinctive(
-    df: pd.DataFrame, *, lexical: dict[str, Counter[str]], reference: str | None
+    df: pd.DataFrame, *, lexical: dict[str, Any], reference: str | None
 ) -> dict[str, pd.DataFrame]:
     """``distinctive_<a>_vs_<b>``: weighted log-odds of words, for the compared pairs."""
-    counts = lexical or {}
+    counts = (lexical or {}).get("words", {})
     return {
         f"distinctive_{a}_vs_{b}": distinctive_tokens(counts[a], counts[b])
         for a, b in comparison_pairs(run_infos(df), reference)
