@@ -197,7 +197,8 @@ def test_parse_steps() -> None:
     assert parse_steps(["a=1", "b=20"]) == {"a": 1, "b": 20}
     assert parse_steps("a=1, b=2") == {"a": 1, "b": 2}
     assert parse_steps(None) is None and parse_steps([]) is None
-    for bad in ("a", "a=x", "=3", "a=-1"):
+    assert parse_steps(["a=1", "a=1"]) == {"a": 1}
+    for bad in ("a", "a=x", "=3", "a=-1", "a=1,a=2"):
         with pytest.raises(InputError):
             parse_steps(bad)
 

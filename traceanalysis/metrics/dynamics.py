@@ -45,7 +45,9 @@ _CHUNK = 4_000_000  # weight-matrix entries drawn at a time (replicates x prompt
 
 
 def parse_steps(text: str | list[str] | None) -> dict[str, int] | None:
-    """``--step RUN=N`` values (repeated flags or ``a=1,b=2``) as ``{run: step}``."""
+    """``--step RUN=N`` values (repeated flags or ``a=1,b=2``) as ``{run: step}``; None when
+    none. A malformed value, a negative step or one run given two steps is an InputError;
+    run names are checked against the runs by :func:`series_steps`."""
     if not text:
         return None
     items = [text] if isinstance(text, str) else list(text)
@@ -62,6 +64,10 @@ def parse_steps(text: str | list[str] | None) -> dict[str, int] | None:
             raise InputError(f"--step {part!r}: the step must be an integer") from None
         if step < 0:
             raise InputError(f"--step {part!r}: the step must be >= 0")
+        if out.get(run.strip(), step) != step:
+            raise InputError(
+                f"--step: run {run.strip()!r} given two steps ({out[run.strip()]}, {step})"
+            )
         out[run.strip()] = step
     return out or None
 
