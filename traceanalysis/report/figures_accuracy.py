@@ -131,7 +131,7 @@ def difficulty_figure(
                 x + shift[i], y, yerr=yerr, fmt="none", ecolor=styles[run].color,
                 capsize=1.5, elinewidth=0.7,
             )  # fmt: skip
-    ax.set_xticks(x, labels, fontsize=6)
+    _bin_ticks(ax, x, labels)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(f"difficulty bin ({reference or 'reference'} {unit})")
     ax.set_ylabel("accuracy (pass@1)")
@@ -154,7 +154,7 @@ def difficulty_figure(
             )
             mark_zero_bars(ax, pos, delta, width)
         ax.axhline(0, color=NEUTRAL, linewidth=0.8)
-        ax.set_xticks(x, labels, fontsize=6)
+        _bin_ticks(ax, x, labels)
         ax.yaxis.set_major_formatter(FuncFormatter(_points))
         ax.set_xlabel(f"difficulty bin ({reference or 'reference'} {unit})")
         ax.set_ylabel(f"accuracy − {reference or 'reference'} (pp)")
@@ -179,6 +179,11 @@ def difficulty_figure(
         section="difficulty",
         figure=fig,
     )
+
+
+def _bin_ticks(ax: object, x: np.ndarray, labels: list[str]) -> None:
+    """Bin labels under the axis, a little smaller when many must stand side by side."""
+    ax.set_xticks(x, labels, fontsize=6 if len(labels) <= 6 else 5.5)
 
 
 def _points(value: float, _pos: object = None) -> str:

@@ -135,18 +135,20 @@ def flexible_figure(
         return
     runs = runs_in_order(styles, [r for series, _ in panels.values() for r in series.index])
     styles = styles_for(styles, runs)
-    fig = new_figure(TWO_COLUMN if len(panels) > 2 else ONE_COLUMN, 2.3)
+    fig = new_figure(TWO_COLUMN if len(panels) > 2 else ONE_COLUMN, 2.2)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (title, (series, unit)) in zip(axes, panels.items(), strict=True):
         values = series.reindex(runs).to_numpy(dtype=float)
-        ax.bar(range(len(runs)), values, color=[styles[r].color for r in runs], width=0.8)
+        for i, run in enumerate(runs):
+            ax.bar(i, values[i], color=styles[run].color, width=0.8, label=run)
         mark_zero_bars(ax, np.arange(len(runs)), values, 0.8)
-        ax.set_xticks(range(len(runs)), runs, rotation=30, ha="right", fontsize=6)
+        ax.set_xticks([])  # the legend names the runs: no slanted labels under narrow panels
         ax.set_title(wrapped(title, 18 if len(panels) > 2 else 28))
         if unit == "share of responses":
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_ylabel(unit)
         ax.grid(axis="x", visible=False)
+    figure_legend(fig, axes[0].get_legend_handles_labels()[0])
     yield FigureDraft(
         name="flexible",
         title="Markers of flexible reasoning",
