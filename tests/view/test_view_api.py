@@ -11,6 +11,8 @@ import pytest
 
 from traceanalysis.io.think import split_think
 
+ORDER = ["base", "rlvr", "distill-knowledge", "distill-patterns", "thinker"]  # role order
+
 
 def get(server, path: str, params=None) -> httpx.Response:
     """One GET with a plain HTTP client."""
@@ -170,6 +172,7 @@ def test_problems_and_one_problem_side_by_side(server, samples: pd.DataFrame) ->
         assert item["gold"] == rows["gold"].iloc[0]
         counts = rows.groupby("run")["correct"].agg(["size", lambda c: c.fillna(False).sum()])
         counts.columns = ["size", "sum"]
+        assert list(item["runs"]) == [r for r in ORDER if r in item["runs"]]
         assert item["runs"] == {
             run: {"n": int(c["size"]), "n_correct": int(c["sum"])} for run, c in counts.iterrows()
         }

@@ -4,8 +4,8 @@ The report's samples.parquet is loaded once into an in-memory DuckDB table with 
 its row number in the file. A page is one query: the page's rids (filters on the small
 columns, ``ORDER BY rid LIMIT ? OFFSET ?``) and then only those rows' full columns. A
 search (case-insensitive substring of ``response``) scans the text once per distinct query
-and keeps the matching rids in a temporary table, so every later page, count and filter
-over the same words is a join with it. Every user value is a query parameter.
+(only the filtered rows when filters are set) and keeps the matching rids in a temporary
+table, so every later page and count of the same search is a join with it. Every user value is a query parameter.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class SampleStore:
             "FROM read_parquet(?, file_row_number = true) ORDER BY rid",
             [str(self.path)],
         )
-        self._searches: OrderedDict[str, str] = OrderedDict()
+        self._searches: OrderedDict[tuple, str] = OrderedDict()
         self._next = 0
         self.columns = [r[0] for r in self._con.execute("DESCRIBE s").fetchall()]
         self.facets = self._facets()
@@ -125,20 +125,26 @@ class SampleStore:
             "has_correct": "correct" in self.columns,
         }  # fmt: skip
 
-    def _search_table(self, text: str) -> str:
-        """The temporary table of rids whose response contains ``text`` (any case)."""
+    def _search_table(self, text: str, where: Where) -> str:
+        """The temporary table of rids whose response contains ``text`` (any case).
+
+        The whole table's matches serve every filter; with filters and no such table yet,
+        only the filtered rows are scanned (DuckDB applies the cheap filters first).
+        """
         key = text.lower()
-        if key in self._searches:
-            self._searches.move_to_end(key)
-            return self._searches[key]
+        scoped = (key, tuple(where.parts), tuple(map(repr, where.params)))
+        for cached in ((key, (), ()), scoped):
+            if cached in self._searches:
+                self._searches.move_to_end(cached)
+                return self._searches[cached]
         name = f"hits_{self._next}"
         self._next += 1
+        cond = " AND ".join([*where.parts, "contains(lower(response), ?)"])
         self._con.execute(
-            f"CREATE TEMP TABLE {name} AS SELECT rid FROM s "
-            "WHERE response IS NOT NULL AND contains(lower(response), ?) ORDER BY rid",
-            [key],
+            f"CREATE TEMP TABLE {name} AS SELECT rid FROM s WHERE {cond} ORDER BY rid",
+            [*where.params, key],
         )
-        self._searches[key] = name
+        self._searches[scoped] = name
         while len(self._searches) > SEARCH_CACHE:
             _, old = self._searches.popitem(last=False)
             self._con.execute(f"DROP TABLE IF EXISTS {old}")
@@ -147,7 +153,7 @@ class SampleStore:
     def _where(self, query: Query) -> Where:
         where = Where(list(query.where.parts), list(query.where.params))
         if query.search:
-            where.add(f"rid IN (SELECT rid FROM {self._search_table(query.search)})")
+            where.add(f"rid IN (SELECT rid FROM {self._search_table(query.search, query.where)})")
         return where
 
     def _records(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -223,6 +229,9 @@ class SampleStore:
                 },  # fmt: skip
             )
             item["runs"][str(run)] = {"n": int(n), "n_correct": int(n_correct)}
+        rank = {name: i for i, name in enumerate(self.facets.runs)}
+        for item in found.values():  # runs in role order, as everywhere else
+            item["runs"] = dict(sorted(item["runs"].items(), key=lambda kv: rank.get(kv[0], 0)))
         return {"total": total, "offset": offset, "limit": limit, "rows": list(found.values())}
 
     def problem(self, problem_id: str, per_run: int = PER_RUN) -> dict[str, Any] | None:
