@@ -35,7 +35,9 @@ def char_tokenizer():
     return fast
 
 
-def save_llama(out: Path, max_positions: int = 256, seed: int = 0) -> Path:
+def save_llama(
+    out: Path, max_positions: int = 256, seed: int = 0, hidden: int = 32, layers: int = 2
+) -> Path:
     """A tiny random Llama and the char tokenizer saved in ``out``."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -43,8 +45,8 @@ def save_llama(out: Path, max_positions: int = 256, seed: int = 0) -> Path:
     tok = char_tokenizer()
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        num_key_value_heads=2, intermediate_size=64, max_position_embeddings=max_positions,
+        vocab_size=len(tok), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+        num_key_value_heads=2, intermediate_size=2 * hidden, max_position_embeddings=max_positions,
         pad_token_id=0, bos_token_id=1, eos_token_id=2,
     )  # fmt: skip
     LlamaForCausalLM(config).save_pretrained(out)
