@@ -1,0 +1,158 @@
+"""The ``nll`` and ``nll_novel`` tables against independent pandas/numpy computations,
+and both through the plan (load -> grade -> reference -> difficulty -> score -> tables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from score_helpers import make_runs
+
+from traceanalysis.metrics.bootstrap import resample_weights
+from traceanalysis.score.tables import cluster_ci, nll_table, novel_table
+
+
+def synthetic(seed: int = 3) -> pd.DataFrame:
+    """4 runs x 30 problems x 6 samples; the reference ``base`` never solves p0-p9."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r, run in enumerate(["base", "rl", "distill", "other"]):
+        for p in range(30):
+            for s in range(6):
+                solved = rng.random() < (0.0 if (run == "base" and p < 10) else 0.5)
+                rows.append(
+                    {
+                        "run": run, "problem_id": f"p{p}", "sample_idx": s, "correct": solved,
+                        "difficulty_bin": "0/6" if p < 10 else "1-6/6",
+                        "nll_m_per_token": rng.gamma(2.0, 0.5 + 0.3 * r + 0.02 * p),
+                        "n_tokens_m": int(rng.integers(5, 50)),
+                    }
+                )  # fmt: skip
+    df = pd.DataFrame(rows)
+    df["correct"] = df["correct"].astype("boolean")
+    df.loc[5, "correct"] = pd.NA  # one ungraded response
+    df.loc[7, "nll_m_per_token"] = np.nan  # one unscored (too long)
+    df["nll_m"] = df["nll_m_per_token"] * df["n_tokens_m"]
+    df["difficulty_bin"] = pd.Categorical(df["difficulty_bin"], ["0/6", "1-6/6"], ordered=True)
+    return df
+
+
+def independent_novel(df: pd.DataFrame, reference: str, col: str) -> dict[str, float]:
+    ref = df[df["run"] == reference]
+    threshold = np.percentile(ref[col].dropna().to_numpy(), 95)
+    graded = ref[ref["correct"].notna()]
+    wins = graded.groupby("problem_id")["correct"].sum()
+    unsolved = set(wins[wins == 0].index)
+    out = {}
+    for run in df["run"].unique():
+        if run == reference:
+            continue
+        part = df[(df["run"] == run) & (df["correct"] == True) & df[col].notna()]  # noqa: E712
+        part = part[part["problem_id"].isin(unsolved)]
+        out[run] = float((part[col] > threshold).mean())
+    return out
+
+
+def test_novel_share_equals_an_independent_computation() -> None:
+    df = synthetic()
+    table = novel_table(df, "base", n_boot=200, seed=0)
+    expected = independent_novel(df, "base", "nll_m_per_token")
+    assert set(table["run"]) == set(expected)
+    for _, row in table.iterrows():
+        assert row["share_above"] == pytest.approx(expected[row["run"]])
+        assert row["share_above_lo"] <= row["share_above"] <= row["share_above_hi"]
+        assert row["n_unsolved_problems"] == 10
+    thr = np.percentile(df.loc[df["run"] == "base", "nll_m_per_token"].dropna(), 95)
+    assert table["threshold_nll_per_token"].iloc[0] == pytest.approx(thr)
+    # runs drawn with higher NLLs lie above the threshold more often
+    shares = table.set_index("run")["share_all_above"]
+    assert shares["rl"] < shares["distill"] < shares["other"]
+
+
+def test_novel_share_needs_a_reference() -> None:
+    assert novel_table(synthetic(), None).empty
+
+
+def test_nll_table_equals_pandas_groupby() -> None:
+    df = synthetic()
+    table = nll_table(df, n_boot=200, seed=0)
+    scored = df[df["nll_m_per_token"].notna()]
+    for (run, label), part in scored.groupby(["run", "difficulty_bin"], observed=True):
+        for flag in (True, False):
+            sub = part[part["correct"] == flag]
+            rows = table[
+                (table["run"] == run) & (table["difficulty_bin"] == label)
+                & (table["correct"] == str(flag).lower())
+            ]  # fmt: skip
+            if sub.empty:  # the reference never solves its 0/6 problems: no row
+                assert rows.empty
+                continue
+            row = rows.iloc[0]
+            assert row["n_responses"] == len(sub)
+            assert row["nll_per_token"] == pytest.approx(sub["nll_m_per_token"].mean())
+            assert row["q50"] == pytest.approx(sub["nll_m_per_token"].median())
+            assert row["q95"] == pytest.approx(np.percentile(sub["nll_m_per_token"], 95))
+            assert row["nll_per_token_lo"] <= row["nll_per_token"] <= row["nll_per_token_hi"]
+    overall = table[(table["difficulty_bin"] == "all") & (table["correct"] == "all")]
+    means = scored.groupby("run")["nll_m_per_token"].mean()
+    for _, row in overall.iterrows():
+        assert row["nll_per_token"] == pytest.approx(means[row["run"]])
+        assert row["n_problems"] == 30
+
+
+def test_cluster_ci_equals_an_explicit_resampling_loop() -> None:
+    rng = np.random.default_rng(0)
+    problems = np.repeat([f"q{i}" for i in range(12)], rng.integers(1, 5, size=12))
+    values = rng.normal(size=len(problems))
+    lo, hi = cluster_ci(values, problems, n_boot=300, seed=4)
+    order = list(dict.fromkeys(problems))
+    weights = resample_weights(len(order), 300, 4)
+    means = []
+    for draw in weights:  # each problem's responses repeated as often as it was drawn
+        picked = np.concatenate(
+            [np.repeat(values[problems == q], int(k)) for q, k in zip(order, draw, strict=True)]
+        )
+        means.append(picked.mean())
+    assert lo == pytest.approx(np.quantile(means, 0.025))
+    assert hi == pytest.approx(np.quantile(means, 0.975))
+
+
+def test_tables_through_the_plan(llama_dir: Path, tmp_path: Path) -> None:
+    from traceanalysis.engine.cache import StageCache
+    from traceanalysis.engine.plan import build_plan
+    from traceanalysis.engine.runner import PlanRunner
+    from traceanalysis.pipeline import ReportOptions, run_options
+    from traceanalysis.score import stages  # noqa: F401 - registers the stages
+
+    runs = make_runs(tmp_path / "runs", problems=3, samples=2)
+    report = ReportOptions(cache=str(tmp_path / "c.sqlite"), quiet=True, workers=1, n_boot=100)
+    options = {
+        **run_options(runs, report), "score_model": str(llama_dir), "score_name": "ref",
+        "score_batch_size": 4, "score_backend": "transformers", "score_device": None,
+        "score_dtype": "auto",
+    }  # fmt: skip
+    plan = build_plan(["nll", "nll_novel"])
+    assert {"grade", "difficulty", "score", "score_templates"} <= set(plan.names())
+    state = PlanRunner(
+        plan, options, cache=StageCache(tmp_path / "stages"), scratch=tmp_path, progress=False
+    ).run()
+    df = state.features
+    assert state.values["reference"] == "base"
+    novel = state.tables["nll_novel"]
+    expected = independent_novel(df, "base", "nll_ref_per_token")
+    # base solves p0 and p2 only; chatty solves p1 (never solved by base), rl solves p0, p2
+    assert set(novel["run"]) == {"chatty", "rl"}
+    for _, row in novel.iterrows():
+        got, want = row["share_above"], expected[row["run"]]
+        assert (np.isnan(got) and np.isnan(want)) or got == pytest.approx(want)
+    assert novel.set_index("run").loc["chatty", "n_correct"] == 2
+    assert novel.set_index("run").loc["rl", "n_correct"] == 0
+    table = state.tables["nll"]
+    assert set(table["run"]) == {"base", "chatty", "rl"}
+    means = df.groupby("run")["nll_ref_per_token"].mean()
+    overall = table[(table["difficulty_bin"] == "all") & (table["correct"] == "all")]
+    for _, row in overall.iterrows():
+        assert row["nll_per_token"] == pytest.approx(means[row["run"]])
+    assert state.values["score"]["computed"] == 18
