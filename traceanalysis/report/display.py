@@ -20,7 +20,8 @@ MAX_ROWS = 40
 DISTINCTIVE_ROWS = 12  # per side
 WORD_FREQ_ROWS = 20
 
-# Table name prefixes -> report section (first match wins); anything else goes to "data".
+# Table name prefixes -> report section (first match wins); anything else (a plugin's
+# table) goes to "extra", the report's "Extra analyses".
 _SECTION_PREFIXES = (
     ("passk", None),  # the full curve is a figure; the accuracy table lists powers of two
     ("accuracy", "accuracy"),
@@ -56,7 +57,7 @@ def table_section(name: str) -> str | None:
     for prefix, section in _SECTION_PREFIXES:
         if name.startswith(prefix):
             return section
-    return "data"
+    return "extra"
 
 
 def tables_by_section(tables: dict[str, pd.DataFrame]) -> dict[str, list[TableView]]:

@@ -35,6 +35,7 @@ SECTION_TITLES = {
     "behaviors": "Cognitive behaviours",
     "flexible": "Flexible reasoning",
     "audit": "Do length and keywords predict correctness?",
+    "extra": "Extra analyses",
     "samples": "Sample browser",
     "manifest": "Manifest",
 }
@@ -53,6 +54,8 @@ SECTION_INTROS = {
     "connectors, multi-perspective thinking and metacognitive awareness.",
     "audit": "Whether a feature tells correct from incorrect responses once the problem is "
     "held fixed: pooled AUROC, within-problem AUROC and a fixed-effects logit.",
+    "extra": "Tables from stages outside the package (--plugin MODULE or the "
+    "traceanalysis.stages entry points), as their functions computed them.",
     "samples": "A capped, seeded selection of responses per run. Behaviour sentences are "
     "shaded, lexicon hits underlined; filter by run, correctness and bin.",
     "manifest": "What produced this report: versions, inputs and hashes, lexicons, tokenizer, "
@@ -226,6 +229,8 @@ def render_html(ctx: ReportContext, html_dir: Path | None = None) -> str:
         findings = list(ctx.findings.get(key, []))
         notes = list(ctx.notes.get(key, []))
         empty = key not in ("data", "samples", "manifest") and not (figures or tables or findings)
+        if key == "extra" and empty:
+            continue  # no plugin: no section
         sections.append({
             "key": key, "title": SECTION_TITLES.get(key, key), "intro": SECTION_INTROS.get(key, ""),
             "figures": figures, "tables": tables, "findings": findings, "notes": notes,
