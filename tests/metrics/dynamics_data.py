@@ -95,7 +95,7 @@ def write_checkpoints(
         lines = []
         for p in range(n_prompts):
             for i in range(n_samples):
-                text, _ = _response(rng, p + 1, 0.3 + 0.01 * (step or 0), 1, 0.2)
+                text, _ = _response(rng, p + 1, 0.3 + 0.001 * (step or 0), 1, 0.2)
                 lines.append(
                     {"problem_id": f"q{p}", "sample_idx": i, "prompt": f"What is {p} + 1?",
                      "response": text, "gold": str(p + 1)}
