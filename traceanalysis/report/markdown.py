@@ -7,8 +7,11 @@ so the report needs no extra dependency. The sample browser lives only in index.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import quote
 
+from traceanalysis.portable import portable
 from traceanalysis.report import data_quality as dq
 from traceanalysis.report.context import SECTIONS, FigureRecord, ReportContext
 from traceanalysis.report.display import TableView, tables_by_section
@@ -17,15 +20,48 @@ from traceanalysis.report.html import SECTION_INTROS, SECTION_TITLES
 MAX_REJECTIONS_LISTED = 50
 
 
+# ASCII punctuation that makes Markdown syntax inline: code, emphasis, table cells,
+# strikethrough, and a "]" that would close a link or image ("](", "][", "]:"); a
+# backslash makes each a literal character (CommonMark 2.4). "_" only where it could
+# open or close emphasis (not inside a word: source_correct stays as it is), "[" and a
+# lone "]" are harmless (so "0.30 [0.25, 0.35]" stays readable).
+_MD_PUNCT = re.compile(r"([\\`*|~]|\](?=[(\[:])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+# What GFM's extended autolinks would turn into a link: "scheme://", "www." and an e-mail
+# address. Escaping the ":", "." or "@" splits the text so no URL or address is seen.
+_LINKY = re.compile(r"(:(?=//)|(?<=www)\.|@(?=[\w.+-]*\w\.\w))", re.I)
+
+
 def escape_text(text: object) -> str:
-    """Plain text made inert in Markdown: HTML brackets and ampersands as entities."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text from users (run and model names, file paths, messages) made inert in Markdown:
+    it renders as the same characters, never as HTML, an image, a link or emphasis.
+
+    ``&``, ``<`` and ``>`` become entities; Markdown punctuation and the ``:``, ``.`` or
+    ``@`` that makes GFM autolink a URL (``http://``, ``www.``, an e-mail address) are
+    backslash-escaped; line breaks become spaces (a name cannot start a new block).
+    """
+    out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = _LINKY.sub(r"\\\1", _MD_PUNCT.sub(r"\\\1", out))
+    return " ".join(out.splitlines())
 
 
 def escape_cell(text: object) -> str:
-    """A table cell: escaped text with pipes, backslashes and newlines neutralised."""
-    cell = escape_text(text).replace("\\", "\\\\").replace("|", "\\|")
-    return " ".join(cell.split())
+    """A table cell: :func:`escape_text` (pipes included) on one line."""
+    return " ".join(escape_text(text).split())
+
+
+def code_span(text: object) -> str:
+    """``text`` as an inline code span: shown verbatim (HTML in it is text); the fence is
+    longer than any run of backticks inside, as CommonMark requires."""
+    body = " ".join(str(text).splitlines())
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") or not body.strip() else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
+def link_target(path: str) -> str:
+    """A relative path as a link destination: percent-encoded (spaces, brackets,
+    parentheses), ``/`` kept, so the link survives any file or folder name."""
+    return quote(path, safe="/")
 
 
 def markdown_table(view: TableView) -> str:
@@ -41,7 +77,7 @@ def markdown_table(view: TableView) -> str:
     ]
     for values in frame.itertuples(index=False):
         lines.append("| " + " | ".join(escape_cell(v) for v in values) + " |")
-    out = f"*Table `{view.name}`*\n\n" + "\n".join(lines) + "\n"
+    out = f"*Table {code_span(view.name)}*\n\n" + "\n".join(lines) + "\n"
     if view.note:
         out += f"\n{escape_text(view.note)}\n"
     return out
@@ -64,12 +100,13 @@ def _figure(fig: FigureRecord, md_dir: Path) -> str:
     def rel(fmt: str) -> str:
         path = fig.files.get(fmt)
         if path is None:
-            return f"figures/{fig.name}.{fmt}"
-        return Path(os.path.relpath(Path(path).resolve(), md_dir.resolve())).as_posix()
+            return link_target(f"figures/{fig.name}.{fmt}")
+        rel_path = Path(os.path.relpath(Path(path).resolve(), md_dir.resolve())).as_posix()
+        return link_target(rel_path)
 
     links = " · ".join(f"[{fmt.upper()}]({rel(fmt)})" for fmt in ("pdf", "svg") if fmt in fig.files)
     return (
-        f"![{escape_text(fig.title).replace('[', '(').replace(']', ')')}]({rel('png')})\n\n"
+        f"![{escape_text(fig.title)}]({rel('png')})\n\n"
         f"**{escape_text(fig.title)}.** {escape_text(fig.caption)}"
         + (f" ({links})" if links else "")
         + "\n"
@@ -91,14 +128,15 @@ def _data_section(ctx: ReportContext) -> list[str]:
         role = run.role + (" (guessed from name)" if run.role_guessed else "")
         name = run.name + (" (reference)" if run.name == ctx.reference else "")
         grader = [dq.grader_label(ctx.graders, run.name) or "–"] if graders else []
-        cells = [name, role, run.model or "–", run.format or "–", *grader]
+        cells = [name, role, portable(run.model) or "–", run.format or "–", *grader]
         cells.append(by_run.get(run.name, "–"))
         lines.append("| " + " | ".join(escape_cell(x) for x in cells) + " |")
     parts = ["\n".join(lines) + "\n"]
     if ctx.rejections:
-        parts.append(_listed("Rejected input rows", [str(r) for r in ctx.rejections]))
+        parts.append(_listed("Rejected input rows", [portable(str(r)) for r in ctx.rejections]))
     if ctx.skipped:
-        parts.append(_listed("Files not read", [f"{p}: {why}" for p, why in ctx.skipped]))
+        skipped = [portable(f"{p}: {why}") for p, why in ctx.skipped]
+        parts.append(_listed("Files not read", skipped))
     if ctx.label_issues:
         counts_view = TableView("label_issues", dq.label_issue_counts(ctx.label_issues))
         parts.append(
@@ -159,7 +197,7 @@ def render_markdown(ctx: ReportContext, md_dir: Path | None = None) -> str:
     if banner:
         out.append(banner)
     for key in SECTIONS:
-        if key == "samples":
+        if key == "samples" or (key == "extra" and not grouped.get(key)):
             continue
         out.append(f"## {SECTION_TITLES.get(key, key)}\n")
         if SECTION_INTROS.get(key):

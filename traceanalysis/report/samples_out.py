@@ -14,6 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from traceanalysis.engine.memory import take_rows
+from traceanalysis.portable import portable
+
+PATH_COLUMNS = ("model", "source_file")  # absolute paths in them are written relative
 
 
 def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFrame:
@@ -47,16 +50,18 @@ def write_samples(
     batches: Iterable[pd.DataFrame], path: Path, cache: Any = None, keys: list[str] | None = None
 ) -> Path:
     """The per-response table with all features as Parquet (attrs left out), written
-    batch by batch from ``batches`` (a DataFrame is one batch).
+    batch by batch from ``batches`` (a DataFrame is one batch). Absolute paths in
+    :data:`PATH_COLUMNS` are written relative to the current folder.
 
     With a stage ``cache`` and the analysis ``keys``, an unchanged table is copied from
-    the cache instead of being encoded again.
+    the cache instead of being encoded again (the current folder is part of its key).
     """
     if isinstance(batches, pd.DataFrame):
         batches = [batches]
     stored = None
     if cache is not None and cache.enabled and keys:
-        stored = cache.root / f"samples-{cache.key('samples', '2', {}, *keys)[:24]}.parquet"
+        key = cache.key("samples", "3", {"cwd": os.getcwd()}, *keys)
+        stored = cache.root / f"samples-{key[:24]}.parquet"
         if stored.is_file():
             shutil.copyfile(stored, path)
             return path
@@ -86,4 +91,17 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     for col in table.columns:
         if isinstance(table[col].dtype, pd.CategoricalDtype):
             table[col] = table[col].astype("string")
+    for col in PATH_COLUMNS:
+        if col in table.columns:
+            table[col] = _portable_column(table[col])
     return table
+
+
+def _portable_column(column: pd.Series) -> pd.Series:
+    """``column`` with each distinct value through :func:`portable`; unchanged (the same
+    object) when no value changes."""
+    values = [v for v in pd.unique(column.dropna()) if isinstance(v, str)]
+    changed = {v: p for v in values if (p := portable(v)) != v}
+    if not changed:
+        return column
+    return column.map(lambda v: changed.get(v, v) if isinstance(v, str) else v).astype(column.dtype)

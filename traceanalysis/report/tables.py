@@ -1,6 +1,9 @@
-"""Write every aggregate table as CSV (full precision) and LaTeX (booktabs, via Styler).
+"""Write every aggregate table as CSV (12 significant digits) and LaTeX (booktabs, via Styler).
 
-CSV keeps every row and full float precision so numbers can be recomputed; the LaTeX
+CSV keeps every row, with floats to 12 significant digits (:data:`CSV_FLOAT_FORMAT`): far
+below any statistical error, and the same text on every machine even when a sum's last bits
+differ (reruns compare equal with ``diff``). File names come from :func:`safe_stem` (a run
+name such as ``Qwen/Qwen2.5-Math-7B::p0::0`` is part of some table names). The LaTeX
 file is for pasting into a paper: three decimals, each value with its CI as
 "value [lo, hi]" in one cell, ``\\toprule``/``\\midrule``/
 ``\\bottomrule`` rules (the ``booktabs`` package), special characters escaped, and long
@@ -15,7 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TABLES_WRITER_VERSION = "2"  # bump when the CSV/LaTeX output of the same tables changes
+from traceanalysis.safenames import safe_stem
+
+TABLES_WRITER_VERSION = "3"  # bump when the CSV/LaTeX output of the same tables changes
+CSV_FLOAT_FORMAT = "%.12g"  # 12 significant digits: equal text for equal results everywhere
 TABLE_CAPTIONS = {
     "accuracy": "Accuracy (pass@1) and capability (pass@k, maj@k) per run, 95% bootstrap CIs over problems.",
     "passk": "pass@k for every k, 95% bootstrap CIs over problems.",
@@ -52,6 +58,7 @@ def to_latex(df: pd.DataFrame, name: str, *, max_rows: int = 60, precision: int 
     """``df`` as a booktabs LaTeX table (Styler.to_latex), the first ``max_rows`` rows."""
     shown = merge_ci_columns(df.head(max_rows).reset_index(drop=True), precision)
     shown = shown.astype({c: "object" for c in shown.columns if shown[c].dtype == bool})
+    shown = shown.rename(columns=_one_line).apply(_one_line_cells)
     styler = (
         shown.style.format(precision=precision, na_rep="--", escape="latex")
         .format_index(escape="latex", axis=1)
@@ -60,16 +67,17 @@ def to_latex(df: pd.DataFrame, name: str, *, max_rows: int = 60, precision: int 
     body = styler.to_latex(
         hrules=True,
         caption=_latex_escape(table_caption(name)),
-        label=f"tab:{name.replace('_', '-')}",
+        label=f"tab:{safe_stem(name).replace('_', '-')}",
         position="htbp",
         position_float="centering",
         column_format="".join(
             "r" if pd.api.types.is_numeric_dtype(shown[c]) else "l" for c in shown.columns
         ),
     )
-    header = f"% {name}: requires \\usepackage{{booktabs}}\n"
+    stem = safe_stem(name)  # a comment ends at a line break: no user text in it
+    header = f"% {stem}: requires \\usepackage{{booktabs}}\n"
     if len(df) > max_rows:
-        header += f"% first {max_rows} of {len(df)} rows; every row is in {name}.csv\n"
+        header += f"% first {max_rows} of {len(df)} rows; every row is in {stem}.csv\n"
     return header + body
 
 
@@ -94,17 +102,27 @@ def merge_ci_columns(df: pd.DataFrame, precision: int = 3) -> pd.DataFrame:
 def write_tables(
     tables: dict[str, pd.DataFrame], out_dir: Path, *, max_latex_rows: int = 60
 ) -> dict[str, dict[str, Path]]:
-    """Write ``<name>.csv`` and ``<name>.tex`` for every table; returns name -> {"csv", "tex"}."""
+    """Write ``<stem>.csv`` and ``<stem>.tex`` for every table (``stem`` =
+    :func:`~traceanalysis.safenames.safe_stem` of its name: the name itself unless it has
+    characters unsafe in a file name); returns name -> {"csv", "tex"}."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, dict[str, Path]] = {}
     for name in sorted(tables):
         df = tables[name]
-        csv_path, tex_path = out_dir / f"{name}.csv", out_dir / f"{name}.tex"
-        df.to_csv(csv_path, index=False, lineterminator="\n")
+        stem = safe_stem(name)
+        csv_path, tex_path = out_dir / f"{stem}.csv", out_dir / f"{stem}.tex"
+        write_csv(df, csv_path)
         tex_path.write_text(to_latex(df, name, max_rows=max_latex_rows), encoding="utf-8")
         written[name] = {"csv": csv_path, "tex": tex_path}
     return written
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """``df`` as CSV without its index, ``\\n`` line ends, floats as
+    :data:`CSV_FLOAT_FORMAT`; returns ``path``."""
+    df.to_csv(path, index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
+    return Path(path)
 
 
 _LATEX_SPECIAL = {
@@ -114,4 +132,16 @@ _LATEX_SPECIAL = {
 
 
 def _latex_escape(text: str) -> str:
-    return re.sub(r"[\\&%$#_{}~^]", lambda m: _LATEX_SPECIAL[m.group(0)], text)
+    return re.sub(r"[\\&%$#_{}~^]", lambda m: _LATEX_SPECIAL[m.group(0)], _one_line(text))
+
+
+def _one_line(text: object) -> object:
+    """Text with its line breaks as spaces (a blank line would end a LaTeX paragraph
+    inside a cell or caption); anything else unchanged."""
+    return " ".join(text.split()) if isinstance(text, str) else text
+
+
+def _one_line_cells(column: pd.Series) -> pd.Series:
+    if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+        return column.map(_one_line, na_action="ignore")
+    return column
