@@ -78,8 +78,8 @@ def test_pdf_fonts_are_truetype_type42(records: list) -> None:
 def test_png_sized_for_papers(records: list) -> None:
     for rec in records:
         width, _ = Image.open(rec.files["png"]).size
-        # one column = 3.5 in, two columns = 7.2 in, at 300 dpi
-        assert width <= 7.2 * 300 + 2, rec.name
+        # one column = 3.5 in or two columns = 7 in, at 300 dpi
+        assert width in (3.5 * 300, 7 * 300), rec.name
 
 
 def test_one_colour_and_marker_per_run_in_every_figure() -> None:

@@ -22,7 +22,8 @@ MIN_APART = 12.0  # CIEDE2000; 2.3 is a just-noticeable difference
 PAGE = ("#ffffff", "#fcfcfd")  # the page and the trace background
 TEXT = "#1d1d1f"
 _RULE = re.compile(
-    r"pre\.trace \.beh-([a-z0-9_]+), \.legend \.beh-\1 \{ background: (#[0-9a-f]{6}); \}"
+    r"pre\.trace \.beh-([a-z0-9_]+), \.legend \.beh-\1 "
+    r"\{ background: (#[0-9a-f]{6}); --hl-\1: \2; \}"
 )
 
 
@@ -160,6 +161,21 @@ def test_highlight_colours_apply_in_the_browser(
     )
     expected = _highlights(path.read_text(encoding="utf-8"))
     assert set(shown) == set(expected)
-    for name, colour in expected.items():
-        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-        assert shown[name] == f"rgb({r}, {g}, {b})", name  # the style sheet applies (CSP)
+    rgb = {name: "rgb({}, {}, {})".format(*(int(c[i : i + 2], 16) for i in (1, 3, 5)))
+           for name, c in expected.items()}  # fmt: skip
+    for name in expected:
+        assert shown[name] == rgb[name], name  # the style sheet applies (CSP allows it)
+    # text in two behaviours shows both: one as background, the other as a bottom stripe
+    both = browser.evaluate(
+        "(() => { const pre = document.querySelector('pre.trace');"
+        " const s = document.createElement('span');"
+        " s.className = 'beh beh-verification beh-self_reflection'; s.textContent = 'both';"
+        " pre.appendChild(s); const one = document.createElement('span');"
+        " one.className = 'beh beh-backtracking'; one.textContent = 'one'; pre.appendChild(one);"
+        " const c = getComputedStyle(s), d = getComputedStyle(one);"
+        " return {bg: c.backgroundColor, shadow: c.boxShadow, oneBg: d.backgroundColor,"
+        " oneShadow: d.boxShadow}; })()"
+    )
+    assert both["bg"] == rgb["self_reflection"] and rgb["verification"] in both["shadow"]
+    assert both["oneBg"] == rgb["backtracking"]
+    assert rgb["verification"] not in both["oneShadow"]  # no stripe of an absent behaviour

@@ -165,6 +165,7 @@ def lexicon_figure(
         ax.set_title(wrapped(pretty(lexicon), 28))
         ax.set_xticks(x, bins, fontsize=5.5, rotation=45 if len(bins) > 4 else 0)
         ax.set_ylabel("per 1k tokens (pooled)")
+        ax.set_xlabel("difficulty bin", fontsize=6)
     for ax in axes[len(lexicons) :]:
         ax.set_visible(False)
     handles = [
