@@ -48,9 +48,8 @@ def default_cache_path() -> Path:
 def damaged(path: str | os.PathLike[str], reason: str) -> CacheError:
     """The one-line error for a damaged SQLite cache file at ``path``."""
     return CacheError(
-        f"the cache file is damaged ({reason}); delete it to rebuild it (grading verdicts "
-        f"and judge labels are computed again): python -m traceanalysis cache prune --sqlite "
-        f"--cache {path}",
+        f"the cache file is damaged ({reason}); delete it to rebuild it (grading verdicts, "
+        f"judge labels and reference-model scores are computed again): rm {path}*",
         file=str(path),
     )
 

@@ -111,7 +111,7 @@ def test_damaged_sqlite_is_one_line_error(tmp_path: Path, capsys: pytest.Capture
         for make in (GradeCache, JudgeCache):
             with pytest.raises(CacheError) as err:
                 make(path)
-            assert str(path) in str(err.value) and "cache prune --sqlite" in str(err.value)
+            assert str(path) in str(err.value) and f"rm {path}" in str(err.value)
     garbage = tmp_path / "noise.sqlite"
     code = main(["grade", str(tmp_path / "missing-runs"), "--cache", str(garbage)])
     assert code == 2
