@@ -94,6 +94,10 @@ CASES = [
     {"q": "WAIT, let me", "run": "distill-knowledge"},
     {"q": "\\boxed{2028}"},
     {"q": "no such text anywhere"},
+    {"q": "."},  # regular-expression characters are literal
+    {"q": "2.28"},
+    {"q": "\\E{"},
+    {"q": "wait", "correct": "false", "behavior": "verification"},
 ]
 
 

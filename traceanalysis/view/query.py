@@ -1,11 +1,13 @@
-"""The samples table in DuckDB: facets, filtered pages, full-text search, problems.
+r"""The samples table in DuckDB: facets, filtered pages, full-text search, problems.
 
 The report's samples.parquet is loaded once into an in-memory DuckDB table with ``rid``,
 its row number in the file. A page is one query: the page's rids (filters on the small
 columns, ``ORDER BY rid LIMIT ? OFFSET ?``) and then only those rows' full columns. A
-search (case-insensitive substring of ``response``) scans the text once per distinct query
-(only the filtered rows when filters are set) and keeps the matching rids in a temporary
-table, so every later page and count of the same search is a join with it. Every user value is a query parameter.
+search is a case-insensitive literal substring of ``response`` (RE2 ``\Q...\E`` with the
+``i`` flag): the text is scanned once per distinct search and filters (only the filtered
+rows), and the matching rids, numbered, stay in a temporary table, so every later page of
+the same search is a range of that table and its total a count of it. Every user value is
+a query parameter.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from traceanalysis.view.filters import Facets, Query, Where, quote
 
 SEARCH_CACHE = 8  # distinct searches whose matching rids are kept
 PER_RUN = 64  # samples per run in the side-by-side view
+
+
+def literal_pattern(text: str) -> str:
+    r"""An RE2 pattern matching ``text`` literally: ``\Q...\E``, each ``\E`` inside split off."""
+    return "\\Q" + text.replace("\\E", "\\E\\\\E\\Q") + "\\E"
 
 
 def _clean(value: Any) -> Any:
@@ -126,35 +133,36 @@ class SampleStore:
         }  # fmt: skip
 
     def _search_table(self, text: str, where: Where) -> str:
-        """The temporary table of rids whose response contains ``text`` (any case).
+        """The temporary table ``(pos, rid)`` of the rows that pass ``where`` and whose
+        response contains ``text`` in any case, ``pos`` counting them in rid order.
 
-        The whole table's matches serve every filter; with filters and no such table yet,
-        only the filtered rows are scanned (DuckDB applies the cheap filters first).
+        Made once per search and filters: from the search's matches over the whole table
+        when those are cached (a join), else by scanning the text of the filtered rows
+        (DuckDB applies the cheap filters first).
         """
         key = text.lower()
         scoped = (key, tuple(where.parts), tuple(map(repr, where.params)))
-        for cached in ((key, (), ()), scoped):
-            if cached in self._searches:
-                self._searches.move_to_end(cached)
-                return self._searches[cached]
+        if scoped in self._searches:
+            self._searches.move_to_end(scoped)
+            return self._searches[scoped]
+        everywhere = self._searches.get((key, (), ()))
+        if everywhere is not None:
+            cond, params = [*where.parts, f"rid IN (SELECT rid FROM {everywhere})"], where.params
+        else:
+            cond = [*where.parts, "regexp_matches(response, ?, 'i')"]
+            params = [*where.params, literal_pattern(text)]
         name = f"hits_{self._next}"
         self._next += 1
-        cond = " AND ".join([*where.parts, "contains(lower(response), ?)"])
         self._con.execute(
-            f"CREATE TEMP TABLE {name} AS SELECT rid FROM s WHERE {cond} ORDER BY rid",
-            [*where.params, key],
+            f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER (ORDER BY rid) - 1 AS pos, "
+            f"rid FROM s WHERE {' AND '.join(cond)}",
+            params,
         )
         self._searches[scoped] = name
         while len(self._searches) > SEARCH_CACHE:
             _, old = self._searches.popitem(last=False)
             self._con.execute(f"DROP TABLE IF EXISTS {old}")
         return name
-
-    def _where(self, query: Query) -> Where:
-        where = Where(list(query.where.parts), list(query.where.params))
-        if query.search:
-            where.add(f"rid IN (SELECT rid FROM {self._search_table(query.search, query.where)})")
-        return where
 
     def _records(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         cursor = self._con.execute(sql, params)
@@ -166,13 +174,17 @@ class SampleStore:
     def samples(self, query: Query) -> dict[str, Any]:
         """``{"total": matches, "rows": [...]}`` for one checked request."""
         with self._lock:
-            where = self._where(query)
-            total = int(self._scalar(f"SELECT count(*) FROM s{where.sql()}", where.params))
-            rows = self._records(
-                f"SELECT * FROM s WHERE rid IN (SELECT rid FROM s{where.sql()} "
-                "ORDER BY rid LIMIT ? OFFSET ?) ORDER BY rid",
-                [*where.params, query.limit, query.offset],
-            )
+            if query.search:
+                hits = self._search_table(query.search, query.where)
+                total = int(self._scalar(f"SELECT count(*) FROM {hits}"))
+                page = f"SELECT rid FROM {hits} WHERE pos >= ? AND pos < ?"
+                params = [query.offset, query.offset + query.limit]
+            else:
+                where = query.where
+                total = int(self._scalar(f"SELECT count(*) FROM s{where.sql()}", where.params))
+                page = f"SELECT rid FROM s{where.sql()} ORDER BY rid LIMIT ? OFFSET ?"
+                params = [*where.params, query.limit, query.offset]
+            rows = self._records(f"SELECT * FROM s WHERE rid IN ({page}) ORDER BY rid", params)
         return {"total": total, "offset": query.offset, "limit": query.limit, "rows": rows}
 
     def runs(self) -> list[dict[str, Any]]:
