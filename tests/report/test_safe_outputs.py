@@ -4,6 +4,7 @@ equal across machines, and report.md / .tex that show user text as text."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -15,7 +16,9 @@ import pandas as pd
 import pytest
 import report_factory as rf
 from markdown_it import MarkdownIt
+from pipeline_runs import write_runs
 
+from traceanalysis.cli import main
 from traceanalysis.report.display import TableView
 from traceanalysis.report.markdown import (
     code_span,
@@ -216,3 +219,42 @@ def test_table_name_and_cells_from_users_stay_text() -> None:
                                                "tr", "th", "td"}  # fmt: skip
         shown = "".join(parsed.text)
         assert f"transitions_`{XSS_RUN}`" in shown and EVIL_MODEL in html.unescape(shown)
+
+
+# --- a whole report ---------------------------------------------------------------------------
+
+
+def test_report_of_runs_with_slashes_spaces_and_html_in_their_names(tmp_path: Path) -> None:
+    """An OpenAI Batch output whose custom_id names the run ``Qwen/Qwen2.5-Math-7B``, a run
+    folder with spaces and HTML in its name: every file lands in figures/ or tables/ under
+    a safe, distinct name, and report.md links exactly those files."""
+    runs = write_runs(tmp_path / "runs", {"qwen-base": "base", f"my {XSS_RUN} run": "rl"},
+                      n_problems=5, n_samples=3)  # fmt: skip
+    rows = [json.loads(line) for line in (runs / "qwen-base" / "samples.jsonl").open()]
+    with (runs / "batch_output.jsonl").open("w") as fh:
+        for r in rows:
+            body = {"model": EVIL_MODEL, "choices": [
+                {"message": {"content": r["response"]}, "finish_reason": "stop"}]}  # fmt: skip
+            fh.write(json.dumps({"id": "batch_req_1", "error": None,
+                                 "custom_id": f"{BATCH_RUN}::{r['problem_id']}::{r['sample_idx']}",
+                                 "response": {"status_code": 200, "body": body}}) + "\n")  # fmt: skip
+    out = tmp_path / "out"
+    argv = ["report", str(runs), "--out", str(out), "--quiet", "--max-examples", "1",
+            "--cache", str(tmp_path / "cache.sqlite"), "--grade-timeout", "30"]  # fmt: skip
+    assert main(argv) == 0
+    names = {p.name for p in (out / "figures").iterdir()} | {
+        p.name for p in (out / "tables").iterdir()}  # fmt: skip
+    assert not [p for p in out.rglob("*") if p.is_dir() and p.parent.name in ("figures", "tables")]
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(pdf|svg|png|csv|tex)", name), name
+    stem = safe_stem(f"distinctive_{BATCH_RUN}_vs_qwen-base")
+    assert {f"{stem}.png", f"{stem}.csv"} <= names and "/" not in stem
+    text = (out / "report.md").read_text(encoding="utf-8")
+    for md in _renderers():
+        parsed = _parse(text, md)
+        images = [a["src"] for t, a in parsed.tags if t == "img"]
+        assert images and all((out / src).is_file() for src in images), images
+        hrefs = [a["href"] for t, a in parsed.tags if t == "a"]
+        assert all((out / h).is_file() for h in hrefs), hrefs
+        shown = html.unescape("".join(parsed.text))
+        assert BATCH_RUN in shown and f"my {XSS_RUN} run" in shown and EVIL_MODEL in shown
