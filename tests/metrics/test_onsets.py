@@ -32,7 +32,7 @@ def test_planted_onset_found_at_its_step(dumps) -> None:
         row = got.loc[feature]
         assert row["onset_step"] == 30, feature
         assert row["lo"] <= 30 <= row["hi"]
-        assert row["q"] <= FDR
+        assert row["q_value"] <= FDR
     # the steps table agrees: zero reflection before step 30, clearly above after
     steps = dumps.tables["steps"]
     rate = steps[steps["metric"] == PLANTED[0]].set_index("step")
@@ -92,7 +92,7 @@ def test_detect_onset_against_loops(seed: int) -> None:
     first = _first([_p(point[j + 1] - point[0], se[j]) for j in range(len(se))])
     assert first >= 0
     assert got["onset_step"] == steps[first + 1]
-    assert got["q"] == pytest.approx(bh_qvalues(np.array(
+    assert got["q_value"] == pytest.approx(bh_qvalues(np.array(
         [_p(point[j + 1] - point[0], se[j]) for j in range(len(se))]))[first])  # fmt: skip
     firsts = [_first([_p(r[j], se[j]) for j in range(len(se))]) for r in reps]
     index = sorted(f + 1 if f >= 0 else len(steps) for f in firsts)  # none: after the last

@@ -24,8 +24,8 @@ from scipy.stats import false_discovery_control, norm
 from traceanalysis.metrics.dynamics import SeriesBoot
 
 FDR = 0.05
-METHOD = "one-sided bootstrap-SE z-test vs first step, BH FDR 0.05 over steps"
-ONSET_COLUMNS = ["run", "feature", "onset_step", "lo", "hi", "method", "q", "first_step"]
+METHOD = "bootstrap-SE z vs first step, BH FDR 0.05"
+ONSET_COLUMNS = ["run", "feature", "onset_step", "lo", "hi", "method", "q_value", "first_step"]
 
 
 def onset_features(metrics: list[str]) -> list[str]:
@@ -59,7 +59,7 @@ def detect_onset(
     point: np.ndarray, boot: np.ndarray, steps: list[int], *, fdr: float = FDR, level: float = 0.95
 ) -> dict[str, object]:
     """Onset of one feature: ``point`` (steps,), ``boot`` (replicates x steps)."""
-    out: dict[str, object] = {"onset_step": pd.NA, "lo": pd.NA, "hi": pd.NA, "q": np.nan}
+    out: dict[str, object] = {"onset_step": pd.NA, "lo": pd.NA, "hi": pd.NA, "q_value": np.nan}
     if len(steps) < 2:
         return out
     diff = point[1:] - point[0]
@@ -72,7 +72,7 @@ def detect_onset(
     q, first = first_significant(one_sided_p(diff, se), fdr)
     if first < 0:
         return out
-    out["onset_step"], out["q"] = steps[1 + int(first)], float(q[int(first)])
+    out["onset_step"], out["q_value"] = steps[1 + int(first)], float(q[int(first)])
     if len(reps):
         _, firsts = first_significant(one_sided_p(reps, se[None, :]), fdr)
         after = len(steps)  # "no onset" in a replicate: after the last step
@@ -97,5 +97,5 @@ def onsets_table(boots: list[SeriesBoot], *, fdr: float = FDR) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=ONSET_COLUMNS)
     return table.astype(
         {"run": "string", "feature": "string", "onset_step": "Int64", "lo": "Int64",
-         "hi": "Int64", "method": "string", "q": "float64", "first_step": "int64"}
+         "hi": "Int64", "method": "string", "q_value": "float64", "first_step": "int64"}
     )  # fmt: skip
