@@ -8,7 +8,13 @@ import argparse
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``lexicons`` subcommand."""
     parser = subparsers.add_parser(
-        "lexicons", help="list lexicons: name, version, entries, exclusions, source"
+        "lexicons",
+        help="list lexicons: name, version, entries, exclusions, source",
+        description="List the lexicons the lexical stage counts (the shipped ones and those "
+        "of --lexicons FOLDER): name, version, number of entries and exclusions, and the "
+        "source each word list comes from.",
+        epilog="examples:\n  python -m traceanalysis lexicons\n"
+        "  python -m traceanalysis lexicons --show reflection_simplerl",
     )
     parser.add_argument("--lexicons", default=None, help="folder of extra lexicon YAML files")
     parser.add_argument("--show", default=None, metavar="NAME", help="print one lexicon's entries")
