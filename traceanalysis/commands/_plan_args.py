@@ -97,6 +97,9 @@ def report_options(args: argparse.Namespace, **overrides: object) -> ReportOptio
     def get(name: str, default: object = None) -> object:
         return getattr(args, name, default)
 
+    from traceanalysis.engine.plugins import load_plugins
+
+    load_plugins(list(get("plugin") or []))  # a plugin may register a grader
     grader = grader_spec(get("grader"))
     check_spec(grader)  # a misspelt grader fails before loading
     fields: dict[str, object] = {

@@ -24,12 +24,21 @@ AGREEMENT_TABLE = "agreement"
 DISAGREEMENTS_TABLE = "disagreements"
 
 
+def _graders_key(options: dict[str, Any]) -> dict[str, Any]:
+    # every registered grader's version (a plugin's too: --plugin may add one), so a
+    # grader whose output changes invalidates the grades it gave
+    from traceanalysis.grading.registry import get_grader, grader_names
+
+    return {**options, "versions": {n: get_grader(n).version for n in grader_names()}}
+
+
 @stage(
     "graders",
     "1",
     kind="corpus",
     reads=("run", "gold", "source_file", "source_correct"),
     options=("grader",),
+    key=_graders_key,
 )
 def run_graders(df: pd.DataFrame, *, grader: Any = None) -> dict[str, dict[str, object]]:
     """Each run's grader (math, text, choice, source), chosen from all its golds, and why."""
