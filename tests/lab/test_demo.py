@@ -8,6 +8,7 @@ import pandas as pd
 
 from traceanalysis.lab.demo import (
     DEMO_RUNS,
+    SERIES,
     DemoOptions,
     generate_runs,
     level_table,
@@ -52,6 +53,8 @@ def test_reduced_demo_end_to_end_is_deterministic(tmp_path) -> None:
     for name, role in DEMO_RUNS.items():
         info = json.loads((runs / name / "run.json").read_text())
         assert info["role"] == role
+        # checkpoint runs of the GRPO run carry their step and series; the others none
+        assert (info.get("series"), info.get("step")) == SERIES.get(name, (None, None))
         lines = (runs / name / "samples.jsonl").read_text().splitlines()
         assert len(lines) == len(LEVELS) * 2
     levels = pd.read_csv(tmp_path / "a" / "lab_levels.csv")

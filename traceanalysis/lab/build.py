@@ -8,6 +8,7 @@ unseen operation ``rot`` and chains longer than pretraining showed).
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -66,12 +67,34 @@ def train_base(recipe: Recipe, out: Path) -> Path:
     return _finish(model, tokenizer, recipe, out, log, {"parameters": n_params})
 
 
+def checkpoint_dir(out: Path, step: int) -> Path:
+    """Folder of the GRPO checkpoint after ``step`` updates: ``rlvr-step<step>`` beside ``out``."""
+    return Path(out).parent / f"{Path(out).name}-step{step}"
+
+
 def train_rlvr(recipe: Recipe, base: Path, out: Path) -> Path:
-    """GRPO from the base model with the exact-answer reward; saved to ``out``."""
+    """GRPO from the base model with the exact-answer reward; saved to ``out``.
+
+    After each step in ``recipe.grpo_checkpoints`` the model is also saved to
+    :func:`checkpoint_dir` with ``checkpoint.json`` (step, series, seconds so far).
+    """
     model, tokenizer = load_model(base)
     log = StepLog(out, "grpo")
-    grpo_train(model, tokenizer, recipe, log)
-    return _finish(model, tokenizer, recipe, out, log, {"from": "base"})
+
+    def save_checkpoint(step: int) -> None:
+        if step not in recipe.grpo_checkpoints:
+            return
+        folder = save_model(model, tokenizer, checkpoint_dir(out, step), size=recipe.size)
+        info = {"step": step, "series": out.name, "from": "base", "seconds": log.elapsed()}
+        (folder / "checkpoint.json").write_text(json.dumps(info, indent=1) + "\n")
+
+    grpo_train(model, tokenizer, recipe, log, on_step=save_checkpoint)
+    extra = {
+        "from": "base",
+        "step": recipe.grpo_steps,
+        "checkpoints": list(recipe.grpo_checkpoints),
+    }
+    return _finish(model, tokenizer, recipe, out, log, extra)
 
 
 def solved_by(

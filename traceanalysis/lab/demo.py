@@ -18,9 +18,23 @@ MODELS_DIR = Path(__file__).parent / "models"
 # run name (= bundled model folder) -> role in run.json
 DEMO_RUNS: dict[str, str] = {
     "base": "base",
+    "rlvr-step20": "rl",
+    "rlvr-step40": "rl",
+    "rlvr-step60": "rl",
+    "rlvr-step80": "rl",
     "rlvr": "rl",
     "distill-patterns": "distilled",
     "distill-knowledge": "distilled",
+}
+# training-dynamics series: run -> (series, GRPO step) written into run.json as
+# "series"/"step"; base is the GRPO run's step 0 and rlvr its last step
+SERIES: dict[str, tuple[str, int]] = {
+    "base": ("rlvr", 0),
+    "rlvr-step20": ("rlvr", 20),
+    "rlvr-step40": ("rlvr", 40),
+    "rlvr-step60": ("rlvr", 60),
+    "rlvr-step80": ("rlvr", 80),
+    "rlvr": ("rlvr", 100),
 }
 
 
@@ -32,7 +46,7 @@ class DemoOptions:
     n: int = 8
     temperature: float = 0.9
     top_k: int = 50
-    max_new_tokens: int = 400
+    max_new_tokens: int = 200
     batch_size: int = 512
     seed: int = 0
     threads: int = 1
@@ -89,7 +103,19 @@ def generate_runs(out: Path, options: DemoOptions) -> Path:
             overwrite=True,
         )
         generate_run(spec, progress=not options.quiet)
+        if name in SERIES:
+            mark_series(runs / name, *SERIES[name])
     return runs
+
+
+def mark_series(run_dir: Path, series: str, step: int) -> None:
+    """Add ``"series"`` and ``"step"`` to a run's run.json (a checkpoint of a training run)."""
+    from traceanalysis.generate.writer import write_run_json
+
+    path = Path(run_dir) / "run.json"
+    meta = json.loads(path.read_text())
+    meta.update(series=series, step=step)
+    write_run_json(path, meta)
 
 
 def level_table(samples: pd.DataFrame, ks: tuple[int, ...] = (1, 16)) -> pd.DataFrame:

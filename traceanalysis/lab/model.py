@@ -1,13 +1,17 @@
 """Tokenizer and model family of the lab, built from a config (no download).
 
-The tokenizer is character level (every printable ASCII character and the newline);
-the model is a small Llama. A sequence is ``prompt + "\\n" + response + <eos>``; the
-tokenizer's chat template writes exactly ``prompt + "\\n"`` so chat-style and raw
-prompting give the same input.
+The tokenizer is a small BPE (:func:`build_tokenizer`): every digit, space, newline and
+punctuation mark is its own token and the words of the task and of the teacher's
+reflection are whole tokens, so a sampled trace is made of words (a character-level
+model's reflections fell apart into fragments) while the digit-wise state lines keep a
+fixed number of tokens. The model is a small Llama. A sequence is
+``prompt + "\\n" + response + <eos>``; the tokenizer's chat template writes exactly
+``prompt + "\\n"`` so chat-style and raw prompting give the same input.
 """
 
 from __future__ import annotations
 
+import random
 import string
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,17 +36,45 @@ class ModelSize:
     max_positions: int = 512
 
 
+# Pre-tokenisation: a word with its leading space, or one digit, whitespace or other
+# character. BPE merges never cross these pieces, so digits stay single tokens.
+PIECES = r" ?[A-Za-z]+|\d|\s|[^\sA-Za-z\d]"
+VOCAB_SIZE = 400
+CORPUS_SIZE = 3000
+
+
+def tokenizer_corpus(seed: int = 0, n: int = CORPUS_SIZE):
+    """The seeded texts the BPE is trained on: prompts and teacher traces of 1-7 ops."""
+    from traceanalysis.lab.tasks import ALL_OPS, training_problem
+    from traceanalysis.lab.teacher import teacher_trace
+
+    rng = random.Random(seed)
+    for _ in range(n):
+        p = training_problem(rng, 1, 7, ALL_OPS)
+        yield p.prompt + "\n" + teacher_trace(p, rng)
+
+
 def build_tokenizer():
-    """A character-level ``PreTrainedTokenizerFast`` that round-trips text exactly."""
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    """The lab's BPE as a ``PreTrainedTokenizerFast`` (trained here, deterministic).
+
+    The alphabet is every printable ASCII character and the newline, so any such text
+    round-trips exactly; merges (at most :data:`VOCAB_SIZE` tokens, pairs seen twice or
+    more) make the corpus's words single tokens.
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    vocab = {PAD: 0, EOS: 1}
-    for c in CHARS:
-        vocab[c] = len(vocab)
-    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token=PAD))
-    tok.pre_tokenizer = pre_tokenizers.Split(Regex(""), behavior="isolated")
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Split(Regex(PIECES), behavior="isolated")
     tok.decoder = decoders.Fuse()
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB_SIZE,
+        min_frequency=2,
+        special_tokens=[PAD, EOS],
+        initial_alphabet=CHARS,
+        show_progress=False,
+    )
+    tok.train_from_iterator(tokenizer_corpus(), trainer=trainer)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok, pad_token=PAD, eos_token=EOS, padding_side="left"
     )

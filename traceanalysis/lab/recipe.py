@@ -24,7 +24,8 @@ class Recipe:
     grpo_prompts: int = 16
     grpo_group: int = 8
     grpo_lr: float = 1e-4
-    grpo_max_new: int = 100
+    grpo_max_new: int = 80
+    grpo_checkpoints: tuple[int, ...] = (20, 40, 60, 80)  # saved as rlvr-step<N>
     # distillation (SFT from base on teacher traces)
     filter_pool: int = 512
     sft_steps: int = 300
@@ -36,7 +37,7 @@ class Recipe:
     knowledge_max_ops: int = 7
     # evaluation logged after each stage (greedy, fresh problems)
     eval_per_level: int = 20
-    eval_max_new: int = 480
+    eval_max_new: int = 200
     max_len: int = 512
 
 
@@ -50,6 +51,7 @@ TINY = Recipe(
     grpo_prompts=2,
     grpo_group=2,
     grpo_max_new=24,
+    grpo_checkpoints=(1,),
     filter_pool=8,
     sft_steps=2,
     knowledge_sft_steps=2,

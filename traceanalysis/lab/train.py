@@ -12,6 +12,7 @@ import csv
 import json
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -43,6 +44,10 @@ class StepLog:
         if len(self.rows) % 25 == 0:
             print(f"[lab] {self.stage} {row}", flush=True)
 
+    def elapsed(self) -> float:
+        """Seconds since the stage started."""
+        return round(time.time() - self.t0, 1)
+
     def write(self, summary: dict) -> None:
         """Write ``train_log.csv`` and ``train_summary.json`` into the model folder."""
         self.out.mkdir(parents=True, exist_ok=True)
@@ -56,20 +61,23 @@ class StepLog:
         (self.out / "train_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
 
 
-def char_ids(tokenizer) -> dict[str, int]:
-    """Character -> token id map of the lab's character-level tokenizer."""
-    return {k: v for k, v in tokenizer.get_vocab().items() if len(k) == 1}
+def encode_text(tokenizer, text: str) -> list[int]:
+    """Token ids of ``text`` alone (no special tokens)."""
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
 def supervised_batch(
     tokenizer, pairs: list[tuple[str, str]], max_len: int
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Right-padded (input_ids, attention_mask, labels); the loss covers the response only."""
-    ids_of = char_ids(tokenizer)
+    """Right-padded (input_ids, attention_mask, labels); the loss covers the response only.
+
+    Prompt (``prompt + "\\n"``) and response are tokenised apart and concatenated; the
+    lab's pre-tokeniser splits at the newline, so this equals tokenising the joined text.
+    """
     seqs, n_prompt = [], []
     for prompt, response in pairs:
-        p = [ids_of[c] for c in prompt + "\n"]
-        r = [ids_of[c] for c in response] + [tokenizer.eos_token_id]
+        p = encode_text(tokenizer, prompt + "\n")
+        r = encode_text(tokenizer, response) + [tokenizer.eos_token_id]
         seqs.append((p + r)[:max_len])
         n_prompt.append(len(p))
     width = max(len(s) for s in seqs)
@@ -166,8 +174,13 @@ def evaluate(
     return result
 
 
-def grpo_train(model, tokenizer, recipe: Recipe, log: StepLog) -> None:
-    """Compact GRPO: group-mean baseline, one on-policy update per batch, no KL."""
+def grpo_train(
+    model, tokenizer, recipe: Recipe, log: StepLog, on_step: Callable[[int], None] | None = None
+) -> None:
+    """Compact GRPO: group-mean baseline, one on-policy update per batch, no KL.
+
+    ``on_step(n)`` is called after the n-th update (n = 1..steps), e.g. to save a checkpoint.
+    """
     rng = random.Random(recipe.seed + 2)
     torch.manual_seed(recipe.seed + 2)
     opt = torch.optim.AdamW(
@@ -225,4 +238,7 @@ def grpo_train(model, tokenizer, recipe: Recipe, log: StepLog) -> None:
             active=n_active,
             mean_len=round(cmask.sum(1).float().mean().item(), 1),
         )
+        if on_step is not None:
+            model.eval()
+            on_step(step + 1)
     model.eval()
