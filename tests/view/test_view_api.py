@@ -97,6 +97,9 @@ CASES = [
     {"q": "."},  # regular-expression characters are literal
     {"q": "2.28"},
     {"q": "\\E{"},
+    {"q": "s_e"},  # LIKE wildcards are literal too
+    {"q": "%"},
+    {"q": "I_"},
     {"q": "wait", "correct": "false", "behavior": "verification"},
 ]
 

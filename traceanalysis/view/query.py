@@ -1,10 +1,9 @@
-r"""The samples table in DuckDB: facets, filtered pages, full-text search, problems.
+"""The samples table in DuckDB: facets, filtered pages, full-text search, problems.
 
 The report's samples.parquet is loaded once into an in-memory DuckDB table with ``rid``,
 its row number in the file. A page is one query: the page's rids (filters on the small
 columns, ``ORDER BY rid LIMIT ? OFFSET ?``) and then only those rows' full columns. A
-search is a case-insensitive literal substring of ``response`` (RE2 ``\Q...\E`` with the
-``i`` flag): the text is scanned once per distinct search and filters (only the filtered
+search is a case-insensitive literal substring of ``response`` (:func:`text_condition`): the text is scanned once per distinct search and filters (only the filtered
 rows), and the matching rids, numbered, stay in a temporary table, so every later page of
 the same search is a range of that table and its total a count of it. Every user value is
 a query parameter.
@@ -26,9 +25,15 @@ SEARCH_CACHE = 8  # distinct searches whose matching rids are kept
 PER_RUN = 64  # samples per run in the side-by-side view
 
 
-def literal_pattern(text: str) -> str:
-    r"""An RE2 pattern matching ``text`` literally: ``\Q...\E``, each ``\E`` inside split off."""
-    return "\\Q" + text.replace("\\E", "\\E\\\\E\\Q") + "\\E"
+def text_condition(text: str) -> tuple[str, str]:
+    """The SQL test (one ``?``) and its value for "response contains ``text``, any case".
+
+    ``ILIKE '%text%'`` is DuckDB's fastest case-insensitive substring test, but ``%`` and
+    ``_`` inside would be wildcards, so a search holding one compares lower cases instead.
+    """
+    if "%" in text or "_" in text:
+        return "contains(lower(response), ?)", text.lower()
+    return "response ILIKE ?", f"%{text}%"
 
 
 def _clean(value: Any) -> Any:
@@ -149,8 +154,8 @@ class SampleStore:
         if everywhere is not None:
             cond, params = [*where.parts, f"rid IN (SELECT rid FROM {everywhere})"], where.params
         else:
-            cond = [*where.parts, "regexp_matches(response, ?, 'i')"]
-            params = [*where.params, literal_pattern(text)]
+            test, value = text_condition(text)
+            cond, params = [*where.parts, test], [*where.params, value]
         name = f"hits_{self._next}"
         self._next += 1
         self._con.execute(
