@@ -1,6 +1,6 @@
 """The tagger's fast paths give exactly what the plain definitions give.
 
-* cue patterns rebuilt as literal-prefix trees (``cuetree.prefix_tree``) against the
+* cue patterns rebuilt as literal-prefix trees (``text.prefixtree.prefix_tree``) against the
   patterns as compiled from the YAML files, on random text (hypothesis) and the corpus;
 * sentence starts by the sentencizer's rule on the few tokens that matter
   (``sentence_rule.line_starts``) against spaCy's full pipe (tokenizer + sentencizer);
@@ -21,8 +21,6 @@ from hypothesis import strategies as st
 from test_behaviors_tagger_equivalence import random_texts
 
 from traceanalysis.behaviors import load_behaviors, tag_behaviors
-from traceanalysis.behaviors.cuescan import fast, guarded
-from traceanalysis.behaviors.cuetree import UnsupportedPattern, prefix_tree
 from traceanalysis.behaviors.sentence_rule import line_starts
 from traceanalysis.behaviors.sentences import (
     _MATH,
@@ -30,6 +28,8 @@ from traceanalysis.behaviors.sentences import (
     light_pipeline,
     split_sentences_many,
 )
+from traceanalysis.text.guard import fast, guarded
+from traceanalysis.text.prefixtree import UnsupportedPattern, prefix_tree
 
 BEHAVIORS = load_behaviors()
 SHIPPED = [

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from traceanalysis.behaviors import load_behaviors, tag_behaviors, tag_texts
-from traceanalysis.behaviors.cuescan import cue_spans, guarded
+from traceanalysis.behaviors.cuescan import cue_spans
 from traceanalysis.behaviors.sentences import sentences_at_many, split_sentences_many
+from traceanalysis.text.guard import guarded
 
 PIECES = [
     "Let me check: $2^2 - 5 \\cdot 2 + 6 = 0$, which matches.",

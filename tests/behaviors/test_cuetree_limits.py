@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from traceanalysis.behaviors.cuescan import fast
+from traceanalysis.text.guard import fast
 
 
 def test_many_optional_groups_do_not_blow_up():

@@ -1,95 +1,53 @@
-"""Faster cue matching with the same matches.
+"""Behaviour cues matched by the one text matcher (:mod:`traceanalysis.text`).
 
-Python's ``re`` tries every branch of a cue alternation at every position of the text.
-:func:`fast` rebuilds a cue pattern as a tree of literal prefixes
-(:mod:`traceanalysis.behaviors.cuetree`); a pattern the rewrite cannot handle
-(back-references, inline flags) gets :func:`guarded` instead: the pattern behind a
-lookahead for its possible first characters, derived from its parse tree (when they
-cannot be listed exactly, e.g. ``\\w``, ``.``, a negated class, the pattern is used as it
-is). A position whose character is not in that set cannot start a match, so the matches
-are the same.
+A behaviour's cues and exclusions become one :class:`~traceanalysis.text.matching.Rule`
+with ``veto="overlap"``: a cue match counts unless an exclusion match overlaps it, as in
+:meth:`Behavior.cue_spans` (the definition, plain ``re``). The patterns are matched
+lower-cased on ``text.lower()`` when that keeps the length (Python's ``re`` is 2-3x
+faster than with ``IGNORECASE``), else with ``IGNORECASE`` on the text itself.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from functools import lru_cache
 
-from traceanalysis.behaviors.cuetree import REPEATS, UnsupportedPattern, class_chars, prefix_tree
 from traceanalysis.behaviors.definitions import Behavior
-
-# The parser behind re.compile (private, but the only parser of Python's regex syntax).
-_parser = re._parser  # type: ignore[attr-defined]
-_c = re._constants  # type: ignore[attr-defined]
-_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+from traceanalysis.text.matching import Matcher, Rule, Span
 
 
-def _first_of_sequence(items: list) -> tuple[set[str], bool]:  # type: ignore[type-arg]
-    """(characters a match of ``items`` may begin with, whether it may be empty)."""
-    chars: set[str] = set()
-    for op, av in items:
-        first, nullable = _first_of_item(op, av)
-        chars |= first
-        if not nullable:
-            return chars, False
-    return chars, True
+def behavior_rule(behavior: Behavior, lowered: bool = True) -> Rule:
+    """The rule of ``behavior``'s cues: on lower-cased text (``lowered``), else on the
+    text itself with the definitions' ``IGNORECASE``."""
+    cues, exclusions = behavior.cues, behavior.exclusions
+    if lowered and behavior.cues_lower is not None:
+        cues, exclusions = behavior.cues_lower, behavior.exclusions_lower
+    return Rule(
+        name=behavior.name,
+        pattern=cues.pattern,
+        exclusion=None if exclusions is None else exclusions.pattern,
+        veto="overlap",
+        flags=cues.flags,
+    )
 
 
-def _first_of_item(op, av) -> tuple[set[str], bool]:  # type: ignore[no-untyped-def]
-    if op in _ZERO_WIDTH:
-        return set(), True
-    if op is _c.LITERAL:
-        return {chr(av)}, False
-    if op is _c.IN:
-        return class_chars(av), False
-    if op is _c.SUBPATTERN:
-        return _first_of_sequence(av[-1])
-    if op is _c.ATOMIC_GROUP:
-        return _first_of_sequence(av)
-    if op is _c.BRANCH:
-        chars, nullable = set(), False
-        for branch in av[1]:
-            first, empty = _first_of_sequence(branch)
-            chars |= first
-            nullable = nullable or empty
-        return chars, nullable
-    if op in REPEATS:
-        first, nullable = _first_of_sequence(av[2])
-        return first, nullable or av[0] == 0
-    raise UnsupportedPattern
+@lru_cache(maxsize=16)
+def cue_matcher(behaviors: tuple[Behavior, ...], lowered: bool = True) -> Matcher:
+    """One :class:`~traceanalysis.text.matching.Matcher` for the cues of ``behaviors``."""
+    return Matcher(behavior_rule(b, lowered) for b in behaviors)
 
 
-@lru_cache(maxsize=64)
-def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """``pattern`` behind a lookahead for its possible first characters (same matches)."""
-    try:
-        chars, nullable = _first_of_sequence(list(_parser.parse(pattern.pattern, pattern.flags)))
-    except UnsupportedPattern:
-        return pattern
-    if nullable or not chars or pattern.flags & re.IGNORECASE:
-        return pattern
-    guard = "".join(re.escape(c) for c in sorted(chars))
-    try:
-        return re.compile(f"(?=[{guard}])(?:{pattern.pattern})", pattern.flags)
-    except re.error:  # e.g. inline global flags, which must stay at the very start
-        return pattern
+def all_cue_spans(
+    behaviors: Sequence[Behavior], text: str, lowered: str | None = None
+) -> list[list[Span]]:
+    """Per behaviour, exactly :meth:`Behavior.cue_spans` (``lowered``: ``text.lower()``
+    when the caller has it), from one matcher over all of them."""
+    low = text.lower() if lowered is None else lowered
+    same = len(low) == len(text)
+    per_rule = cue_matcher(tuple(behaviors), same).rule_spans(low if same else text)
+    return [[s for s in spans if s[1] > s[0]] for spans in per_rule]
 
 
-@lru_cache(maxsize=64)
-def fast(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """``pattern`` as a prefix tree, else :func:`guarded` (same matches either way)."""
-    try:
-        return prefix_tree(pattern)
-    except (UnsupportedPattern, re.error, RecursionError):
-        return guarded(pattern)
-
-
-def cue_spans(behavior: Behavior, text: str, lowered: str) -> list[tuple[int, int]]:
+def cue_spans(behavior: Behavior, text: str, lowered: str) -> list[Span]:
     """Exactly :meth:`Behavior.cue_spans` (``lowered`` is ``text.lower()``), faster."""
-    if len(lowered) != len(text) or behavior.cues_lower is None:
-        return behavior.cue_spans(text, lowered)
-    spans = [m.span() for m in fast(behavior.cues_lower).finditer(lowered) if m.end() > m.start()]
-    if not spans or behavior.exclusions_lower is None:
-        return spans
-    excluded = [m.span() for m in fast(behavior.exclusions_lower).finditer(lowered)]
-    return [s for s in spans if not any(s[0] < e1 and e0 < s[1] for e0, e1 in excluded)]
+    return all_cue_spans((behavior,), text, lowered)[0]

@@ -16,8 +16,7 @@ from traceanalysis.lexical.lexicons import (
     shipped_lexicon_dir,
 )
 from traceanalysis.lexical.logodds import distinctive_tokens, log_odds_dirichlet
-from traceanalysis.lexical.matcher import LexiconMatcher, LexiconPattern, compile_lexicons
-from traceanalysis.lexical.patterns import WORD_PATTERN, normalize_text
+from traceanalysis.lexical.matcher import LexiconMatcher, compile_lexicons
 from traceanalysis.lexical.report import write_lexical_outputs
 from traceanalysis.lexical.segment import lemmatize_counts, sentence_counts
 from traceanalysis.lexical.stage import (
@@ -30,6 +29,7 @@ from traceanalysis.lexical.stage import (
 )
 from traceanalysis.lexical.tables import lexical_table
 from traceanalysis.lexical.tokenizers import DEFAULT_TOKENIZER, ReferenceTokenizer, get_tokenizer
+from traceanalysis.text.patterns import WORD_PATTERN, normalize_text
 
 __all__ = [
     "DEFAULT_TOKENIZER",
@@ -39,7 +39,6 @@ __all__ = [
     "Lexicon",
     "LexiconEntry",
     "LexiconMatcher",
-    "LexiconPattern",
     "PassResult",
     "ReferenceTokenizer",
     "analyze_lexical",

@@ -19,9 +19,9 @@ from typing import Protocol
 import numpy as np
 
 from traceanalysis.lexical.matcher import LexiconMatcher
-from traceanalysis.lexical.patterns import normalize_text
 from traceanalysis.lexical.tokenizers import ReferenceTokenizer
 from traceanalysis.lexical.words import WordCounter
+from traceanalysis.text.patterns import normalize_text
 
 CHUNK_CHARS = 1 << 20
 

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from traceanalysis.errors import InputError
-from traceanalysis.lexical.patterns import normalize_text
+from traceanalysis.text.patterns import normalize_text
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -5,7 +5,7 @@ part of a word nor affect a word boundary (whitespace and punctuation other than
 ``-``, ``_``, ``\\``) becomes a space; splitting there gives raw pieces. Word matches never
 cross such a byte and only look one character back, which is never such a byte inside a
 piece, so the words of the text are exactly the words of its pieces. The word regex
-(:data:`~traceanalysis.lexical.patterns.WORD_PATTERN`) then runs once per *distinct* piece
+(:data:`~traceanalysis.text.patterns.WORD_PATTERN`) then runs once per *distinct* piece
 (cached), not once per occurrence: almost every piece is a plain word.
 """
 
@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import islice, repeat
 
-from traceanalysis.lexical.patterns import WORD_PATTERN
+from traceanalysis.text.patterns import WORD_PATTERN
 
 _WORD = re.compile(WORD_PATTERN)
 _KEEP = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_\\'-")

@@ -1,4 +1,4 @@
-"""Text normalisation, word boundaries and regex building blocks for lexicon matching.
+"""Text normalisation, word boundaries and regex building blocks for phrase matching.
 
 Boundary rules (the same for every lexicon, phrase or regex):
 
@@ -123,16 +123,3 @@ def regex_alternation(regexes: Iterable[str]) -> str | None:
     """Regex forms behind the general lead (no tail); None when empty."""
     parts = [f"(?:{r})" for r in regexes]
     return LEAD_ANY + "(?:" + "|".join(parts) + ")" if parts else None
-
-
-def risky_offsets(span: str, prefixes: set[str]) -> tuple[int, ...]:
-    """Offsets inside a matched ``span`` where some longer phrase could start and run
-    past the span's end (``prefixes``: every proper prefix of every phrase)."""
-    found = []
-    for k in range(1, len(span)):
-        if span[k].isspace():
-            continue
-        rest = " ".join(span[k:].split())
-        if rest in prefixes and (not _is_word_char(span[k]) or can_start_at(span, k)):
-            found.append(k)
-    return tuple(found)
