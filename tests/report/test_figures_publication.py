@@ -5,6 +5,7 @@ bands kept apart."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -55,20 +56,52 @@ def _tables_with_zeros() -> dict:
     return tables
 
 
+# Run names as people write them: long, with dots, capitals and dashes.
+LONG_NAMES = {
+    "qwen-base": "Qwen2.5-Math-1.5B-base",
+    "qwen-zero-rl": "Qwen2.5-Math-1.5B-SimpleRL-Zoo",
+    "r1-distill": "DeepSeek-R1-Distill-Qwen-1.5B",
+}
+
+
+def _renamed(tables: dict, names: dict) -> dict:
+    """``tables`` with every run renamed, in the cells and in the per-run table names."""
+    out = {}
+    for key, table in tables.items():
+        for prefix in ("transitions_", "distinctive_"):
+            if key.startswith(prefix):
+                parts = key[len(prefix) :].split("_vs_")
+                key = prefix + "_vs_".join(names.get(p, p) for p in parts)
+        table = table.copy()
+        if "run" in table:
+            table["run"] = table["run"].replace(names)
+        out[key] = table
+    return out
+
+
 @pytest.fixture(scope="module")
 def drafts() -> Iterator[dict]:
-    """Every figure of two full sets of tables, laid out as :func:`save_figure` lays them
-    out before writing the files (same call), keyed ``set:name``. The tests measure inside
-    the report's rc settings, as the files are saved (ticks made at draw time take them)."""
+    """Every figure of three full sets of tables (the factory's, one with zeros, one with
+    long run names), laid out as :func:`save_figure` lays them out before writing the files
+    (same call), keyed ``set:name``. The tests measure inside the report's rc settings, as
+    the files are saved (ticks made at draw time take them)."""
     samples = rf.make_samples()
     samples.attrs["tokenizer"] = TOKENIZER
+    long_samples = samples.assign(run=samples["run"].replace(LONG_NAMES))
+    long_runs = [dataclasses.replace(r, name=LONG_NAMES[r.name]) for r in rf.RUNS]
+    sets = (
+        ("factory", rf.make_tables(), samples, rf.RUNS, rf.REFERENCE),
+        ("zeros", _tables_with_zeros(), samples, rf.RUNS, rf.REFERENCE),
+        ("long", _renamed(rf.make_tables(), LONG_NAMES), long_samples, long_runs,
+         LONG_NAMES[rf.REFERENCE]),
+    )  # fmt: skip
     out = {}
     with mpl.rc_context(RC_PARAMS):
-        for label, tables in (("factory", rf.make_tables()), ("zeros", _tables_with_zeros())):
-            for draft in figmod._drafts(tables, samples, rf.RUNS, rf.REFERENCE):
+        for label, tables, rows, runs, reference in sets:
+            for draft in figmod._drafts(tables, rows, runs, reference):
                 figmod.lay_out(draft.figure)
                 out[f"{label}:{draft.name}"] = draft
-        assert len(out) == 22  # every figure family, twice
+        assert len(out) == 33  # every figure family, three times
         yield out
 
 
@@ -100,16 +133,15 @@ def _overlap(a: Bbox, b: Bbox, tol: float = 1.0) -> bool:
 def test_no_text_leaves_any_figure(drafts: dict) -> None:
     for name, draft in drafts.items():
         fig = draft.figure
-        renderer = fig.canvas.get_renderer()
-        tight = fig.get_tightbbox(renderer)  # inches, everything drawn
-        page = fig.bbox_inches
-        assert tight.x0 >= page.x0 - 0.01 and tight.y0 >= page.y0 - 0.01, name
-        assert tight.x1 <= page.x1 + 0.01 and tight.y1 <= page.y1 + 0.01, name
         outside = [
             t.get_text() for t, box in _texts(fig)
             if box.x0 < -1 or box.y0 < -1 or box.x1 > fig.bbox.x1 + 1 or box.y1 > fig.bbox.y1 + 1
         ]  # fmt: skip
         assert outside == [], name
+        tight = fig.get_tightbbox(fig.canvas.get_renderer())  # inches, everything drawn
+        page = fig.bbox_inches
+        assert tight.x0 >= page.x0 - 0.01 and tight.y0 >= page.y0 - 0.01, name
+        assert tight.x1 <= page.x1 + 0.01 and tight.y1 <= page.y1 + 0.01, name
 
 
 def test_no_two_texts_overlap(drafts: dict) -> None:
@@ -160,13 +192,13 @@ def test_human_names_for_tokenizers_and_units() -> None:
 
 
 def test_figures_show_human_names_only(drafts: dict) -> None:
-    ylabel = drafts["factory:lengths"].figure.axes[0].get_ylabel()
-    assert ylabel == "response length in tokens\n(GPT-4 tokenizer, cl100k_base)"
+    xlabel = drafts["factory:lengths"].figure.axes[0].get_xlabel()
+    assert xlabel == "response length in tokens\n(GPT-4 tokenizer, cl100k_base)"
     for name, draft in drafts.items():
         for text, _ in _texts(draft.figure):
             words = text.get_text()
             assert "_offline" not in words, name
-            for allowed in ("cl100k_base", *RUN_NAMES):
+            for allowed in ("cl100k_base", *RUN_NAMES, *LONG_NAMES.values()):
                 words = words.replace(allowed, "")
             assert "_" not in words, (name, text.get_text())  # no internal names
     titles = [ax.get_title() for ax in drafts["factory:lexicon_rates"].figure.axes]

@@ -17,6 +17,7 @@ from traceanalysis.report.figures_common import (
     new_figure,
     runs_in_order,
     styles_for,
+    unit_break,
     usable,
 )
 from traceanalysis.report.style import NEUTRAL, ONE_COLUMN, TWO_COLUMN, RunStyle, ordered_bins
@@ -133,7 +134,7 @@ def difficulty_figure(
             )  # fmt: skip
     _bin_ticks(ax, x, labels)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(f"difficulty bin ({reference or 'reference'} {unit})")
+    ax.set_xlabel(unit_break(f"difficulty bin ({reference or 'reference'} {unit})", 40))
     ax.set_ylabel("accuracy (pass@1)")
     handles = ax.get_legend_handles_labels()[0]
     if has_delta:
@@ -156,8 +157,8 @@ def difficulty_figure(
         ax.axhline(0, color=NEUTRAL, linewidth=0.8)
         _bin_ticks(ax, x, labels)
         ax.yaxis.set_major_formatter(FuncFormatter(_points))
-        ax.set_xlabel(f"difficulty bin ({reference or 'reference'} {unit})")
-        ax.set_ylabel(f"accuracy − {reference or 'reference'} (pp)")
+        ax.set_xlabel(unit_break(f"difficulty bin ({reference or 'reference'} {unit})", 40))
+        ax.set_ylabel(unit_break(f"accuracy − {reference or 'reference'} (pp)", 36))
     figure_legend(fig, handles, max_cols=4 if has_delta else 2)
     yield FigureDraft(
         name="difficulty",

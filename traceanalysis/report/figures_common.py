@@ -86,6 +86,12 @@ def wrapped(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
 
 
+def unit_break(label: str, limit: int) -> str:
+    """``label`` with its parenthesised part moved to a second line when it is longer than
+    ``limit`` characters (axis labels that would run past a narrow panel)."""
+    return label.replace(" (", "\n(", 1) if len(label) > limit else label
+
+
 def usable(table: pd.DataFrame | None, columns: tuple[str, ...]) -> bool:
     """True when ``table`` exists, has rows and carries every column in ``columns``."""
     return table is not None and not table.empty and all(c in table.columns for c in columns)

@@ -19,6 +19,7 @@ from traceanalysis.report.figures_common import (
     pretty,
     runs_in_order,
     styles_for,
+    unit_break,
     usable,
     wrapped,
 )
@@ -54,7 +55,9 @@ def length_figure(
         return
     runs = runs_in_order(styles, data["run"])
     styles = styles_for(styles, runs)
-    fig = new_figure(ONE_COLUMN if len(runs) <= 4 else TWO_COLUMN, 2.9)
+    # Horizontal boxes: run names are tick labels on the left, where long ones never
+    # collide; one column wide, taller with more runs.
+    fig = new_figure(ONE_COLUMN, 0.42 * len(runs) + 1.3)
     ax = fig.add_subplot()
     lows, highs = [], []
     # One grouping pass (rows keep their order within a group, as a mask would).
@@ -76,6 +79,7 @@ def length_figure(
                 [stats],
                 positions=[i + offset],
                 widths=0.34,
+                orientation="horizontal",
                 showmeans=True,
                 patch_artist=True,
                 manage_ticks=False,
@@ -92,16 +96,11 @@ def length_figure(
                 box.set_edgecolor(styles[run].color if not flag else "black")
                 box.set_hatch(hatch)
                 box.set_linewidth(0.8)
-    ax.set_xticks(
-        range(len(runs)),
-        runs,
-        rotation=20 if len(runs) > 3 else 0,
-        ha="right" if len(runs) > 3 else "center",
-    )
+    ax.set_yticks(range(len(runs)), runs)
+    ax.set_ylim(len(runs) - 0.5, -0.5)  # first run on top
     if lows and min(lows) > 0 and max(highs) / min(lows) > 30:
-        ax.set_yscale("log")
-    label = f"response length in {unit}"
-    ax.set_ylabel(label.replace(" (", "\n(", 1) if len(label) > 32 else label)
+        ax.set_xscale("log")
+    ax.set_xlabel(unit_break(f"response length in {unit}", 40))
     figure_legend(
         fig,
         [
@@ -109,13 +108,13 @@ def length_figure(
             Patch(facecolor="white", edgecolor=NEUTRAL, hatch="////", label="incorrect"),
         ],
     )
-    ax.grid(axis="x", visible=False)
+    ax.grid(axis="y", visible=False)
     yield FigureDraft(
         name="lengths",
         title="Response length by run and correctness",
         caption=(
-            f"Response length in {unit} for correct (filled) and incorrect (hatched) "
-            "responses. Boxes span the quartiles, whiskers the 5th to 95th percentiles, "
+            f"Response length in {unit} for correct (filled, upper) and incorrect (hatched, "
+            "lower) responses of each run. Boxes span the quartiles, whiskers the 5th to 95th percentiles, "
             "the line is the median and the diamond the mean. Ungraded responses are left "
             "out."
         ),
