@@ -30,7 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from traceanalysis.view.serve import Server  # noqa: E402
 
-RUNS = (("qwen-base", "base"), ("qwen-zero-rl", "rl"), ("r1-distill", "distilled"), ("sft", "other"))
+RUNS = (
+    ("qwen-base", "base"),
+    ("qwen-zero-rl", "rl"),
+    ("r1-distill", "distilled"),
+    ("sft", "other"),
+)
 BEHAVIORS = ("verification", "backtracking", "subgoal_setting", "backward_chaining",
              "multi_perspective", "metacognitive_awareness", "self_reflection")  # fmt: skip
 LEXICONS = ("anthropomorphic", "logical_connectors", "reflection_kim2025", "reflection_simplerl")
@@ -49,7 +54,10 @@ CUED = [
     ("Hmm, that was wrong; let me go back and try another approach.", "backtracking"),
     ("First, we need to find {a}; then we can find {b}.", "subgoal_setting"),
     ("Working backwards from the answer {c}, the previous value must be {a}.", "backward_chaining"),
-    ("Alternatively, we can view this geometrically, as {a} points on a circle.", "multi_perspective"),
+    (
+        "Alternatively, we can view this geometrically, as {a} points on a circle.",
+        "multi_perspective",
+    ),
     ("I am not sure about this; I need to be careful with the signs.", "metacognitive_awareness"),
     ("Let me reflect: I assumed {a} > {b}, which I have not shown.", "self_reflection"),
 ]
@@ -104,7 +112,12 @@ def write_samples(path: Path, n: int, seed: int = 0) -> None:
         "sample_idx": pa.array(np.arange(n) % 16),
         "prompt": pa.array(np.char.add("Solve problem number ", problems.astype(str))),
         "response": pa.array(responses, pa.large_string()),
-        "reasoning": pa.array([r[8 : r.index("\n</think>")] if t else None for r, t in zip(responses, think, strict=True)]),  # fmt: skip
+        "reasoning": pa.array(
+            [
+                r[8 : r.index("\n</think>")] if t else None
+                for r, t in zip(responses, think, strict=True)
+            ]
+        ),  # fmt: skip
         "gold": pa.array(np.where(correct, "42", "41")),
         "finish_reason": pa.array(np.where(rng.random(n) < 0.03, "length", "stop")),
         "step": pa.array((np.arange(n) % 16) * 50),
@@ -133,7 +146,7 @@ def _median_ms(client: httpx.Client, path: str, params: dict, repeat: int) -> tu
         response = client.get(path, params=params)
         times.append((time.perf_counter() - start) * 1000)
         response.raise_for_status()
-        total = response.json()["total"]
+        total = response.json()["total"] or 0
     return statistics.median(times), total
 
 
@@ -163,8 +176,19 @@ def main() -> None:
         ("middle page", {"offset": args.rows // 2}),
         ("last page", {"offset": last}),
         ("run", {"run": "qwen-zero-rl", "offset": 100_000 if args.rows >= 1e6 else 0}),
-        ("run + incorrect + behaviour", {"run": "r1-distill", "correct": "false", "behavior": "backtracking", "offset": 5000}),  # fmt: skip
-        ("lexicon + difficulty + step range", {"lexicon": "reflection_kim2025", "difficulty": "0/16", "step_min": 100, "step_max": 400}),  # fmt: skip
+        (
+            "run + incorrect + behaviour",
+            {"run": "r1-distill", "correct": "false", "behavior": "backtracking", "offset": 5000},
+        ),  # fmt: skip
+        (
+            "lexicon + difficulty + step range",
+            {
+                "lexicon": "reflection_kim2025",
+                "difficulty": "0/16",
+                "step_min": 100,
+                "step_max": 400,
+            },
+        ),  # fmt: skip
         ("problem", {"problem": "math-1234"}),
     ]
     print(f"{'request (limit 50)':52s} {'total':>10s} {'ms':>8s}")
@@ -173,12 +197,17 @@ def main() -> None:
             ms, total = _median_ms(client, "/api/samples", params, args.repeat)
             print(f"{label:52s} {total:10,d} {ms:8.1f}")
         for word in ("let me go back", "wait", "probability is 7/"):
+            quick, _ = _median_ms(client, "/api/samples", {"q": word, "count": "false"}, 1)
+            print(f"{'search ' + repr(word) + ' first page, total later':52s} {'(null)':>10s} {quick:8.1f}")  # fmt: skip
             cold, total = _median_ms(client, "/api/samples", {"q": word}, 1)
             print(f"{'search ' + repr(word) + ' first (scans the text)':52s} {total:10,d} {cold:8.1f}")  # fmt: skip
             for label, extra in (("next page", {"offset": 50}), ("deep page", {"offset": max(0, total - 50)}), ("+ correct=true", {"correct": "true"})):  # fmt: skip
                 ms, total2 = _median_ms(client, "/api/samples", {"q": word} | extra, args.repeat)
                 print(f"{'search ' + repr(word) + ' ' + label:52s} {total2:10,d} {ms:8.1f}")
-        cold, total = _median_ms(client, "/api/samples", {"q": "substitute x = 5", "run": "sft"}, 1)  # fmt: skip
+        one_run = {"q": "substitute x = 5", "run": "sft"}
+        quick, _ = _median_ms(client, "/api/samples", one_run | {"count": "false"}, 1)
+        print(f"{'search in one run, first page, total later':52s} {'(null)':>10s} {quick:8.1f}")
+        cold, total = _median_ms(client, "/api/samples", one_run, 1)
         print(f"{'search in one run, first':52s} {total:10,d} {cold:8.1f}")
     server.stop()
 

@@ -147,6 +147,20 @@ def test_marks_are_the_stored_spans_and_the_lexicon_counts(server, samples: pd.D
         }  # the matcher's spans are the stage's counts, hit for hit
 
 
+def test_a_new_search_can_answer_its_page_before_its_total(server, samples) -> None:
+    params = {"q": "redoing", "run": "distill-patterns", "offset": 5, "limit": 9}
+    expected = _expected(samples, params)
+    quick = get(server, "/api/samples", params | {"count": "false"}).json()
+    assert quick["total"] is None  # not counted yet
+    assert row_keys(quick["rows"]) == keys(expected.iloc[5:14])
+    full = get(server, "/api/samples", params).json()
+    assert full["total"] == len(expected) > 14
+    assert full["rows"] == quick["rows"]
+    again = get(server, "/api/samples", params | {"count": "false"}).json()
+    assert again["total"] == len(expected)  # once made, the total comes with every page
+    assert get(server, "/api/samples", {"count": "later"}).status_code == 400
+
+
 def test_search_hits_are_marked_where_the_text_has_them(server) -> None:
     body = get(server, "/api/samples", {"q": "WaIt", "limit": 20}).json()
     assert body["rows"]

@@ -59,6 +59,7 @@ class Query:
     search: str | None
     offset: int
     limit: int
+    count: bool = True  # False: a new search's page may come before its total (null)
 
 
 def quote(name: str) -> str:
@@ -109,7 +110,7 @@ def _in(where: Where, column: str, values: list[str]) -> None:
 
 KNOWN = {
     "run", "role", "correct", "grade_status", "difficulty", "problem", "behavior", "lexicon",
-    "step", "step_min", "step_max", "q", "offset", "limit",
+    "step", "step_min", "step_max", "q", "offset", "limit", "count",
 }  # fmt: skip
 
 
@@ -154,4 +155,7 @@ def parse(params: Mapping[str, Sequence[str]], facets: Facets) -> Query:
         raise BadRequest(f"q: at most {MAX_QUERY} characters")
     offset = _int(params, "offset", 0, 0, 2**62)
     limit = _int(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    return Query(where=where, search=search or None, offset=offset, limit=limit)
+    count = _one(params, "count") or "true"
+    if count not in ("true", "false"):
+        raise BadRequest(f"count: expected true or false, got {count!r}")
+    return Query(where, search or None, offset, limit, count == "true")

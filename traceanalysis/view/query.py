@@ -3,10 +3,11 @@
 The report's samples.parquet is loaded once into an in-memory DuckDB table with ``rid``,
 its row number in the file. A page is one query: the page's rids (filters on the small
 columns, ``ORDER BY rid LIMIT ? OFFSET ?``) and then only those rows' full columns. A
-search is a case-insensitive literal substring of ``response`` (:func:`text_condition`): the text is scanned once per distinct search and filters (only the filtered
-rows), and the matching rids, numbered, stay in a temporary table, so every later page of
-the same search is a range of that table and its total a count of it. Every user value is
-a query parameter.
+search is a case-insensitive literal substring of ``response`` (:func:`text_condition`):
+the text is scanned once per distinct search and filters (only the filtered rows), and the
+matching rids, numbered, stay in a temporary table, so every later page of the same search
+is a range of that table and its total a count of it. Every user value is a query
+parameter.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class SampleStore:
         self.path = Path(parquet)
         self._lock = threading.Lock()
         self._con = duckdb.connect(":memory:")
+        self._con.execute("SET preserve_insertion_order = true")  # LIMIT without ORDER BY
         self._con.execute(
             "CREATE TABLE s AS SELECT file_row_number AS rid, * EXCLUDE (file_row_number) "
             "FROM read_parquet(?, file_row_number = true) ORDER BY rid",
@@ -146,7 +148,7 @@ class SampleStore:
         (DuckDB applies the cheap filters first).
         """
         key = text.lower()
-        scoped = (key, tuple(where.parts), tuple(map(repr, where.params)))
+        scoped = (key, tuple(where.parts), tuple(map(repr, where.params)))  # as _scope
         if scoped in self._searches:
             self._searches.move_to_end(scoped)
             return self._searches[scoped]
@@ -176,9 +178,32 @@ class SampleStore:
             {k: _clean(v) for k, v in zip(names, row, strict=True)} for row in cursor.fetchall()
         ]
 
+    def _scope(self, query: Query) -> tuple:
+        where = query.where
+        return ((query.search or "").lower(), tuple(where.parts), tuple(map(repr, where.params)))
+
+    def _cached(self, query: Query) -> bool:
+        key = (query.search or "").lower()
+        return self._scope(query) in self._searches or (key, (), ()) in self._searches
+
+    def _first_rows(self, query: Query) -> dict[str, Any]:
+        """A page of a search not made yet, without its total: the scan stops once it has
+        the page (the table is in rid order and DuckDB keeps insertion order)."""
+        where = query.where
+        test, value = text_condition(query.search or "")
+        cond = " AND ".join([*where.parts, test])
+        rows = self._records(
+            f"SELECT * FROM s WHERE rid IN (SELECT rid FROM s WHERE {cond} LIMIT ? OFFSET ?) "
+            "ORDER BY rid",
+            [*where.params, value, query.limit, query.offset],
+        )
+        return {"total": None, "offset": query.offset, "limit": query.limit, "rows": rows}
+
     def samples(self, query: Query) -> dict[str, Any]:
         """``{"total": matches, "rows": [...]}`` for one checked request."""
         with self._lock:
+            if query.search and not query.count and not self._cached(query):
+                return self._first_rows(query)
             if query.search:
                 hits = self._search_table(query.search, query.where)
                 total = int(self._scalar(f"SELECT count(*) FROM {hits}"))

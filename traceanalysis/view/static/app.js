@@ -155,21 +155,37 @@ function card(row, opts) {
   return node;
 }
 
-async function loadSamples() {
+let loading = 0;  // the newest request; older answers are dropped
+
+function showSamples(data) {
   const list = $("list");
+  list.replaceChildren(...data.rows.map((r) => card(r)));
+  if (!data.rows.length && data.total !== null) list.append(el("div", { class: "empty" }, "No response matches these filters."));
+  const limit = Number($("f-limit").value);
+  const end = state.offset + data.rows.length;
+  const of = data.total === null ? "… (counting the matches)" : `${data.total.toLocaleString()} responses`;
+  const text = data.total === 0 ? "0 responses" : `${(state.offset + 1).toLocaleString()}–${end.toLocaleString()} of ${of}`;
+  $("summary").textContent = text; $("summary2").textContent = text;
+  for (const id of ["prev", "prev2"]) $(id).disabled = state.offset === 0;
+  for (const id of ["next", "next2"]) $(id).disabled = data.total === null || state.offset + limit >= data.total;
+}
+
+async function loadSamples() {
+  const mine = ++loading;
+  const params = filters();
   try {
-    const data = await api("/api/samples", filters());
+    if (params.q) {  // a new search: its first page first, the total after one scan
+      const quick = await api("/api/samples", { ...params, count: "false" });
+      if (mine !== loading) return;
+      showSamples(quick);
+      if (quick.total !== null) { state.total = quick.total; return; }
+    }
+    const data = await api("/api/samples", params);
+    if (mine !== loading) return;
     state.total = data.total;
-    list.replaceChildren(...data.rows.map((r) => card(r)));
-    if (!data.rows.length) list.append(el("div", { class: "empty" }, "No response matches these filters."));
-    const end = Math.min(state.offset + data.rows.length, data.total);
-    const text = data.total ? `${(state.offset + 1).toLocaleString()}–${end.toLocaleString()} of ${data.total.toLocaleString()} responses` : "0 responses";
-    $("summary").textContent = text; $("summary2").textContent = text;
-    const limit = Number($("f-limit").value);
-    for (const id of ["prev", "prev2"]) $(id).disabled = state.offset === 0;
-    for (const id of ["next", "next2"]) $(id).disabled = state.offset + limit >= data.total;
+    showSamples(data);
   } catch (err) {
-    list.replaceChildren(el("div", { class: "error" }, String(err.message || err)));
+    if (mine === loading) $("list").replaceChildren(el("div", { class: "error" }, String(err.message || err)));
   }
 }
 
