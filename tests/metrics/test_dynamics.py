@@ -232,3 +232,13 @@ def test_figures_and_section_view(dumps, tmp_path: Path) -> None:
     assert findings[0].startswith("grpo-run: 5 steps (0 to 40): pass@1 ")
     empty = env.get_template("dynamics.html.j2").render(dynamics=dynamics_view({}))
     assert "<table" not in empty and dynamics_findings({}) == [NO_STEPS]
+
+
+def test_stage_takes_step_overrides(tmp_path: Path) -> None:
+    write_checkpoints(tmp_path / "runs", {"a": 5, "b": 1}, series=None)
+    df = load_runs(tmp_path / "runs")
+    df["n_tokens"] = df["response"].str.len()  # a stand-in length: the stage reads the column
+    tables = dynamics(df, n_boot=20, seed=0, steps={"base": 0})
+    length = tables["steps"].query("metric == 'tokens_mean'").set_index("step")["value"]
+    assert list(length.index) == [0, 1, 5]  # base joined the series at step 0
+    assert length.loc[0] == pytest.approx(df.loc[df["run"] == "base", "n_tokens"].mean())

@@ -15,11 +15,15 @@ DYNAMICS_READS = (
 )  # fmt: skip
 
 
+# "steps" (--step RUN=N, ReportOptions.steps) joins the options once ReportOptions has it.
 @table("dynamics", reads=DYNAMICS_READS, options=("n_boot", "seed"))
-def dynamics(df: pd.DataFrame, *, n_boot: int, seed: int) -> dict[str, pd.DataFrame]:
+def dynamics(
+    df: pd.DataFrame, *, n_boot: int, seed: int, steps: dict[str, int] | None = None
+) -> dict[str, pd.DataFrame]:
     """``steps`` (every metric per series and step, 95% bootstrap CIs over prompts) and
-    ``onsets`` (the first step credibly above the first, per lexicon and behaviour)."""
-    boots = all_series(df, n_boot=n_boot, seed=seed)
+    ``onsets`` (the first step credibly above the first, per lexicon and behaviour);
+    ``steps``: run -> training step (``--step``), over run.json's."""
+    boots = all_series(df, n_boot=n_boot, seed=seed, steps=steps)
     if not boots:
         return {}
     return {"steps": steps_table(boots), "onsets": onsets_table(boots)}
