@@ -265,7 +265,7 @@ def distinctive_figures(
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("token count in both runs (log scale)")
-        ax.set_ylabel(wrapped(f"log-odds z ({a} + / {b} −)", 34))
+        ax.set_ylabel("log-odds z\n" + wrapped(f"({a} + / {b} −)", 34))
         if len(top):
             bars = axes[1]
             y = np.arange(len(top))
@@ -276,7 +276,7 @@ def distinctive_figures(
             bars.invert_yaxis()
             bars.axvline(0, color="black", linewidth=0.6)
             bars.set_xlabel("log-odds z")
-            bars.set_title(wrapped(f"most distinctive ({a} / {b})", 34))
+            bars.set_title("most distinctive\n" + wrapped(f"({a} / {b})", 34))
             bars.grid(axis="y", visible=False)
         note = (
             f" {len(shown)} of {len(table)} tokens drawn (all the most distinctive ones)."
