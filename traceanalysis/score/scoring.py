@@ -36,7 +36,7 @@ from traceanalysis.score.model import (
 )
 from traceanalysis.score.nll import batch_nll
 from traceanalysis.score.store import NllStore, row_key
-from traceanalysis.score.text import as_format, encode_pair, has_chat_template, is_missing, render
+from traceanalysis.score.text import as_format, encode_pairs, has_chat_template, is_missing, render
 
 LOG_ENV = "TRACEANALYSIS_SCORE_LOG"
 SMALL = SMALL_MODEL_PARAMS  # parameters below which CPU scoring uses one thread
@@ -137,14 +137,14 @@ def score_frame(
     df: pd.DataFrame, formats: dict[str, dict[str, Any]], *, scorer: Scorer, store: NllStore,
     name: str, batch_size: int = 16, progress: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:  # fmt: skip
-    """``df`` (run, prompt, response) with ``nll_<name>``, ``nll_<name>_per_token`` and
-    ``n_tokens_<name>``, and a record of what was done (rows, cached, computed, too long,
+    """The columns ``nll_<name>``, ``nll_<name>_per_token`` and ``n_tokens_<name>`` for
+    ``df`` (run, prompt, response; same index), and a record of what was done (rows, cached, computed, too long,
     templates per run)."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     tok = scorer.tokenizer
     keys: list[str] = []
-    encoded: dict[str, tuple[list[int], list[int]]] = {}
+    texts: dict[str, tuple[str, bool, str]] = {}  # key -> (prompt text, special, response)
     templates: dict[str, str] = {}
     for run, prompt, response in zip(df["run"], df["prompt"], df["response"], strict=True):
         response = "" if is_missing(response) else str(response)
@@ -157,10 +157,10 @@ def score_frame(
         ident = f"{fmt.ident}|special={special}"
         key = row_key(scorer.fingerprint, scorer.backend, scorer.dtype, ident, text, response)
         keys.append(key)
-        if key not in encoded:
-            encoded[key] = encode_pair(tok, text, special, response)
+        texts.setdefault(key, (text, special, response))
     found = store.get(keys)
-    todo = [k for k in encoded if k not in found]
+    todo = [k for k in texts if k not in found]
+    encoded = dict(zip(todo, encode_pairs(tok, [texts[k] for k in todo]), strict=True))
     too_long = [k for k in todo if scorer.max_len and sum(map(len, encoded[k])) > scorer.max_len]
     if too_long:
         store.put(scorer.fingerprint, [(k, None, len(encoded[k][1])) for k in too_long])
@@ -182,15 +182,15 @@ def score_frame(
     n_tok = np.array([found[k][1] for k in keys], dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_token = np.where(n_tok > 0, nll / np.maximum(n_tok, 1), np.nan)
-    out = df.copy()
+    out = pd.DataFrame(index=df.index)
     out[f"nll_{name}"] = nll
     out[f"nll_{name}_per_token"] = per_token
     out[f"n_tokens_{name}"] = pd.array(n_tok, dtype="Int64")
     record = {
         "rows": len(df),
-        "distinct": len(encoded),
+        "distinct": len(texts),
         "computed": len(todo),
-        "cached": len(encoded) - len(todo) - len(too_long),
+        "cached": len(texts) - len(encoded),
         "too_long": int(np.isnan(nll).sum()),
         "templates": templates,
     }

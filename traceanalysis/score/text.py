@@ -105,22 +105,34 @@ def start_token(tokenizer: Any) -> int | None:
     return None
 
 
-def encode_pair(
-    tokenizer: Any, prompt_text: str, special: bool, response: str | None
-) -> tuple[list[int], list[int]]:
-    """(prompt ids, response ids) as described in the module docstring.
+def encode_pairs(
+    tokenizer: Any, items: list[tuple[str, bool, str]]
+) -> list[tuple[list[int], list[int]]]:
+    """(prompt ids, response ids) for each (prompt text, add special tokens, response), as
+    described in the module docstring; tokenised in batches.
 
     An empty prompt is one start token (BOS or EOS) so the first response token is
     predicted from something; with neither, the prompt stays empty and the first response
     token is not scored (it is dropped from the response ids).
     """
-    prompt_ids = list(tokenizer(prompt_text, add_special_tokens=special)["input_ids"])
-    response = "" if is_missing(response) else str(response)
-    response_ids = list(tokenizer(response, add_special_tokens=False)["input_ids"])
-    if not prompt_ids:
-        start = start_token(tokenizer)
-        if start is not None:
-            prompt_ids = [start]
-        else:
-            response_ids = response_ids[1:]
-    return prompt_ids, response_ids
+    prompts: list[list[int]] = [[] for _ in items]
+    for flag in (True, False):
+        where = [i for i, (_, special, _) in enumerate(items) if special is flag]
+        if where:
+            ids = tokenizer([items[i][0] for i in where], add_special_tokens=flag)["input_ids"]
+            for i, row in zip(where, ids, strict=True):
+                prompts[i] = list(row)
+    responses = [[] for _ in items]
+    if items:
+        ids = tokenizer([r for _, _, r in items], add_special_tokens=False)["input_ids"]
+        responses = [list(row) for row in ids]
+    start = start_token(tokenizer)
+    out = []
+    for prompt_ids, response_ids in zip(prompts, responses, strict=True):
+        if not prompt_ids:
+            if start is not None:
+                prompt_ids = [start]
+            else:
+                response_ids = response_ids[1:]
+        out.append((prompt_ids, response_ids))
+    return out
