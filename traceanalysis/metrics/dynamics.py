@@ -41,7 +41,18 @@ from traceanalysis.metrics.passk import pass_matrix, problem_counts
 
 DEFAULT_SERIES = "checkpoints"  # the series of checkpoint runs that name none
 STEPS_COLUMNS = ["run", "step", "metric", "value", "lo", "hi", "n"]
+# The reflection lexicon of the headline curve: SimpleRL-Zoo's list first.
+REFLECTION_ORDER = ("reflection_simplerl", "reflection_ur1z", "reflection_kim2025")
 _CHUNK = 4_000_000  # weight-matrix entries drawn at a time (replicates x prompts)
+
+
+def reflection_lexicon(metrics: set[str]) -> str | None:
+    """The reflection lexicon of the headline figure: SimpleRL-Zoo's list when present."""
+    for name in REFLECTION_ORDER:
+        if f"{name}_per_1k" in metrics:
+            return name
+    found = sorted(m[: -len("_per_1k")] for m in metrics if m.startswith("reflection"))
+    return next((m for m in found if f"{m}_per_1k" in metrics), None)
 
 
 def parse_steps(text: str | list[str] | None) -> dict[str, int] | None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from traceanalysis.metrics.dynamics import reflection_lexicon
 from traceanalysis.report.display import format_value
-from traceanalysis.report.figures_dynamics import reflection_lexicon
 from traceanalysis.report.style import BEHAVIOR_NAMES, LEXICON_NAMES
 
 SECTION = "dynamics"

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from traceanalysis.metrics.dynamics import reflection_lexicon
 from traceanalysis.report.figures_common import (
     FigureDraft,
     figure_legend,
@@ -32,17 +33,7 @@ from traceanalysis.report.style import (
 
 SECTION = "dynamics"
 STEPS_COLUMNS = ("run", "step", "metric", "value", "lo", "hi", "n")
-REFLECTION_ORDER = ("reflection_simplerl", "reflection_ur1z", "reflection_kim2025")
 BAND_ALPHA = 0.18
-
-
-def reflection_lexicon(metrics: set[str]) -> str | None:
-    """The reflection lexicon of the headline figure: SimpleRL-Zoo's list when present."""
-    for name in REFLECTION_ORDER:
-        if f"{name}_per_1k" in metrics:
-            return name
-    found = sorted(m[: -len("_per_1k")] for m in metrics if m.startswith("reflection"))
-    return next((m for m in found if f"{m}_per_1k" in metrics), None)
 
 
 def _curve(
