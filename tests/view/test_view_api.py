@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import pandas as pd
 import pytest
 
 from traceanalysis.io.think import split_think
+from traceanalysis.view.query import SampleStore
 
 ORDER = ["base", "rlvr", "distill-knowledge", "distill-patterns", "thinker"]  # role order
 
@@ -262,3 +264,12 @@ def test_page_is_self_contained_and_local(server) -> None:
     assert get(server, "/static/../app.py").status_code == 404
     foreign = httpx.get(server.url + "api/runs", headers={"Host": "evil.example"}, timeout=10)
     assert foreign.status_code == 400  # DNS rebinding: another host name is refused
+
+
+def test_the_database_lives_in_a_temporary_folder_removed_on_close(view_report) -> None:
+    store = SampleStore(view_report / "samples.parquet")
+    folder = Path(store._folder)
+    assert (folder / "samples.duckdb").is_file()
+    assert store.n_rows == len(pd.read_parquet(view_report / "samples.parquet", columns=["run"]))
+    store.close()
+    assert not folder.exists()

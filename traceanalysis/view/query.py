@@ -1,8 +1,9 @@
 """The samples table in DuckDB: facets, filtered pages, full-text search, problems.
 
-The report's samples.parquet is loaded once into an in-memory DuckDB table with ``rid``,
-its row number in the file. A page is one query: the page's rids (filters on the small
-columns, ``ORDER BY rid LIMIT ? OFFSET ?``) and then only those rows' full columns. A
+The report's samples.parquet is copied once into a DuckDB table (a database file in a
+temporary folder) with ``rid``, its row number in the file. A page is one query: the page's
+rids (filters on the small columns, ``ORDER BY rid LIMIT ? OFFSET ?``) and then only those
+rows' full columns. A
 search is a case-insensitive literal substring of ``response`` (:func:`text_condition`):
 the text is scanned once per distinct search and filters (only the filtered rows), and the
 matching rids, numbered, stay in a temporary table, so every later page of the same search
@@ -13,7 +14,10 @@ parameter.
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -48,15 +52,19 @@ class SampleStore:
     """One report's samples.parquet, queried through DuckDB (thread-safe: one lock)."""
 
     def __init__(self, parquet: Path):
-        """Load ``parquet`` into an in-memory DuckDB table and read its facets."""
+        """Copy ``parquet`` into a DuckDB database in a temporary folder (compressed and
+        paged by DuckDB's buffer manager, so memory stays well below the text's size) and
+        read its facets. The folder goes with :meth:`close` or at exit."""
         duckdb = require("duckdb")
         self.path = Path(parquet)
         self._lock = threading.Lock()
-        self._con = duckdb.connect(":memory:")
+        self._folder = tempfile.mkdtemp(prefix="traceanalysis-view-")
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._folder, True)
+        self._con = duckdb.connect(str(Path(self._folder) / "samples.duckdb"))
         self._con.execute("SET preserve_insertion_order = true")  # LIMIT without ORDER BY
         self._con.execute(
             "CREATE TABLE s AS SELECT file_row_number AS rid, * EXCLUDE (file_row_number) "
-            "FROM read_parquet(?, file_row_number = true) ORDER BY rid",
+            "FROM read_parquet(?, file_row_number = true)",  # in file order, as rid
             [str(self.path)],
         )
         self._searches: OrderedDict[tuple, str] = OrderedDict()
@@ -64,6 +72,12 @@ class SampleStore:
         self.columns = [r[0] for r in self._con.execute("DESCRIBE s").fetchall()]
         self.facets = self._facets()
         self.n_rows = int(self._scalar("SELECT count(*) FROM s"))
+
+    def close(self) -> None:
+        """Close the database and remove its temporary folder."""
+        with self._lock:
+            self._con.close()
+        self._cleanup()
 
     def _scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         row = self._con.execute(sql, params or []).fetchone()

@@ -109,6 +109,8 @@ class Server:
     def run(self) -> None:
         """Serve until interrupted (Ctrl-C)."""
         self._server.run(sockets=[self.sock])
+        if self._thread is None:  # the command: nothing else uses the store
+            self.store.close()
 
     def start(self, timeout: float = 20.0) -> Server:
         """Serve in a daemon thread; returns once the server accepts connections."""
@@ -127,6 +129,7 @@ class Server:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.sock.close()
+        self.store.close()
 
     def __enter__(self) -> Server:
         return self.start()
