@@ -45,24 +45,26 @@ def test_planted_onset_found_at_its_step(dumps) -> None:
     assert never and got.loc[never, "onset_step"].isna().all()
 
 
-@pytest.mark.parametrize("trend", ["flat", "falling"])
-def test_no_onset_is_none(tmp_path, trend: str) -> None:
-    kwargs = {"onset": None, "p_wait_before": 0.4, "trend": False, "seed": 11}
-    if trend == "falling":  # reflection only in the first two steps
-        kwargs = {"onset": 0, "p_wait": 0.0, "p_wait_before": 0.0, "trend": False}
+def test_no_onset_is_none(tmp_path) -> None:
+    """Two series in one runs folder: reflection flat at 40%, and reflection in every
+    response of the first two steps only (falling)."""
     runs = tmp_path / "runs"
-    write_verl_dumps(runs / "flat", **kwargs)
-    if trend == "falling":
-        for step in (0, 10):  # plant reflection in every early response
-            path = runs / "flat" / f"{step}.jsonl"
-            text = path.read_text().replace(
-                "The answer", "Wait, let me check this again. The answer"
-            )
-            path.write_text(text)
-    onsets = analyze(runs, dynamics_options(tmp_path)).tables["onsets"].set_index("feature")
-    for feature in PLANTED:
-        assert pd.isna(onsets.loc[feature, "onset_step"]), (trend, feature)
-        assert pd.isna(onsets.loc[feature, "lo"]) and pd.isna(onsets.loc[feature, "hi"])
+    write_verl_dumps(runs / "flat", onset=None, p_wait_before=0.4, trend=False, seed=11)
+    write_verl_dumps(runs / "falling", onset=0, p_wait=0.0, trend=False)
+    for step in (0, 10):  # plant reflection in every early response
+        path = runs / "falling" / f"{step}.jsonl"
+        text = path.read_text().replace("The answer", "Wait, let me check this again. The answer")
+        path.write_text(text)
+    tables = analyze(runs, dynamics_options(tmp_path)).tables
+    assert set(tables["steps"]["run"]) == {"flat", "falling"}
+    onsets = tables["onsets"].set_index(["run", "feature"])
+    for series in ("flat", "falling"):
+        for feature in PLANTED:
+            row = onsets.loc[(series, feature)]
+            assert pd.isna(row["onset_step"]), (series, feature)
+            assert pd.isna(row["lo"]) and pd.isna(row["hi"])
+    rate = tables["steps"].query("run == 'falling' and metric == @PLANTED[0]").set_index("step")
+    assert rate.loc[10, "value"] > 0 and (rate.loc[[20, 30, 40], "value"] == 0).all()
 
 
 def _p(diff: float, se: float) -> float:
