@@ -52,3 +52,14 @@ def test_vllm_backend_names_the_install_command(llama_dir: Path) -> None:
     with pytest.raises(InputError, match="pip install vllm"):
         get_scorer(llama_dir, backend="vllm")
     assert get_scorer(llama_dir).backend == "transformers"  # no vLLM needed otherwise
+
+
+def test_chunks_respect_rows_and_padded_tokens() -> None:
+    from traceanalysis.score.scoring import chunks
+
+    lengths = [5000, 3000, 3000, 100, 100, 100, 90, 10]
+    items = [str(i) for i in range(len(lengths))]
+    got = list(chunks(items, lengths, batch_size=4, batch_tokens=6000))
+    assert got == [["0"], ["1", "2"], ["3", "4", "5", "6"], ["7"]]
+    assert [x for c in got for x in c] == items
+    assert list(chunks(["a"], [10_000], batch_size=4, batch_tokens=100)) == [["a"]]

@@ -1,12 +1,13 @@
 """Score a batch of the samples table: the NLL of each response under the reference model.
 
-:func:`score_frame` formats and tokenises every row (:mod:`traceanalysis.score.text`),
-looks its key up in the NLL cache (:mod:`traceanalysis.score.store`), and sends only the
-rows not yet scored to the model, ``batch_size`` sequences per forward pass, longest
-first (so a batch's rows have similar lengths and little padding). Each finished batch is
-committed before the next starts. The model is loaded once per process (and not at all
-when every row is cached). A sequence longer than the model's position limit is not
-scored: its NLL is null and the stage's record counts it.
+:func:`score_frame` formats every row (:mod:`traceanalysis.score.text`), looks its key up
+in the NLL cache (:mod:`traceanalysis.score.store`), and tokenises and sends only the rows
+not yet scored to the model: longest first (a batch's rows have similar lengths and
+little padding), at most ``batch_size`` sequences and ``BATCH_TOKENS`` padded tokens per
+forward pass (long responses go in smaller batches). Each finished batch is committed
+before the next starts. The model is loaded once per process (and not at all when every
+row is cached). A sequence longer than the model's position limit is not scored: its NLL
+is null and the stage's record counts it.
 
 ``TRACEANALYSIS_SCORE_LOG=FILE`` appends one JSON line per model call (process id and the
 keys scored): an audit trail of what was computed, used by the resume test.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +41,7 @@ from traceanalysis.score.store import NllStore, row_key
 from traceanalysis.score.text import as_format, encode_pairs, has_chat_template, is_missing, render
 
 LOG_ENV = "TRACEANALYSIS_SCORE_LOG"
+BATCH_TOKENS = 32_768  # padded tokens per forward pass at most (bounds the logits' memory)
 SMALL = SMALL_MODEL_PARAMS  # parameters below which CPU scoring uses one thread
 
 
@@ -126,6 +129,20 @@ def get_scorer(
     return _cached_scorer(str(folder), model_fingerprint(folder), backend, device, dtype)
 
 
+def chunks(
+    items: list[str], lengths: list[int], batch_size: int, batch_tokens: int = BATCH_TOKENS
+) -> Iterator[list[str]]:
+    """Consecutive batches of ``items`` (sorted longest first): at most ``batch_size`` rows
+    and at most ``batch_tokens`` padded tokens (rows x the batch's longest), at least one
+    row. The logits of a batch are that many tokens x the vocabulary."""
+    i = 0
+    while i < len(items):
+        width = lengths[i]  # the longest of the batch: items are sorted longest first
+        rows = max(1, min(batch_size, batch_tokens // max(width, 1)))
+        yield items[i : i + rows]
+        i += rows
+
+
 def _log(keys: list[str]) -> None:
     path = os.environ.get(LOG_ENV)
     if path:
@@ -168,8 +185,7 @@ def score_frame(
     todo = sorted((k for k in todo if k not in found), key=lambda k: -sum(map(len, encoded[k])))
     bar = tqdm(total=len(todo), desc=f"score {name}", unit="row", disable=not progress or not todo)
     try:
-        for i in range(0, len(todo), batch_size):
-            chunk = todo[i : i + batch_size]
+        for chunk in chunks(todo, [sum(map(len, encoded[k])) for k in todo], batch_size):
             results = scorer.nll([encoded[k] for k in chunk])
             rows = [(k, nll, n) for k, (nll, n) in zip(chunk, results, strict=True)]
             store.put(scorer.fingerprint, rows)
