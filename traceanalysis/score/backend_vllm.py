@@ -1,8 +1,8 @@
 """vLLM's prompt log-probabilities as the NLL of the response part of each sequence.
 
 Each sequence (prompt ids + response ids) is sent as a token prompt with
-``SamplingParams(max_tokens=1, prompt_logprobs=0)``: vLLM returns, for every prompt
-position after the first, the log-probability of the token actually there. The NLL sums
+``SamplingParams(max_tokens=1, prompt_logprobs=1)``: vLLM returns, for every prompt
+position after the first, the top log-probability and that of the token actually there. The NLL sums
 minus those values over the response positions. vLLM is optional and imported only here;
 without it, asking for this backend fails with the install command.
 """
@@ -47,7 +47,7 @@ class VllmScorer:
         """(total NLL, response tokens) per (prompt ids, response ids) pair."""
         if not pairs:
             return []
-        params = self._vllm.SamplingParams(max_tokens=1, prompt_logprobs=0, temperature=0.0)
+        params = self._vllm.SamplingParams(max_tokens=1, prompt_logprobs=1, temperature=0.0)
         prompts = [{"prompt_token_ids": [*p, *r]} for p, r in pairs]
         outputs = self.llm.generate(prompts, params, use_tqdm=False)
         out: list[tuple[float, int]] = []
