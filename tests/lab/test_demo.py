@@ -46,11 +46,17 @@ def test_level_table_matches_hand_computation() -> None:
 
 
 def test_reduced_demo_end_to_end_is_deterministic(tmp_path) -> None:
-    options = DemoOptions(per_level=1, n=2, max_new_tokens=160, batch_size=16, quiet=True)
+    # a checkpoint, the series' last step, and one run outside the series keep it short
+    runs_used = ("base", "rlvr-step20", "rlvr", "distill-patterns")
+    options = DemoOptions(
+        per_level=1, n=2, max_new_tokens=160, batch_size=16, quiet=True, runs=runs_used
+    )
     index = run_demo(tmp_path / "a", options)
     assert index.is_file() and (tmp_path / "a" / "report.md").is_file()
     runs = tmp_path / "a" / "runs"
-    for name, role in DEMO_RUNS.items():
+    assert sorted(p.name for p in runs.iterdir()) == sorted(runs_used)
+    for name in runs_used:
+        role = DEMO_RUNS[name]
         info = json.loads((runs / name / "run.json").read_text())
         assert info["role"] == role
         # checkpoint runs of the GRPO run carry their step and series; the others none
@@ -58,12 +64,12 @@ def test_reduced_demo_end_to_end_is_deterministic(tmp_path) -> None:
         lines = (runs / name / "samples.jsonl").read_text().splitlines()
         assert len(lines) == len(LEVELS) * 2
     levels = pd.read_csv(tmp_path / "a" / "lab_levels.csv")
-    assert set(levels["run"]) == set(DEMO_RUNS) and set(levels["level"]) == set(LEVELS)
+    assert set(levels["run"]) == set(runs_used) and set(levels["level"]) == set(LEVELS)
     # base solves the one-operation problem at least once in two samples
     base_ops1 = levels[(levels["run"] == "base") & (levels["level"] == "ops1")]
     assert base_ops1["pass@2"].iloc[0] > 0
     generate_runs(tmp_path / "b", options)  # the same seeds give the same samples
-    for name in DEMO_RUNS:
+    for name in runs_used:
         a = (runs / name / "samples.jsonl").read_text()
         b = (tmp_path / "b" / "runs" / name / "samples.jsonl").read_text()
         assert a == b

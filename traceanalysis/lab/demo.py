@@ -52,6 +52,7 @@ class DemoOptions:
     threads: int = 1
     models_dir: Path = MODELS_DIR
     quiet: bool = False
+    runs: tuple[str, ...] = tuple(DEMO_RUNS)  # a subset keeps tests short
 
 
 def write_benchmark(path: Path, per_level: int) -> Path:
@@ -77,7 +78,8 @@ def generate_runs(out: Path, options: DemoOptions) -> Path:
 
     bench = write_benchmark(out / "benchmark.jsonl", options.per_level)
     runs = out / "runs"
-    for name, role in DEMO_RUNS.items():
+    for name in options.runs:
+        role = DEMO_RUNS[name]
         model = options.models_dir / name
         if not (model / "config.json").is_file():
             from traceanalysis.errors import InputError
