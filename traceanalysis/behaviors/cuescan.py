@@ -9,6 +9,7 @@ faster than with ``IGNORECASE``), else with ``IGNORECASE`` on the text itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -16,14 +17,21 @@ from traceanalysis.behaviors.definitions import Behavior
 from traceanalysis.text.matching import Matcher, Rule, Span
 
 
+def _patterns(behavior: Behavior, lowered: bool) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    if lowered and behavior.cues_lower is not None:
+        return behavior.cues_lower, behavior.exclusions_lower
+    return behavior.cues, behavior.exclusions
+
+
 def behavior_rule(behavior: Behavior, lowered: bool = True) -> Rule:
     """The rule of ``behavior``'s cues: on lower-cased text (``lowered``), else on the
     text itself with the definitions' ``IGNORECASE``."""
-    cues, exclusions = behavior.cues, behavior.exclusions
-    if lowered and behavior.cues_lower is not None:
-        cues, exclusions = behavior.cues_lower, behavior.exclusions_lower
+    return _rule(behavior.name, *_patterns(behavior, lowered))
+
+
+def _rule(name: str, cues: re.Pattern[str], exclusions: re.Pattern[str] | None) -> Rule:
     return Rule(
-        name=behavior.name,
+        name=name,
         pattern=cues.pattern,
         exclusion=None if exclusions is None else exclusions.pattern,
         veto="overlap",
@@ -31,10 +39,16 @@ def behavior_rule(behavior: Behavior, lowered: bool = True) -> Rule:
     )
 
 
-@lru_cache(maxsize=16)
-def cue_matcher(behaviors: tuple[Behavior, ...], lowered: bool = True) -> Matcher:
-    """One :class:`~traceanalysis.text.matching.Matcher` for the cues of ``behaviors``."""
-    return Matcher(behavior_rule(b, lowered) for b in behaviors)
+@lru_cache(maxsize=64)
+def _matcher(rules: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...]) -> Matcher:
+    # keyed by the compiled patterns (cheap to hash), not by the Behavior records
+    return Matcher(_rule(*r) for r in rules)
+
+
+def cue_matcher(behaviors: Sequence[Behavior], lowered: bool = True) -> Matcher:
+    """One :class:`~traceanalysis.text.matching.Matcher` for the cues of ``behaviors``
+    (cached)."""
+    return _matcher(tuple((b.name, *_patterns(b, lowered)) for b in behaviors))
 
 
 def all_cue_spans(
@@ -44,10 +58,13 @@ def all_cue_spans(
     when the caller has it), from one matcher over all of them."""
     low = text.lower() if lowered is None else lowered
     same = len(low) == len(text)
-    per_rule = cue_matcher(tuple(behaviors), same).rule_spans(low if same else text)
+    per_rule = cue_matcher(behaviors, same).rule_spans(low if same else text)
     return [[s for s in spans if s[1] > s[0]] for spans in per_rule]
 
 
 def cue_spans(behavior: Behavior, text: str, lowered: str) -> list[Span]:
-    """Exactly :meth:`Behavior.cue_spans` (``lowered`` is ``text.lower()``), faster."""
-    return all_cue_spans((behavior,), text, lowered)[0]
+    """Exactly :meth:`Behavior.cue_spans` (``lowered`` is ``text.lower()``), faster
+    (:func:`all_cue_spans` does every behaviour in one call)."""
+    same = len(lowered) == len(text)
+    matcher = _matcher(((behavior.name, *_patterns(behavior, same)),))
+    return [s for s in matcher.rule_spans(lowered if same else text)[0] if s[1] > s[0]]
