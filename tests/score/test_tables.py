@@ -156,3 +156,20 @@ def test_tables_through_the_plan(llama_dir: Path, tmp_path: Path) -> None:
     for _, row in overall.iterrows():
         assert row["nll_per_token"] == pytest.approx(means[row["run"]])
     assert state.values["score"]["computed"] == 18
+
+
+def test_findings_state_the_tables_numbers() -> None:
+    from traceanalysis.score.findings import score_findings
+
+    df = synthetic()
+    nll, novel = nll_table(df, n_boot=100), novel_table(df, "base", n_boot=100)
+    lines = score_findings(nll, novel)
+    base = nll[
+        (nll["run"] == "base") & (nll["difficulty_bin"] == "all") & (nll["correct"] == "all")
+    ]
+    assert f"base {base['nll_per_token'].iloc[0]:.3f}" in lines[0]
+    rl = novel.set_index("run").loc["rl"]
+    assert any(f"{int(rl['n_above'])} of its {int(rl['n_correct'])} correct" in s for s in lines)
+    empty = novel.assign(n_correct=0)
+    assert any("solves none" in s for s in score_findings(nll, empty))
+    assert "--score-model" in score_findings(None, None)[0]
