@@ -67,6 +67,7 @@ class SampleStore:
             "FROM read_parquet(?, file_row_number = true)",  # in file order, as rid
             [str(self.path)],
         )
+        self._con.execute("CREATE INDEX s_problem ON s (problem_id)")  # problem pages, lookups
         self._searches: OrderedDict[tuple, str] = OrderedDict()
         self._next = 0
         self.columns = [r[0] for r in self._con.execute("DESCRIBE s").fetchall()]
