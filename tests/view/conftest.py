@@ -26,6 +26,19 @@ DEMO = Path(__file__).resolve().parents[2] / "reports" / "demo"
 OPEN = "<think>\n"
 
 
+def with_lexicon_spans(demo: pd.DataFrame) -> pd.DataFrame:
+    """The demo table with a ``lexicon_spans`` column, as the lexical stage now stores it
+    (made here with the lexical module's matcher when the committed demo predates it)."""
+    if "lexicon_spans" in demo.columns:
+        return demo
+    from traceanalysis.lexical import compile_lexicons, load_lexicons
+    from traceanalysis.lexical.matcher import spans_json
+
+    used = json.loads((DEMO / "manifest.json").read_text("utf-8"))["lexicons"]
+    matcher = compile_lexicons([lex for lex in load_lexicons() if lex.name in used])
+    return demo.assign(lexicon_spans=[spans_json(matcher.spans(t)) for t in demo["response"]])
+
+
 def _thinker(demo: pd.DataFrame) -> pd.DataFrame:
     """Eight problems x the demo's distill-knowledge samples, as think-block responses."""
     rows = demo[demo["run"] == "distill-knowledge"].head(64).copy()
@@ -37,10 +50,11 @@ def _thinker(demo: pd.DataFrame) -> pd.DataFrame:
         f"{OPEN}{text}\n</think>\nSo the final answer is \\boxed{{{ext}}}."
         for text, ext in zip(rows["response"], rows["extracted"].fillna("?"), strict=True)
     ]
-    rows["behavior_spans"] = [
-        json.dumps([[s + len(OPEN), e + len(OPEN), b] for s, e, b in json.loads(spans)])
-        for spans in rows["behavior_spans"]
-    ]
+    for column in ("behavior_spans", "lexicon_spans"):
+        rows[column] = [
+            json.dumps([[s + len(OPEN), e + len(OPEN), b] for s, e, b in json.loads(spans)])
+            for spans in rows[column]
+        ]
     rows["step"] = [10 * (i % 4) for i in range(len(rows))]
     ungraded = rows.index[-8:]  # one problem's samples without a verdict
     rows["correct"] = rows["correct"].astype("boolean")
@@ -53,7 +67,7 @@ def _thinker(demo: pd.DataFrame) -> pd.DataFrame:
 def view_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A report folder: samples.parquet (demo + thinker) and the demo's manifest.json."""
     folder = tmp_path_factory.mktemp("view-report")
-    demo = pd.read_parquet(DEMO / "samples.parquet")
+    demo = with_lexicon_spans(pd.read_parquet(DEMO / "samples.parquet"))
     table = pd.concat([demo, _thinker(demo)], ignore_index=True)
     table.to_parquet(folder / "samples.parquet", index=False, row_group_size=512)
     shutil.copyfile(DEMO / "manifest.json", folder / "manifest.json")

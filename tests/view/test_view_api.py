@@ -128,14 +128,21 @@ def test_every_page_of_a_filter_together_is_the_filter(server, samples: pd.DataF
 def test_rows_carry_text_features_and_verdicts(server, samples: pd.DataFrame) -> None:
     row = get(server, "/api/samples", {"run": "thinker", "limit": 1}).json()["rows"][0]
     first = samples[samples["run"] == "thinker"].iloc[0]
-    for column in ("response", "gold", "extracted", "grade_status", "behavior_spans"):
+    for column in (
+        "response",
+        "gold",
+        "extracted",
+        "grade_status",
+        "behavior_spans",
+        "lexicon_spans",
+    ):
         assert row[column] == first[column]
     assert row["correct"] is bool(first["correct"])
     assert row["n_tokens"] == first["n_tokens"]
     assert row["step"] == first["step"]
 
 
-def test_marks_are_the_stored_spans_and_the_lexicon_counts(server, samples: pd.DataFrame) -> None:
+def test_marks_are_the_stored_spans(server, samples: pd.DataFrame) -> None:
     body = get(server, "/api/samples", {"run": "distill-knowledge", "limit": 40}).json()
     lexicons = [c[: -len("_present")] for c in samples if c.endswith("_present") and not c.startswith("behavior_")]  # fmt: skip
     indexed = samples.set_index(["run", "problem_id", "sample_idx"])
@@ -143,10 +150,12 @@ def test_marks_are_the_stored_spans_and_the_lexicon_counts(server, samples: pd.D
         stored = indexed.loc[(row["run"], row["problem_id"], row["sample_idx"])]
         beh = [m[:2] + [m[3]] for m in row["marks"] if m[2] == "beh"]
         assert beh == json.loads(stored["behavior_spans"])
+        lex_marks = [m[:2] + [m[3]] for m in row["marks"] if m[2] == "lex"]
+        assert lex_marks == json.loads(stored["lexicon_spans"])
         lex = Counter(m[3] for m in row["marks"] if m[2] == "lex")
         assert {name: lex.get(name, 0) for name in lexicons} == {
             name: int(stored[f"{name}_count"]) for name in lexicons
-        }  # the matcher's spans are the stage's counts, hit for hit
+        }  # the stored spans are the stage's counts, hit for hit
 
 
 def test_a_new_search_can_answer_its_page_before_its_total(server, samples) -> None:

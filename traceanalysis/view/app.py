@@ -8,7 +8,6 @@ elsewhere: its Content-Security-Policy allows this server only.
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,18 +27,6 @@ CSP = (
 def static_text(name: str) -> str:
     """One file of the page (``static/NAME``) from the package data."""
     return resources.files("traceanalysis.view").joinpath("static", name).read_text("utf-8")
-
-
-def report_matcher(report: Path, columns: list[str]) -> Any | None:
-    """The report's lexicon matcher when the table stores no ``lexicon_spans`` (else None)."""
-    if "lexicon_spans" in columns:
-        return None
-    from traceanalysis.report.highlight import lexicon_matcher
-
-    manifest_path = report / "manifest.json"
-    manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.is_file() else {}
-    matcher, _ = lexicon_matcher(manifest)
-    return matcher
 
 
 def _params(request: Any) -> dict[str, list[str]]:
@@ -68,7 +55,6 @@ def create_app(report: Path, store: SampleStore | None = None, title: str | None
     responses = require("starlette.responses")
     routing = require("starlette.routing")
     store = store or SampleStore(report / "samples.parquet")
-    matcher = report_matcher(report, store.columns)
     JSON, HTML, Plain = responses.JSONResponse, responses.HTMLResponse, responses.Response
     headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
 
@@ -94,7 +80,7 @@ def create_app(report: Path, store: SampleStore | None = None, title: str | None
         except BadRequest as exc:
             return JSON({"error": str(exc)}, status_code=400)
         result = store.samples(query)
-        decorate(result["rows"], matcher, query.search)
+        decorate(result["rows"], query.search)
         return JSON(result)
 
     def problems(request: Any) -> Any:
@@ -119,7 +105,7 @@ def create_app(report: Path, store: SampleStore | None = None, title: str | None
         if found is None:
             return JSON({"error": f"no problem {pid!r}"}, status_code=404)
         for run in found["runs"]:
-            decorate(run["samples"], matcher, None)
+            decorate(run["samples"], None)
         return JSON(found)
 
     def favicon(request: Any) -> Any:

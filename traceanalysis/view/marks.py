@@ -1,11 +1,12 @@
 """Highlights and parts of one response, as character offsets for the page to draw.
 
-Behaviour spans are the ``behavior_spans`` column the tagger stored (and a ``lexicon_spans``
-column when the table has one), read with the report's own parser
-(:func:`traceanalysis.report.highlight.parse_spans`). samples.parquet stores lexicon counts
-but no lexicon spans, so for those the report's lexicon matcher (the one its sample
-browser uses) runs over the responses of the page being shown only. Offsets count Unicode
-code points, as Python strings do; the page slices ``Array.from(text)`` with them.
+The spans are the ones the pipeline stored: the behaviour tagger's ``behavior_spans`` and
+the lexical stage's ``lexicon_spans`` (JSON ``[[start, end, name], ...]`` over
+``response``), read with the report's own parser
+(:func:`traceanalysis.report.highlight.parse_spans`); nothing here matches text. A table
+without ``lexicon_spans`` (a report written before that column existed) shows no lexicon
+hits. Offsets count Unicode code points, as Python strings do; the page slices
+``Array.from(text)`` with them.
 """
 
 from __future__ import annotations
@@ -61,23 +62,19 @@ def search_hits(text: str, search: str | None) -> list[list[Any]]:
     return hits
 
 
-def marks(row: dict[str, Any], matcher: Any | None, search: str | None) -> list[list[Any]]:
+def marks(row: dict[str, Any], search: str | None) -> list[list[Any]]:
     """``[start, end, kind, label]`` for the response: ``beh`` (behaviour sentences),
     ``lex`` (lexicon hits) and ``hit`` (the search), clipped to the text."""
     text = row.get("response") or ""
     spans = parse_spans(row.get("behavior_spans"), "beh")
-    if "lexicon_spans" in row:
-        spans += parse_spans(row.get("lexicon_spans"), "lex")
-        lex: list[list[Any]] = []
-    else:
-        lex = [[s, e, "lex", name] for s, e, name in matcher.spans(text)] if matcher else []
+    spans += parse_spans(row.get("lexicon_spans"), "lex")
     out = [[s.start, min(s.end, len(text)), s.kind, s.label] for s in spans if s.start < len(text)]
-    return out + lex + search_hits(text, search)
+    return out + search_hits(text, search)
 
 
-def decorate(rows: list[dict[str, Any]], matcher: Any | None, search: str | None) -> None:
+def decorate(rows: list[dict[str, Any]], search: str | None) -> None:
     """Add ``marks`` and ``parts`` to each row in place."""
     for row in rows:
         text = row.get("response") or ""
-        row["marks"] = marks(row, matcher, search)
+        row["marks"] = marks(row, search)
         row["parts"] = parts(text)

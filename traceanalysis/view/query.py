@@ -152,6 +152,7 @@ class SampleStore:
             "difficulty_column": f.bin_column, "behaviors": list(f.behaviors),
             "lexicons": list(f.lexicons), "has_step": f.has_step, "steps": steps[:1000],
             "has_correct": "correct" in self.columns,
+            "has_lexicon_spans": "lexicon_spans" in self.columns,
         }  # fmt: skip
 
     def _search_table(self, text: str, where: Where) -> str:

@@ -60,6 +60,7 @@ function legend(f) {
       style: `background:${colour("beh", b)}` }), b.replaceAll("_", " ")));
   }
   box.append(el("h3", {}, "Lexicon hits (background)"));
+  if (!f.has_lexicon_spans) box.append(el("p", { class: "note" }, "This report stores no lexicon_spans (written before they existed): rerun report to see lexicon hits. The filter works."));
   for (const l of f.lexicons) {
     box.append(el("div", { class: "key" }, el("span", { class: "sw lex-sw", "data-label": l,
       style: `background:${colour("lex", l)}` }), l.replaceAll("_", " ")));
