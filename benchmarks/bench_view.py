@@ -2,8 +2,8 @@
 
 Writes a synthetic report folder (``--rows`` responses, default 1,000,000: 4 runs x
 ``rows/64`` problems x 16 samples, 1-2 KB responses built from a pool of reasoning
-sentences, behaviour spans over real offsets, lexicon and behaviour columns, difficulty
-bins, a training ``step``, 10% of responses with a ``<think>`` block), starts the real
+sentences, behaviour and lexicon spans over real offsets, lexicon and behaviour columns,
+difficulty bins, a training ``step``, 10% of responses with a ``<think>`` block), starts the real
 server (uvicorn on 127.0.0.1) and times ``/api/samples`` pages with and without filters and
 search, each the median of ``--repeat`` requests, in milliseconds.
 
@@ -82,12 +82,13 @@ def write_samples(path: Path, n: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     texts, labels = _pool(rng, 5000)
     lengths = np.array([len(t) + 1 for t in texts])  # +1: the joining space
+    first_word = np.array([len(t.split(" ")[0].rstrip(",.;:")) for t in texts])
     per_row = 24
     pick = rng.integers(0, len(texts), size=(n, per_row))
     starts = np.concatenate([np.zeros((n, 1), int), np.cumsum(lengths[pick], axis=1)[:, :-1]], 1)
     think = rng.random(n) < 0.1
     pool = np.array(texts, dtype=object)
-    responses, spans = [], []
+    responses, spans, lexicon_spans = [], [], []
     for i in range(n):
         body = " ".join(pool[pick[i]])
         shift = 8 if think[i] else 0  # len("<think>\n")
@@ -96,6 +97,11 @@ def write_samples(path: Path, n: int, seed: int = 0) -> None:
             [int(starts[i, j]) + shift, int(starts[i, j] + lengths[pick[i, j]] - 1) + shift,
              BEHAVIORS[labels[pick[i, j]]]]
             for j in cued
+        ]))  # fmt: skip
+        lexicon_spans.append(json.dumps([
+            [int(starts[i, j]) + shift, int(starts[i, j] + first_word[pick[i, j]]) + shift,
+             LEXICONS[(j // 2) % len(LEXICONS)]]
+            for j in range(0, per_row, 2)
         ]))  # fmt: skip
         responses.append(f"<think>\n{body}\n</think>\nThe answer is \\boxed{{42}}." if think[i] else body + " \\boxed{42}")  # fmt: skip
     runs = np.repeat(np.arange(len(RUNS)), -(-n // len(RUNS)))[:n]
@@ -135,6 +141,7 @@ def write_samples(path: Path, n: int, seed: int = 0) -> None:
         columns[f"behavior_{name}_count"] = pa.array(counts[name])
         columns[f"behavior_{name}_present"] = pa.array(counts[name] > 0)
     columns["behavior_spans"] = pa.array(spans, pa.large_string())
+    columns["lexicon_spans"] = pa.array(lexicon_spans, pa.large_string())
     pq.write_table(pa.table(columns), path, row_group_size=8192, compression="zstd")
 
 
@@ -167,7 +174,8 @@ def main() -> None:
     folder = Path(args.folder or tempfile.mkdtemp(prefix="bench-view-"))
     folder.mkdir(parents=True, exist_ok=True)
     parquet = folder / "samples.parquet"
-    if not parquet.is_file() or pq.ParquetFile(parquet).metadata.num_rows != args.rows:
+    fresh = parquet.is_file() and "lexicon_spans" in pq.read_schema(parquet).names
+    if not fresh or pq.ParquetFile(parquet).metadata.num_rows != args.rows:
         start = time.perf_counter()
         write_samples(parquet, args.rows)
         print(f"wrote {args.rows:,} rows ({parquet.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s")  # fmt: skip
