@@ -103,7 +103,10 @@ def write_samples(path: Path, n: int, seed: int = 0) -> None:
              LEXICONS[(j // 2) % len(LEXICONS)]]
             for j in range(0, per_row, 2)
         ]))  # fmt: skip
-        responses.append(f"<think>\n{body}\n</think>\nThe answer is \\boxed{{42}}." if think[i] else body + " \\boxed{42}")  # fmt: skip
+        if think[i]:
+            responses.append(f"<think>\n{body}\n</think>\nThe answer is \\boxed{{42}}.")
+        else:
+            responses.append(body + " \\boxed{42}")
     runs = np.repeat(np.arange(len(RUNS)), -(-n // len(RUNS)))[:n]
     problems = (np.arange(n) // 16) % max(1, n // (16 * len(RUNS)))
     correct = rng.random(n) < 0.55
@@ -153,6 +156,11 @@ def _rss_mib() -> float:
     return float("nan")
 
 
+def _line(label: str, total: int | None, ms: float) -> None:
+    shown = "(null)" if total is None else f"{total:,d}"
+    print(f"{label:52s} {shown:>10s} {ms:8.1f}")
+
+
 def _median_ms(client: httpx.Client, path: str, params: dict, repeat: int) -> tuple[float, int]:
     times, total = [], 0
     for _ in range(repeat):
@@ -178,7 +186,8 @@ def main() -> None:
     if not fresh or pq.ParquetFile(parquet).metadata.num_rows != args.rows:
         start = time.perf_counter()
         write_samples(parquet, args.rows)
-        print(f"wrote {args.rows:,} rows ({parquet.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s")  # fmt: skip
+        size = parquet.stat().st_size / 1e6
+        print(f"wrote {args.rows:,} rows ({size:.0f} MB) in {time.perf_counter() - start:.1f} s")
     text_mb = pq.read_metadata(parquet).row_group(0).column(6).total_uncompressed_size / 8192
     print(f"mean response: {text_mb:.0f} bytes")
     start = time.perf_counter()
@@ -209,20 +218,21 @@ def main() -> None:
     with httpx.Client(base_url=server.url, timeout=600) as client:
         for label, params in cases:
             ms, total = _median_ms(client, "/api/samples", params, args.repeat)
-            print(f"{label:52s} {total:10,d} {ms:8.1f}")
+            _line(label, total, ms)
         for word in ("let me go back", "wait", "probability is 7/"):
             quick, _ = _median_ms(client, "/api/samples", {"q": word, "count": "false"}, 1)
-            print(f"{'search ' + repr(word) + ' first page, total later':52s} {'(null)':>10s} {quick:8.1f}")  # fmt: skip
+            _line(f"search {word!r} first page, total later", None, quick)
             cold, total = _median_ms(client, "/api/samples", {"q": word}, 1)
-            print(f"{'search ' + repr(word) + ' first (scans the text)':52s} {total:10,d} {cold:8.1f}")  # fmt: skip
-            for label, extra in (("next page", {"offset": 50}), ("deep page", {"offset": max(0, total - 50)}), ("+ correct=true", {"correct": "true"})):  # fmt: skip
+            _line(f"search {word!r} first (scans the text)", total, cold)
+            more = {"next page": {"offset": 50}, "deep page": {"offset": max(0, total - 50)}}
+            for label, extra in (more | {"+ correct=true": {"correct": "true"}}).items():
                 ms, total2 = _median_ms(client, "/api/samples", {"q": word} | extra, args.repeat)
-                print(f"{'search ' + repr(word) + ' ' + label:52s} {total2:10,d} {ms:8.1f}")
+                _line(f"search {word!r} {label}", total2, ms)
         one_run = {"q": "substitute x = 5", "run": "sft"}
         quick, _ = _median_ms(client, "/api/samples", one_run | {"count": "false"}, 1)
-        print(f"{'search in one run, first page, total later':52s} {'(null)':>10s} {quick:8.1f}")
+        _line("search in one run, first page, total later", None, quick)
         cold, total = _median_ms(client, "/api/samples", one_run, 1)
-        print(f"{'search in one run, first':52s} {total:10,d} {cold:8.1f}")
+        _line("search in one run, first (scans that run)", total, cold)
         print(f"\nRSS after the requests: {_rss_mib():,.0f} MiB")
     server.stop()
 
