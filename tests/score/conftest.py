@@ -30,3 +30,22 @@ def _one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def score_stages() -> Iterator[object]:
+    """The score stages registered for one test, and the registry restored after it: until
+    the module is one of the built-in stage modules, other tests' plans must not see them
+    (their options would lack ``score_model``)."""
+    import importlib
+
+    from traceanalysis.engine import registry
+
+    registry.load_builtin_stages()
+    before = dict(registry._REGISTRY)
+    module = importlib.import_module("traceanalysis.score.stages")
+    if "score" not in registry._REGISTRY:  # removed after an earlier test: register again
+        module = importlib.reload(module)
+    yield module
+    registry._REGISTRY.clear()
+    registry._REGISTRY.update(before)

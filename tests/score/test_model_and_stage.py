@@ -11,12 +11,14 @@ import pytest
 
 from traceanalysis.engine.registry import get_stage
 from traceanalysis.errors import InputError
-from traceanalysis.score import stages
 from traceanalysis.score.model import default_name, model_fingerprint, safe_name
 from traceanalysis.score.scoring import get_scorer
 
 
-def test_fingerprint_follows_content_not_path(llama_dir: Path, tmp_path: Path) -> None:
+def test_fingerprint_follows_content_not_path(
+    llama_dir: Path, tmp_path: Path, score_stages: object
+) -> None:
+    stages = score_stages
     copy = Path(shutil.copytree(llama_dir, tmp_path / "copy"))
     assert model_fingerprint(copy) == model_fingerprint(llama_dir)
     key = stages._score_key({"score_model": str(copy), "score_name": "ref"})
@@ -35,7 +37,8 @@ def test_column_names() -> None:
         safe_name("--")
 
 
-def test_stage_registration() -> None:
+def test_stage_registration(score_stages: object) -> None:
+    stages = score_stages
     s = get_stage("score")
     assert s.kind == "rows" and s.executor == "own" and s.batch_rows == stages.BATCH_ROWS
     assert "score_batch_size" in s.runtime and "score_model" in s.options
@@ -63,3 +66,15 @@ def test_chunks_respect_rows_and_padded_tokens() -> None:
     assert got == [["0"], ["1", "2"], ["3", "4", "5", "6"], ["7"]]
     assert [x for c in got for x in c] == items
     assert list(chunks(["a"], [10_000], batch_size=4, batch_tokens=100)) == [["a"]]
+
+
+def test_other_plans_do_not_see_the_score_stages_after_a_test(score_stages: object) -> None:
+    assert get_stage("score")
+
+
+def test_registry_restored() -> None:
+    from traceanalysis.engine import registry
+
+    registry.load_builtin_stages()
+    builtin = "traceanalysis.score.stages" in registry.BUILTIN_MODULES
+    assert ("score" in registry._REGISTRY) == builtin

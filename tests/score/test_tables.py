@@ -119,12 +119,11 @@ def test_cluster_ci_equals_an_explicit_resampling_loop() -> None:
     assert hi == pytest.approx(np.quantile(means, 0.975))
 
 
-def test_tables_through_the_plan(llama_dir: Path, tmp_path: Path) -> None:
+def test_tables_through_the_plan(llama_dir: Path, tmp_path: Path, score_stages: object) -> None:
     from traceanalysis.engine.cache import StageCache
     from traceanalysis.engine.plan import build_plan
     from traceanalysis.engine.runner import PlanRunner
     from traceanalysis.pipeline import ReportOptions, run_options
-    from traceanalysis.score import stages  # noqa: F401 - registers the stages
 
     runs = make_runs(tmp_path / "runs", problems=3, samples=2)
     report = ReportOptions(cache=str(tmp_path / "c.sqlite"), quiet=True, workers=1, n_boot=100)
