@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import signal
 from collections import Counter
 from pathlib import Path
 
@@ -249,45 +247,3 @@ def test_figure_code_version_is_computed_without_importing_matplotlib() -> None:
     # the figures stage's version covers the figure modules' source (its import closure)
     assert version == source_hash("traceanalysis.report.stages")[:10]
     assert (mpl_loaded, sns_loaded) == ("False", "False")
-
-
-def test_forked_workers_draw_the_same_files_in_the_same_order(tmp_path: Path) -> None:
-    tables = rf.make_tables()
-    serial = figmod.make_figures(
-        tables, rf.make_samples(), rf.RUNS, rf.REFERENCE, tmp_path / "a", workers=1
-    )
-    assert len(serial) >= 5
-    for workers in (2, 3):
-        forked = figmod.make_figures(
-            tables,
-            rf.make_samples(),
-            rf.RUNS,
-            rf.REFERENCE,
-            tmp_path / f"w{workers}",
-            workers=workers,
-        )
-        assert [r.name for r in forked] == [r.name for r in serial]
-        for ra, rb in zip(serial, forked, strict=True):
-            assert ra.svg == rb.svg
-            for fmt in ("pdf", "svg", "png"):
-                assert Path(ra.files[fmt]).read_bytes() == Path(rb.files[fmt]).read_bytes(), fmt
-
-
-def _die(index: int) -> None:
-    os.kill(os.getpid(), signal.SIGKILL)  # stands for the kernel's out-of-memory killer
-
-
-@pytest.mark.timeout(120)
-def test_a_figure_worker_that_dies_raises_instead_of_hanging(tmp_path: Path, monkeypatch) -> None:
-    from concurrent.futures.process import BrokenProcessPool
-
-    monkeypatch.setattr(figmod, "_draw_shared", _die)
-    with pytest.raises(BrokenProcessPool):
-        figmod.make_figures(
-            {"passk": rf.make_tables()["passk"]},
-            rf.make_samples(),
-            rf.RUNS,
-            rf.REFERENCE,
-            tmp_path,
-            workers=2,
-        )

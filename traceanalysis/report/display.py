@@ -286,6 +286,10 @@ def table_view(name: str, table: pd.DataFrame) -> TableView:
     if name == "lexical":
         hidden = ("_present_share", "_per_response", "_mean_per_1k")
         rows = rows[[c for c in rows.columns if not c.endswith(hidden)]]
+        if "tokenizer" in rows.columns:  # the page names it for people; the CSV keeps the id
+            from traceanalysis.report.style import tokenizer_name
+
+            rows = rows.assign(tokenizer=rows["tokenizer"].map(lambda t: tokenizer_name(str(t))))
         note = (note + " Pooled rates: total matches per 1,000 reference tokens of the row "
                 "(L_pooled_per_1k); the mean of per-response rates (L_mean_per_1k), "
                 "per-response counts and presence shares are in the CSV.").strip()  # fmt: skip

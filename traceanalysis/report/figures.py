@@ -8,22 +8,16 @@ absent or empty, so a report never shows an empty plot. Figures are drawn with
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import multiprocessing
-import os
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
-from traceanalysis.forking import can_fork
 from traceanalysis.report.context import FigureRecord
 from traceanalysis.report.figures_accuracy import (
     difficulty_figure,
@@ -38,6 +32,7 @@ from traceanalysis.report.figures_language import (
     lexicon_figure,
 )
 from traceanalysis.report.style import PNG_DPI, RC_PARAMS, length_unit, run_styles
+from traceanalysis.safenames import safe_stem
 from traceanalysis.schema import RunInfo
 
 FORMATS = ("pdf", "svg", "png")
@@ -116,7 +111,7 @@ def save_figure(draft: FigureDraft, out_dir: Path) -> FigureRecord:
     with mpl.rc_context({"svg.hashsalt": draft.name}):
         lay_out(draft.figure)
         for fmt in FORMATS:
-            path = out_dir / f"{draft.name}.{fmt}"
+            path = out_dir / f"{safe_stem(draft.name)}.{fmt}"  # run names may hold "/"
             draft.figure.savefig(path, format=fmt, dpi=PNG_DPI, metadata=metadata[fmt])
             files[fmt] = path
     svg = _SVG_PROLOGUE.sub("", files["svg"].read_text(encoding="utf-8"), count=1)
@@ -139,62 +134,22 @@ def _draw(maker: Callable[[], Iterator[FigureDraft]], out_dir: Path) -> list[Fig
     return records
 
 
-_SHARED: dict[str, Any] = {}  # set in the parent just before forking the figure workers
-
-
-def _draw_shared(index: int) -> list[FigureRecord]:
-    return _draw(_SHARED["makers"][index], _SHARED["out_dir"])
-
-
-def figure_workers() -> int:
-    """Processes for drawing: 2 (this one and a forked child) where forking is safe and two
-    cores are free, else 1 (drawing is CPU-bound Python; a figure family is drawn in one
-    process)."""
-    return min(2, len(os.sched_getaffinity(0))) if can_fork() else 1
-
-
 def make_figures(
     ctx_tables: dict[str, pd.DataFrame],
     samples: pd.DataFrame,
     runs: list[RunInfo],
     reference: str | None,
     out_dir: Path,
-    *,
-    workers: int | None = None,
 ) -> list[FigureRecord]:
     """Draw every figure the tables allow and save each as PDF, SVG and PNG (300 dpi).
 
     ``runs`` fixes the display order and therefore each run's colour and marker in every
     figure. ``samples`` needs only ``run``, ``n_tokens`` and ``correct`` (for the length
-    figure). Returns the records in report order. ``workers`` > 1 draws the figure
-    families in that many processes, this one and forked children (default
-    :func:`figure_workers`); the files are the same either way.
+    figure). Returns the records in report order. Drawn in this process, one family after
+    the other (the figures are few; the stage cache keeps them between runs).
     """
     out_dir = Path(out_dir)
-    workers = figure_workers() if workers is None else workers
     with mpl.rc_context(RC_PARAMS):
         makers = _makers(ctx_tables, samples, runs, reference)
-        if workers <= 1:
-            parts = [_draw(maker, out_dir) for maker in makers]
-        else:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            _SHARED.update(makers=makers, out_dir=out_dir)
-            # Objects alive now go to the GC's permanent generation: a child's collections
-            # then do not write to (and so copy) every page of the parent's heap.
-            gc.freeze()
-            context = multiprocessing.get_context("fork")
-            # Forked children inherit the tables and the rc settings; nothing is pickled in.
-            # A child that dies raises BrokenProcessPool here instead of hanging.
-            try:
-                with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
-                    # This process draws every workers-th family, the children the rest.
-                    mine = range(0, len(makers), workers)
-                    theirs = [i for i in range(len(makers)) if i % workers]
-                    pending = {i: pool.submit(_draw_shared, i) for i in theirs}
-                    drawn = {i: _draw(makers[i], out_dir) for i in mine}
-                    drawn.update((i, future.result()) for i, future in pending.items())
-            finally:
-                gc.unfreeze()
-                _SHARED.clear()
-            parts = [drawn[i] for i in range(len(makers))]
+        parts = [_draw(maker, out_dir) for maker in makers]
     return [record for part in parts for record in part]

@@ -197,20 +197,15 @@ def _figure_links(fig: FigureRecord, html_dir: Path) -> list[tuple[str, str]]:
     return links
 
 
-def _highlight_css() -> tuple[str, list[tuple[str, str]]]:
-    """CSS classes for behaviour shading (one colour-blind-safe colour each) and the legend."""
-    from traceanalysis.report.style import BEHAVIOR_ORDER, COLORBLIND
+def _behavior_legend() -> list[tuple[str, str]]:
+    """(CSS class, human name) of each behaviour, for the sample browser's legend (the
+    colours themselves live in report.css)."""
+    from traceanalysis.report.style import BEHAVIOR_NAMES, BEHAVIOR_ORDER
 
-    # = sns.color_palette("colorblind", n_colors=len(BEHAVIOR_ORDER)) (it cycles past 10)
-    palette = [COLORBLIND[i % len(COLORBLIND)] for i in range(len(BEHAVIOR_ORDER))]
-    rules, legend = [], []
-    for name, color in zip(BEHAVIOR_ORDER, palette, strict=True):
-        rgb = tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))
-        rules.append(f"pre.trace .beh-{slug(name)}, .legend .beh-{slug(name)} "
-                     f"{{ background: rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, 0.22); }}")  # fmt: skip
-        legend.append((f"beh-{slug(name)}", name.replace("_", " ")))
-    rules.append("pre.trace .beh { border-radius: 2px; }")
-    return "\n".join(rules), legend
+    return [
+        (f"beh-{slug(name)}", BEHAVIOR_NAMES.get(name, name.replace("_", " ")))
+        for name in BEHAVIOR_ORDER
+    ]
 
 
 def render_html(ctx: ReportContext, html_dir: Path | None = None) -> str:
@@ -239,7 +234,7 @@ def render_html(ctx: ReportContext, html_dir: Path | None = None) -> str:
     examples, example_note = build_examples(ctx)
     script = Markup(env.loader.get_source(env, "browser.js")[0])
     digest = base64.b64encode(hashlib.sha256(str(script).encode("utf-8")).digest()).decode()
-    highlight_css, legend = _highlight_css()
+    legend = _behavior_legend()
     created = ctx.manifest.get("created") if isinstance(ctx.manifest, dict) else None
     subtitle = (f"{len(ctx.runs)} run{'s' if len(ctx.runs) != 1 else ''}: "
                 + ", ".join(r.name for r in ctx.runs)
@@ -261,7 +256,6 @@ def render_html(ctx: ReportContext, html_dir: Path | None = None) -> str:
         has_ungraded=any(e["correct"] == "na" for e in examples),
         lexicon_note=example_note,
         legend=legend,
-        highlight_css=Markup(highlight_css),
         manifest_view=_manifest_view(ctx.manifest),
         manifest_json=json.dumps(ctx.manifest, indent=2, default=str),
         script=script,
