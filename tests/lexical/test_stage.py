@@ -59,7 +59,36 @@ def test_columns_values_and_attrs():
     assert out.attrs["lexicons"]["reflection_kim2025"] == "1.0"
     stage_out, counts = get_stage("lexical")(frame())  # the plan's stage: same columns
     pd.testing.assert_frame_equal(stage_out[out.columns], out)
-    assert set(counts) == {"a", "b"}
+    assert set(counts["words"]) == {"a", "b"}
+    assert list(stage_out.columns) == [*out.columns, "lexicon_spans"]
+
+
+def reference_lexicon_spans(text: str | None) -> list[list]:
+    """Each lexicon's counted matches by plain re.finditer, as [start, end, lexicon]."""
+    from traceanalysis.lexical import compile_lexicons
+    from traceanalysis.text import reference_spans
+
+    rules = compile_lexicons().rules
+    return [list(s) for s in reference_spans(rules, normalize_text(text or ""))]
+
+
+def test_stage_spans_are_the_counted_matches_in_the_whole_response():
+    import json
+
+    stage_out, _ = get_stage("lexical")(frame())
+    spans = [json.loads(x) for x in stage_out["lexicon_spans"]]
+    assert spans == [reference_lexicon_spans(t) for t in RESPONSES]
+    assert [RESPONSES[1][s:e] for s, e, n in spans[1] if n == "reflection_kim2025"] == [
+        "Hmm", "however", "I realize"
+    ]  # fmt: skip
+    for name in ("reflection_kim2025", "logical_connectors"):  # one count per span
+        assert stage_out[f"{name}_count"].tolist() == [
+            sum(n == name for *_, n in row) for row in spans
+        ]
+    # counting one part of the text: the spans still index (and cover) the whole response
+    reasoning, _ = get_stage("lexical")(frame(), lexical_part="reasoning")
+    assert reasoning["lexicon_spans"].tolist() == stage_out["lexicon_spans"].tolist()
+    assert reasoning["reflection_kim2025_count"].tolist() == [3, 0, 0, 1]
 
 
 def test_stage_version_follows_the_shipped_lexicon_files(tmp_path):

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from traceanalysis.lexical.matcher import LexiconMatcher
+from traceanalysis.lexical.matcher import LexiconMatcher, spans_json
 from traceanalysis.lexical.tokenizers import ReferenceTokenizer
 from traceanalysis.lexical.words import WordCounter
 from traceanalysis.text.patterns import normalize_text
@@ -34,6 +34,7 @@ class PassResult:
     n_words: np.ndarray
     n_chars: np.ndarray
     counts: np.ndarray  # (n_rows, n_lexicons)
+    spans: list[str] = field(default_factory=list)  # per row, with ``spans=True``
     word_counts: list[Counter[str]] = field(default_factory=list)
     token_counts: list[np.ndarray] = field(default_factory=list)
 
@@ -106,6 +107,7 @@ def lexical_pass(
     token_freq: bool = False,
     threads: int | None = None,
     chunk_chars: int = CHUNK_CHARS,
+    spans: bool = False,
 ) -> PassResult:
     """Count tokens, words, characters and every lexicon in ``texts``, in one pass.
 
@@ -149,7 +151,7 @@ def lexical_pass(
             submit(k)
         for k, (a, b) in enumerate(chunks):
             window, fut = pending.pop(k)
-            _scan_chunk(window, a, matcher, words, result, codes)
+            _scan_chunk(window, a, matcher, words, result, codes, spans)
             del window
             if k + ahead < len(chunks):
                 submit(k + ahead)
@@ -169,10 +171,15 @@ def _scan_chunk(
     words: WordCounter,
     result: PassResult,
     codes: np.ndarray,
+    spans: bool = False,
 ) -> None:
-    count = matcher.count_normalized
+    count, scan = matcher.count_normalized, matcher.scan_normalized
     for row, text in enumerate(window, start=a):
         norm = normalize_text(text)
         result.n_chars[row] = len(text)
         result.n_words[row] = words.count(norm, codes[row])
-        result.counts[row] = count(norm)
+        if spans:
+            result.counts[row], found = scan(norm)
+            result.spans.append(spans_json(found))
+        else:
+            result.counts[row] = count(norm)

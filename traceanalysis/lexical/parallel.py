@@ -75,6 +75,7 @@ def parallel_lexical_pass(
     word_freq: bool = False,
     token_freq: bool = False,
     threads: int = 1,
+    spans: bool = False,
 ) -> PassResult:
     """:func:`~traceanalysis.lexical.counting.lexical_pass` over ``processes`` forked
     workers (``fork``, Linux); the same result as the one-process pass."""
@@ -84,6 +85,7 @@ def parallel_lexical_pass(
         "word_freq": word_freq,
         "token_freq": token_freq,
         "threads": threads,
+        "spans": spans,
     }
     _SHARED.update(
         texts=texts,
@@ -103,6 +105,7 @@ def parallel_lexical_pass(
         n_words=np.concatenate([p.n_words for p in parts]),
         n_chars=np.concatenate([p.n_chars for p in parts]),
         counts=np.concatenate([p.counts for p in parts]),
+        spans=[s for p in parts for s in p.spans],
     )
     if word_freq:
         merged.word_counts = [

@@ -15,10 +15,12 @@ from traceanalysis.errors import InputError
 from traceanalysis.forking import can_fork
 from traceanalysis.lexical.counting import lexical_pass
 from traceanalysis.lexical.lexicons import Lexicon, load_lexicons, shipped_lexicon_dir
-from traceanalysis.lexical.matcher import LexiconMatcher, compile_lexicons
+from traceanalysis.lexical.matcher import LexiconMatcher, compile_lexicons, spans_json
 from traceanalysis.lexical.tokenizers import ReferenceTokenizer, get_tokenizer
+from traceanalysis.text.patterns import normalize_text
 
 PARTS = ("all", "reasoning", "final")
+SPANS_COLUMN = "lexicon_spans"
 
 LexiconsArg = LexiconMatcher | Sequence[Lexicon] | str | Path | None
 TokenizerArg = ReferenceTokenizer | str | None
@@ -107,8 +109,13 @@ def analyze_lexical(
     token_freq: bool = True,
     threads: int | None = None,
     processes: int = 1,
+    spans: bool = False,
 ) -> LexicalResult:
     """One pass: lexical columns for every row, and word/token counts per ``group_by`` value.
+
+    ``spans`` adds ``lexicon_spans``: each response's counted lexicon matches as JSON text,
+    ``[[start, end, "lexicon"], ...]`` sorted, offsets into the whole ``response`` (for
+    highlighting; with ``part`` other than "all" they come from a scan of the whole text).
 
     ``processes`` > 1 spreads the pass over forked worker processes (for many-core
     machines, where :func:`~traceanalysis.forking.can_fork`; ``threads`` is then per
@@ -133,6 +140,7 @@ def analyze_lexical(
         "n_groups": max(len(groups), 1),
         "word_freq": word_freq,
         "token_freq": token_freq,
+        "spans": spans and part == "all",
     }
     if processes > 1 and len(df) > 1 and can_fork():
         from traceanalysis.lexical.parallel import parallel_lexical_pass
@@ -154,6 +162,9 @@ def analyze_lexical(
         columns[f"{name}_count"] = counts
         columns[f"{name}_present"] = counts > 0
         columns[f"{name}_per_1k"] = counts * per_token
+    if spans:
+        found = result.spans if part == "all" else _whole_text_spans(df["response"], matcher)
+        columns[SPANS_COLUMN] = pd.array(found, dtype="string")
     out = df.assign(**columns)  # shallow: existing columns are not copied
     out.attrs = dict(df.attrs)
     out.attrs["tokenizer"] = tok.info()
@@ -167,6 +178,14 @@ def analyze_lexical(
         tokenizer=tok,
         matcher=matcher,
     )
+
+
+def _whole_text_spans(responses: pd.Series, matcher: LexiconMatcher) -> list[str]:
+    """``lexicon_spans`` over each whole response (when the counts are of one part)."""
+    return [
+        spans_json(matcher.scan_normalized(normalize_text(t))[1])
+        for t in select_part(responses, "all")
+    ]
 
 
 def shipped_lexicons_digest(folder: Path | None = None) -> str:

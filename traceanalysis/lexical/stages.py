@@ -18,7 +18,9 @@ from traceanalysis.lexical.stage import analyze_lexical
 from traceanalysis.lexical.tables import lexical_table
 from traceanalysis.metrics.order import comparison_pairs, run_infos
 
-LEXICAL_ADDS = ("n_tokens", "n_words", "n_chars", "*_count", "*_present", "*_per_1k")
+LEXICAL_ADDS = (
+    "n_tokens", "n_words", "n_chars", "*_count", "*_present", "*_per_1k", "lexicon_spans",
+)  # fmt: skip
 
 
 def _folder_hashes(folder: Path) -> list[tuple[str, str]]:
@@ -50,7 +52,7 @@ def combine_word_counts(partials: list[dict[str, dict[str, Any]]]) -> dict[str, 
 
 @stage(
     "lexical",
-    "2",
+    "3",
     reads=("run", "response"),
     adds=LEXICAL_ADDS,
     options=("lexicons", "tokenizer", "lexical_part", "token_freq"),
@@ -66,11 +68,12 @@ def lexical_rows(
     token_freq: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
     """Tokens, words, characters and lexicon counts/rates per response (in the
-    ``lexical_part`` of it: all, reasoning or final), and the words (and, with
-    ``token_freq``, the reference tokens) of each run, from the same pass."""
+    ``lexical_part`` of it: all, reasoning or final), the spans of its lexicon matches
+    (``lexicon_spans``, over the whole response, for highlighting) and the words (and,
+    with ``token_freq``, the reference tokens) of each run, from the same pass."""
     res = analyze_lexical(
         df, lexicons=lexicons, tokenizer=tokenizer, part=lexical_part, group_by="run",
-        word_freq=True, token_freq=token_freq,
+        word_freq=True, token_freq=token_freq, spans=True,
     )  # fmt: skip
     counts: dict[str, dict[str, Any]] = {"words": dict(res.word_counts)}
     if token_freq:

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from traceanalysis.report.context import ReportContext
-from traceanalysis.report.highlight import example_spans, highlight, labels_present, lexicon_matcher
+from traceanalysis.report.highlight import example_spans, highlight, labels_present
 from traceanalysis.report.style import run_styles
 
 PROMPT_CHARS = 2000
@@ -60,9 +60,9 @@ def build_examples(ctx: ReportContext) -> tuple[list[dict[str, Any]], str]:
     examples = ctx.examples
     if examples is None or examples.empty or "response" not in examples.columns:
         return [], ""
-    matcher, note = (None, "")
-    if "lexicon_spans" not in examples.columns:
-        matcher, note = lexicon_matcher(ctx.manifest)
+    note = ""
+    if "lexicon_spans" not in examples.columns and ctx.manifest.get("lexicons"):
+        note = "Lexicon hits are not highlighted: these samples carry no lexicon_spans."
     names = [r.name for r in ctx.runs]
     styles = run_styles(names + [str(r) for r in examples["run"].unique() if str(r) not in names])
     order = {name: i for i, name in enumerate(styles)}
@@ -72,7 +72,7 @@ def build_examples(ctx: ReportContext) -> tuple[list[dict[str, Any]], str]:
     records = []
     for _, row in rows.iterrows():
         text = _text(row.get("response")) or ""
-        spans = example_spans(row, text, matcher)
+        spans = example_spans(row, text)
         correct, label, css = _correct(row)
         n_tokens = row.get("n_tokens")
         fields = []

@@ -1,10 +1,11 @@
 """Highlighted response text for the sample browser, built safely from character spans.
 
-Spans come from the behaviour tagger (``behavior_spans``: JSON ``[[start, end, B], ...]``
-over ``response``), from a ``lexicon_spans`` column in the same shape when the examples
-carry one, or else from the lexical module's matcher. The text is cut at every span edge and
-each piece is HTML-escaped on its own; markup is only ever wrapped around escaped pieces,
-so trace text can never become markup.
+Spans are computed once, in the pipeline: the behaviour tagger's ``behavior_spans`` (JSON
+``[[start, end, B], ...]`` over ``response``) and the lexical stage's ``lexicon_spans`` (the
+same shape, from :mod:`traceanalysis.text`). Nothing here matches text: rows without a
+spans column get no highlights of that kind. The text is cut at every span edge and each
+piece is HTML-escaped on its own; markup is only ever wrapped around escaped pieces, so
+trace text can never become markup.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 from markupsafe import Markup, escape
-
-from traceanalysis.errors import InputError
 
 HEAD_CHARS = 8000  # a long response shows its beginning and its end
 TAIL_CHARS = 3000
@@ -56,37 +54,11 @@ def parse_spans(raw: object, kind: str) -> list[Span]:
     return spans
 
 
-def lexicon_matcher(manifest: dict[str, Any]) -> tuple[Any | None, str]:
-    """The lexicon matcher of this report's lexicons and a note (empty when all is well).
-
-    Uses the lexicon folder recorded in the manifest's options, else the shipped lexicons,
-    keeping only the lexicons the manifest names. None when the lexical module is absent.
-    """
-    try:
-        from traceanalysis.lexical import compile_lexicons, load_lexicons
-    except ImportError:
-        return None, "Lexicon hits are not highlighted: traceanalysis.lexical is unavailable."
-    options = manifest.get("options") if isinstance(manifest, dict) else None
-    folder = options.get("lexicons") if isinstance(options, dict) else None
-    note = ""
-    try:
-        lexicons = load_lexicons(folder)
-    except InputError as exc:
-        lexicons = load_lexicons()
-        note = f"Lexicon folder could not be read ({exc}); shipped lexicons highlighted."
-    used = manifest.get("lexicons") if isinstance(manifest, dict) else None
-    if isinstance(used, dict) and used:
-        lexicons = [lex for lex in lexicons if lex.name in used] or lexicons
-    return compile_lexicons(lexicons), note
-
-
-def example_spans(row: pd.Series, text: str, matcher: Any | None) -> list[Span]:
-    """Behaviour and lexicon spans for one example row, clipped to ``text``."""
+def example_spans(row: pd.Series, text: str) -> list[Span]:
+    """Behaviour and lexicon spans of one example row (its ``behavior_spans`` and
+    ``lexicon_spans`` cells), clipped to ``text``."""
     spans = parse_spans(row.get("behavior_spans"), "beh")
-    if "lexicon_spans" in row.index:
-        spans += parse_spans(row.get("lexicon_spans"), "lex")
-    elif matcher is not None:
-        spans += [Span(s, e, "lex", name) for s, e, name in matcher.spans(text)]
+    spans += parse_spans(row.get("lexicon_spans"), "lex")
     return [
         Span(s.start, min(s.end, len(text)), s.kind, s.label) for s in spans if s.start < len(text)
     ]
