@@ -108,6 +108,9 @@ def overview_figure(
         _curve(ax, steps, metric, series, styles, onsets, scale)
         ax.set_xlabel("training step")
         ax.set_ylabel(label)
+        if metric.endswith("_per_1k"):
+            _, top = ax.get_ylim()
+            ax.set_ylim(0, top if top > 0 else 1)  # a rate: from 0, never negative
     _legend(fig, series, styles, onset=_has_onset(onsets, [m for m, _ in panels]))
     yield FigureDraft(
         name="dynamics",
@@ -115,7 +118,9 @@ def overview_figure(
         caption=(
             "Per training series: pass@1, mean response length in reference tokens and the "
             "pooled rate of reflection words per 1,000 tokens at each step (SimpleRL-Zoo's "
-            "and DeepSeek-R1-Zero's curves). Bands: 95% bootstrap intervals over prompts. "
+            "and DeepSeek-R1-Zero's curves). Bands: 95% bootstrap intervals over prompts of "
+            "each step's value (steps that share prompts differ more credibly than "
+            "overlapping bands suggest: the onset test is paired). "
             "Dotted lines: onsets (first step credibly above the first, one-sided test at "
             "FDR 0.05; tables/onsets.csv)."
         ),
