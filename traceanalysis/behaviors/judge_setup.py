@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from traceanalysis.behaviors.definitions import Behavior, load_behaviors
 from traceanalysis.behaviors.judge_answer import ANSWER_RULES_VERSION
+from traceanalysis.behaviors.judge_registry import get_backend, make_backend_object
 from traceanalysis.behaviors.judge_types import JudgeConfig
 from traceanalysis.behaviors.prompts import JudgePrompt, load_prompt
 from traceanalysis.cache import content_hash
@@ -17,14 +18,16 @@ __all__ = ["chosen_behaviors", "judge_identity", "label_key_base", "make_backend
 
 
 def make_backend(config: JudgeConfig, prompt: JudgePrompt):  # type: ignore[no-untyped-def]
-    """The backend object for ``config.judge`` (no network or model loading yet)."""
-    if config.backend == "openai":
-        from traceanalysis.behaviors.judge_openai import OpenAIJudge
+    """The backend object for ``config.judge``, from the judge-backend registry (no network
+    or model loading yet)."""
+    return make_backend_object(config, prompt)
 
-        return OpenAIJudge(config, prompt)
-    from traceanalysis.behaviors.judge_hf import HFJudge
 
-    return HFJudge(config, prompt)
+def _plugin_version(config: JudgeConfig) -> str | None:
+    """A plugin backend's declared version (None for the built-in ones, whose keys stay
+    as they were before the registry)."""
+    entry = get_backend(config.backend)
+    return None if entry.builtin else entry.version
 
 
 def chosen_behaviors(config: JudgeConfig) -> tuple[Behavior, ...]:
@@ -44,10 +47,13 @@ def shown_hash(b: Behavior) -> str:
 
 
 def label_key_base(judge_id: str, prompt: JudgePrompt, config: JudgeConfig) -> str:
-    """The part of every label's cache key shared by all labels of one judge setup."""
-    return content_hash(
+    """The part of every label's cache key shared by all labels of one judge setup (a
+    plugin backend's declared version too)."""
+    parts: tuple[object, ...] = (
         "judge", judge_id, prompt.version, prompt.text_hash, ANSWER_RULES_VERSION, config.params()
-    )
+    )  # fmt: skip
+    version = _plugin_version(config)
+    return content_hash(*parts) if version is None else content_hash(*parts, "backend", version)
 
 
 def judge_identity(config: JudgeConfig) -> dict[str, object]:
@@ -57,8 +63,10 @@ def judge_identity(config: JudgeConfig) -> dict[str, object]:
     stage key; concurrency, timeouts and retries are not in it."""
     prompt = load_prompt(config.prompt)
     backend = make_backend(config, prompt)
+    version = _plugin_version(config)
     return {
         "judge_id": backend.judge_id,
+        **({} if version is None else {"backend_version": version}),
         "prompt_version": prompt.version,
         "prompt_hash": prompt.text_hash,
         "answer_rules": ANSWER_RULES_VERSION,

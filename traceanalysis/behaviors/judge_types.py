@@ -1,4 +1,4 @@
-"""The judge's configuration, requests and results, shared by both backends."""
+"""The judge's configuration, requests and results, shared by every backend."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from traceanalysis.behaviors.judge_answer import JudgeAnswer
+from traceanalysis.behaviors.judge_registry import parse_judge_spec
 from traceanalysis.behaviors.prompts import DEFAULT_PROMPT
 from traceanalysis.errors import InputError
 
@@ -13,10 +14,17 @@ from traceanalysis.errors import InputError
 # all attempts, or the answer was not a label; judge_answer says why). Only ok is cached.
 LABEL_STATUSES = ("ok", "failed")
 
+__all__ = [
+    "LABEL_STATUSES", "JudgeConfig", "JudgeRequest", "JudgeResult", "ResultCallback",
+    "parse_judge_spec",
+]  # fmt: skip
+
 
 @dataclass(frozen=True)
 class JudgeConfig:
-    """How to judge: the backend spec (``openai:MODEL`` or ``hf:PATH``) and its options.
+    """How to judge: the backend spec (``openai:MODEL``, ``hf:PATH`` or a registered
+    backend's ``PREFIX:SPEC``, see :mod:`~traceanalysis.behaviors.judge_registry`) and its
+    options.
 
     Generation parameters (temperature, seed, max_tokens, structured, max_response_chars)
     are part of every label's cache key; concurrency, timeouts and retries are not.
@@ -63,12 +71,12 @@ class JudgeConfig:
 
     @property
     def backend(self) -> str:
-        """``openai`` or ``hf``."""
+        """The backend prefix: ``openai``, ``hf`` or a registered plugin's."""
         return parse_judge_spec(self.judge)[0]
 
     @property
     def target(self) -> str:
-        """The model name (openai) or model folder (hf)."""
+        """What follows the prefix: the model name (openai), model folder (hf), ..."""
         return parse_judge_spec(self.judge)[1]
 
     def params(self) -> dict[str, object]:
@@ -80,14 +88,6 @@ class JudgeConfig:
             "structured": self.structured,
             "max_response_chars": self.max_response_chars,
         }
-
-
-def parse_judge_spec(spec: str) -> tuple[str, str]:
-    """Split ``openai:MODEL`` / ``hf:PATH`` into ``(backend, target)``; InputError otherwise."""
-    backend, sep, target = spec.partition(":")
-    if not sep or backend not in ("openai", "hf") or not target:
-        raise InputError(f"--judge: expected openai:MODEL or hf:PATH, got {spec!r}")
-    return backend, target
 
 
 @dataclass(frozen=True)

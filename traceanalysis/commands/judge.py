@@ -102,12 +102,12 @@ def judge_options(args: argparse.Namespace, sample_seed: int) -> dict[str, objec
 
 
 def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from traceanalysis.behaviors.judge_registry import parse_judge_spec
     from traceanalysis.commands._plan_args import report_options
+    from traceanalysis.engine.plugins import load_plugins
 
-    if not args.judge.startswith(("openai:", "hf:")):
-        from traceanalysis.errors import InputError
-
-        raise InputError(f"--judge: expected openai:MODEL or hf:PATH, got {args.judge!r}")
+    load_plugins(list(args.plugin or []))  # a plugin may register a judge backend
+    parse_judge_spec(args.judge)
     return report_options(args, judge=args.judge, judge_options=judge_options(args, args.seed))
 
 

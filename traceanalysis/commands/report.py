@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 from traceanalysis.commands._common import add_runs_arguments
@@ -16,8 +15,6 @@ from traceanalysis.commands._plan_args import (
 )
 from traceanalysis.commands.judge import add_judge_options, judge_options
 from traceanalysis.errors import InputError
-
-_JUDGE = re.compile(r"^(none|openai:.+|hf:.+)$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,8 +55,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the report; prints one summary line with the path of index.html."""
-    if not _JUDGE.match(args.judge):
-        raise InputError(f"--judge: expected none, openai:MODEL or hf:PATH, got {args.judge!r}")
+    if args.judge != "none":  # a prefix of the judge-backend registry (a plugin may add one)
+        from traceanalysis.behaviors.judge_registry import parse_judge_spec
+        from traceanalysis.engine.plugins import load_plugins
+
+        load_plugins(list(args.plugin or []))
+        parse_judge_spec(args.judge, allow_none=True)
     if args.max_examples < 0:
         raise InputError("--max-examples: must be 0 or more")
     check_out(args.out)
