@@ -55,6 +55,7 @@ class ReportOptions:
     n_boot: int = 1000  # bootstrap resamples for every CI (accuracy, comparisons, audit)
     n_perm: int = 10000  # random sign patterns of the paired permutation test (beyond exact)
     ks: list[int] | None = None  # the k of pass@k in the accuracy/comparisons tables (--k)
+    steps: dict[str, int] | None = None  # run -> training step (--step RUN=N), over run.json
     seed: int = 0
     stage_cache: bool = True  # False: recompute every stage
     executor: str = "local"  # local | ray

@@ -82,6 +82,7 @@ def test_roles_lead_the_comparisons_and_findings_quote_tables(shared: dict[str, 
         "language",
         "behaviors",
         "flexible",
+        "dynamics",
         "audit",
     }
 

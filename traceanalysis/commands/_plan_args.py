@@ -66,6 +66,9 @@ def add_grading_arguments(parser: argparse.ArgumentParser) -> None:
         "'unverified', never wrong")  # fmt: skip
     add("--strict-sets", action="store_true", help='"find all" answers must give the whole set')
     add("--reference", default=None, help="run whose success rates define difficulty bins")
+    add("--step", action="append", default=None, metavar="RUN=N",
+        help="the training step of a checkpoint run (training dynamics), over run.json; "
+        "repeatable or comma-separated")  # fmt: skip
     add("--seed", type=int, default=0, help="seed of bootstrap CIs and example choice")
     add_k_argument(parser)
 
@@ -92,6 +95,7 @@ def report_options(args: argparse.Namespace, **overrides: object) -> ReportOptio
     command does not have keep their defaults); ``overrides`` win."""
     from traceanalysis.commands.grade import grader_spec, parse_k_argument
     from traceanalysis.grading.selection import check_spec
+    from traceanalysis.metrics.dynamics import parse_steps
     from traceanalysis.pipeline import ReportOptions
 
     def get(name: str, default: object = None) -> object:
@@ -122,6 +126,7 @@ def report_options(args: argparse.Namespace, **overrides: object) -> ReportOptio
         "executor": get("executor", "local"),
         "follow_links": bool(get("follow_links", False)),
         "plugins": list(get("plugin") or []),
+        "steps": parse_steps(get("step")),
     }
     fields.update(overrides)
     return ReportOptions(**fields)  # type: ignore[arg-type]

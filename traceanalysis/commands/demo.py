@@ -8,10 +8,14 @@ import argparse
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` subcommand."""
     parser = subparsers.add_parser(
-        "demo", help="sample the bundled lab models and build the report (offline)"
+        "demo",
+        help="sample the bundled lab models and build the report (offline)",
+        description="Sample every bundled lab model (and the RLVR checkpoints) on held-out lab "
+        "problems through the normal generate path, then build the normal report.",
+        epilog="example:\n  python -m traceanalysis demo --out reports/demo",
     )
     parser.add_argument(
-        "--out", default="reports/demo", help="output folder (default reports/demo)"
+        "--out", default="reports/demo", help="output folder"
     )
     parser.add_argument(
         "--problems-per-level",

@@ -10,7 +10,15 @@ LAB_STAGES = ("base", "rlvr", "distill-patterns", "distill-knowledge")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``lab`` subcommand."""
-    parser = subparsers.add_parser("lab", help="train the bundled lab models, run lab experiments")
+    parser = subparsers.add_parser(
+        "lab",
+        help="train the bundled lab models, run lab experiments",
+        description="The bundled lab: train the tiny base, RLVR and distilled models with the "
+        "package's own recipe (train), or reproduce 2505.14216's self-distillation experiment "
+        "on them (self-distill).",
+        epilog="examples:\n  python -m traceanalysis lab train --all --out /tmp/lab\n"
+        "  python -m traceanalysis lab self-distill --out reports/self-distill",
+    )
     sub = parser.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
     train = sub.add_parser("train", help="train all stages or selected ones")
     train.add_argument("--all", action="store_true", help="every stage, in order")

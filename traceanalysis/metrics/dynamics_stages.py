@@ -16,7 +16,7 @@ DYNAMICS_READS = (
 
 
 # "steps" (--step RUN=N, ReportOptions.steps) joins the options once ReportOptions has it.
-@table("dynamics", reads=DYNAMICS_READS, options=("n_boot", "seed"))
+@table("dynamics", reads=DYNAMICS_READS, options=("n_boot", "seed", "steps"))
 def dynamics(
     df: pd.DataFrame, *, n_boot: int, seed: int, steps: dict[str, int] | None = None
 ) -> dict[str, pd.DataFrame]:

@@ -20,6 +20,7 @@ SECTIONS = (
     "language",
     "behaviors",
     "flexible",
+    "dynamics",
     "audit",
     "extra",  # tables and figures of plugin stages (shown only when there are some)
     "samples",

@@ -40,6 +40,8 @@ _SECTION_PREFIXES = (
     ("judge", "behaviors"),
     ("flexible", "flexible"),
     ("audit", "audit"),
+    ("steps", None),  # long: tables/steps.csv; the section shows a compact view
+    ("onsets", "dynamics"),
 )
 
 

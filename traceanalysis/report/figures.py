@@ -26,6 +26,7 @@ from traceanalysis.report.figures_accuracy import (
 )
 from traceanalysis.report.figures_behaviors import audit_figure, behavior_figure, flexible_figure
 from traceanalysis.report.figures_common import FigureDraft
+from traceanalysis.report.figures_dynamics import dynamics_figures
 from traceanalysis.report.figures_language import (
     distinctive_figures,
     length_figure,
@@ -71,6 +72,7 @@ def _makers(
         partial(behavior_figure, tables, styles),
         partial(flexible_figure, tables, styles),
         partial(audit_figure, tables, styles),
+        partial(dynamics_figures, tables, styles),
     ]
 
 

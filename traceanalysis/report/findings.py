@@ -21,6 +21,7 @@ from traceanalysis.report.findings_difficulty import (  # noqa: F401 (re-exporte
     bin_change_sentence,
     difficulty_findings,
 )
+from traceanalysis.report.dynamics_view import dynamics_findings
 from traceanalysis.report.findings_language import behavior_findings, language_findings
 from traceanalysis.schema import RunInfo
 
@@ -126,4 +127,5 @@ def build_findings(
             samples, tables.get("flexible", pd.DataFrame()), pairs, roles
         ),
         "audit": audit_findings(tables.get("audit")),
+        "dynamics": dynamics_findings(tables),
     }

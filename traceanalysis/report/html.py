@@ -23,6 +23,9 @@ from markupsafe import Markup
 
 from traceanalysis.report import data_quality as dq
 from traceanalysis.report.context import SECTIONS, FigureRecord, ReportContext
+from traceanalysis.report.dynamics_view import INTRO as DYNAMICS_INTRO
+from traceanalysis.report.dynamics_view import TITLE as DYNAMICS_TITLE
+from traceanalysis.report.dynamics_view import dynamics_view
 from traceanalysis.report.display import TableView, fold_intervals, tables_by_section
 from traceanalysis.report.examples_view import build_examples
 from traceanalysis.report.highlight import slug
@@ -34,6 +37,7 @@ SECTION_TITLES = {
     "language": "Language of the traces",
     "behaviors": "Cognitive behaviours",
     "flexible": "Flexible reasoning",
+    "dynamics": DYNAMICS_TITLE,
     "audit": "Do length and keywords predict correctness?",
     "extra": "Extra analyses",
     "samples": "Sample browser",
@@ -52,6 +56,7 @@ SECTION_INTROS = {
     "ran): share of responses showing each.",
     "flexible": "2505.21067's markers of flexible reasoning: anthropomorphic tokens, logical "
     "connectors, multi-perspective thinking and metacognitive awareness.",
+    "dynamics": DYNAMICS_INTRO,
     "audit": "Whether a feature tells correct from incorrect responses once the problem is "
     "held fixed: pooled AUROC, within-problem AUROC and a fixed-effects logit.",
     "extra": "Tables from stages outside the package (--plugin MODULE or the "
@@ -249,6 +254,7 @@ def render_html(ctx: ReportContext, html_dir: Path | None = None) -> str:
         rejections=[str(r) for r in ctx.rejections],
         banner=_banner_view(ctx),
         data=_data_views(ctx),
+        dynamics=dynamics_view(ctx.tables),
         rejections_shown=MAX_REJECTIONS_LISTED,
         examples=examples,
         example_runs=list(dict.fromkeys(e["run"] for e in examples)),
