@@ -160,3 +160,17 @@ def test_counts_invariant_to_case_and_punctuation(shipped, phrases, before, afte
     if upper:
         decorated = decorated.upper()
     assert shipped.count(decorated) == shipped.count(plain)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.text(max_size=8)), max_size=5
+    )
+)
+def test_spans_json_is_json_dumps(spans):
+    import json
+
+    from traceanalysis.lexical.matcher import spans_json
+
+    assert spans_json(spans) == json.dumps([list(s) for s in spans])

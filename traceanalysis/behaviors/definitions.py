@@ -7,8 +7,9 @@ cues; the LLM judge prompt uses the definition and the examples.
 
 Cue matching is whole-word and case-insensitive: a ``phrase`` becomes
 ``\\bword\\s+word\\b``, so "ok" never matches "look" and "wait" never matches "awaited".
-(The lexical package's matcher was not available when this was written, so behaviours
-compile their own small set of regular expressions.)
+The tagger matches them with :mod:`traceanalysis.text` (see
+:mod:`traceanalysis.behaviors.cuescan`); :meth:`Behavior.cue_spans` is the plain-``re``
+definition it is tested against.
 """
 
 from __future__ import annotations

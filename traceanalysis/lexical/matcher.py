@@ -60,8 +60,14 @@ def lexicon_rule(lexicon: Lexicon) -> Rule:
 
 
 def spans_json(spans: Sequence[NamedSpan]) -> str:
-    """``[[start, end, "name"], ...]``: the text of a ``*_spans`` column cell."""
-    return json.dumps([list(s) for s in spans])
+    """``[[start, end, "name"], ...]``: the text of a ``*_spans`` column cell (the same
+    text as ``json.dumps([list(s) for s in spans])``)."""
+    return "[" + ", ".join(f"[{s}, {e}, {_quoted(name)}]" for s, e, name in spans) + "]"
+
+
+@lru_cache(maxsize=256)
+def _quoted(name: str) -> str:
+    return json.dumps(name)
 
 
 class LexiconMatcher:
