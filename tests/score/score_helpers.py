@@ -7,6 +7,9 @@ import json
 import string
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 PAD, BOS, EOS = "<pad>", "<bos>", "<eos>"
 CHARS = [c for c in string.printable if c not in "\t\r\x0b\x0c"]
 CHAT = "{{ bos_token }}{% for m in messages %}User: {{ m['content'] }}\n{% endfor %}Assistant:"
@@ -108,3 +111,62 @@ def make_runs(folder: Path, problems: int = 3, samples: int = 2, long: int = 0) 
                 )  # fmt: skip
         write_run(folder, name, rows, meta)
     return folder
+
+
+def direct_nll(folder: Path, prompt_text: str, special: bool, response: str) -> tuple[float, int]:
+    """One plain forward pass over prompt + response ids; log-softmax; summed by hand."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    p = tok(prompt_text, add_special_tokens=special)["input_ids"]
+    r = tok(response, add_special_tokens=False)["input_ids"]
+    ids = p + r
+    with torch.no_grad():
+        logp = torch.log_softmax(model(torch.tensor([ids])).logits[0].double(), dim=-1)
+    total = 0.0
+    for t in range(len(p), len(ids)):
+        total -= float(logp[t - 1, ids[t]])
+    return total, len(r)
+
+
+def synthetic(seed: int = 3) -> pd.DataFrame:
+    """4 runs x 30 problems x 6 samples; the reference ``base`` never solves p0-p9."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r, run in enumerate(["base", "rl", "distill", "other"]):
+        for p in range(30):
+            for s in range(6):
+                solved = rng.random() < (0.0 if (run == "base" and p < 10) else 0.5)
+                rows.append(
+                    {
+                        "run": run, "problem_id": f"p{p}", "sample_idx": s, "correct": solved,
+                        "difficulty_bin": "0/6" if p < 10 else "1-6/6",
+                        "nll_m_per_token": rng.gamma(2.0, 0.5 + 0.3 * r + 0.02 * p),
+                        "n_tokens_m": int(rng.integers(5, 50)),
+                    }
+                )  # fmt: skip
+    df = pd.DataFrame(rows)
+    df["correct"] = df["correct"].astype("boolean")
+    df.loc[5, "correct"] = pd.NA  # one ungraded response
+    df.loc[7, "nll_m_per_token"] = np.nan  # one unscored (too long)
+    df["nll_m"] = df["nll_m_per_token"] * df["n_tokens_m"]
+    df["difficulty_bin"] = pd.Categorical(df["difficulty_bin"], ["0/6", "1-6/6"], ordered=True)
+    return df
+
+
+def independent_novel(df: pd.DataFrame, reference: str, col: str) -> dict[str, float]:
+    ref = df[df["run"] == reference]
+    threshold = np.percentile(ref[col].dropna().to_numpy(), 95)
+    graded = ref[ref["correct"].notna()]
+    wins = graded.groupby("problem_id")["correct"].sum()
+    unsolved = set(wins[wins == 0].index)
+    out = {}
+    for run in df["run"].unique():
+        if run == reference:
+            continue
+        part = df[(df["run"] == run) & (df["correct"] == True) & df[col].notna()]  # noqa: E712
+        part = part[part["problem_id"].isin(unsolved)]
+        out[run] = float((part[col] > threshold).mean())
+    return out

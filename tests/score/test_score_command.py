@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from score_helpers import make_runs, save_llama
-from test_nll import direct_nll
+from score_helpers import direct_nll, make_runs, save_llama
 
 from traceanalysis.score.scoring import LOG_ENV
 

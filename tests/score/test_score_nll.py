@@ -9,29 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from score_helpers import CHAT_TEMPLATE, QA, save_llama
+from score_helpers import CHAT_TEMPLATE, QA, direct_nll, save_llama
 
 from traceanalysis.score.nll import batch_nll
 from traceanalysis.score.scoring import get_scorer, score_frame
 from traceanalysis.score.store import NllStore
 from traceanalysis.score.text import run_formats
-
-
-def direct_nll(folder: Path, prompt_text: str, special: bool, response: str) -> tuple[float, int]:
-    """One plain forward pass over prompt + response ids; log-softmax; summed by hand."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
-    p = tok(prompt_text, add_special_tokens=special)["input_ids"]
-    r = tok(response, add_special_tokens=False)["input_ids"]
-    ids = p + r
-    with torch.no_grad():
-        logp = torch.log_softmax(model(torch.tensor([ids])).logits[0].double(), dim=-1)
-    total = 0.0
-    for t in range(len(p), len(ids)):
-        total -= float(logp[t - 1, ids[t]])
-    return total, len(r)
 
 
 def _frame() -> pd.DataFrame:

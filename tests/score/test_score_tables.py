@@ -6,53 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-from score_helpers import make_runs
+from score_helpers import independent_novel, make_runs, synthetic
 
 from traceanalysis.metrics.bootstrap import resample_weights
 from traceanalysis.score.tables import cluster_ci, nll_table, novel_table
-
-
-def synthetic(seed: int = 3) -> pd.DataFrame:
-    """4 runs x 30 problems x 6 samples; the reference ``base`` never solves p0-p9."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for r, run in enumerate(["base", "rl", "distill", "other"]):
-        for p in range(30):
-            for s in range(6):
-                solved = rng.random() < (0.0 if (run == "base" and p < 10) else 0.5)
-                rows.append(
-                    {
-                        "run": run, "problem_id": f"p{p}", "sample_idx": s, "correct": solved,
-                        "difficulty_bin": "0/6" if p < 10 else "1-6/6",
-                        "nll_m_per_token": rng.gamma(2.0, 0.5 + 0.3 * r + 0.02 * p),
-                        "n_tokens_m": int(rng.integers(5, 50)),
-                    }
-                )  # fmt: skip
-    df = pd.DataFrame(rows)
-    df["correct"] = df["correct"].astype("boolean")
-    df.loc[5, "correct"] = pd.NA  # one ungraded response
-    df.loc[7, "nll_m_per_token"] = np.nan  # one unscored (too long)
-    df["nll_m"] = df["nll_m_per_token"] * df["n_tokens_m"]
-    df["difficulty_bin"] = pd.Categorical(df["difficulty_bin"], ["0/6", "1-6/6"], ordered=True)
-    return df
-
-
-def independent_novel(df: pd.DataFrame, reference: str, col: str) -> dict[str, float]:
-    ref = df[df["run"] == reference]
-    threshold = np.percentile(ref[col].dropna().to_numpy(), 95)
-    graded = ref[ref["correct"].notna()]
-    wins = graded.groupby("problem_id")["correct"].sum()
-    unsolved = set(wins[wins == 0].index)
-    out = {}
-    for run in df["run"].unique():
-        if run == reference:
-            continue
-        part = df[(df["run"] == run) & (df["correct"] == True) & df[col].notna()]  # noqa: E712
-        part = part[part["problem_id"].isin(unsolved)]
-        out[run] = float((part[col] > threshold).mean())
-    return out
 
 
 def test_novel_share_equals_an_independent_computation() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
-from test_tables import synthetic
+from score_helpers import synthetic
 
 from traceanalysis.report.figures import save_figure
 from traceanalysis.report.figures_score import nll_figures
