@@ -2,7 +2,8 @@
 
 The report is the committed demo's samples.parquet (1,600 real responses of four runs)
 plus one extra run, ``thinker``, whose responses wrap a demo response in ``<think>`` ...
-``</think>`` and add a final answer (its behaviour spans shifted accordingly), and a
+``</think>`` and add a final answer and some HTML that must stay text (its spans shifted
+accordingly), and a
 ``step`` column for that run, so every filter and the reasoning/final split have data.
 """
 
@@ -24,6 +25,7 @@ from traceanalysis.view.serve import Server  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[2] / "reports" / "demo"
 OPEN = "<think>\n"
+MARKUP = "<img src=x onerror=\"document.title='pwned'\"><b>bold?</b>"  # must stay text
 
 
 def with_lexicon_spans(demo: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +49,7 @@ def _thinker(demo: pd.DataFrame) -> pd.DataFrame:
     rows["model"] = "lab/thinker"
     rows["reasoning"] = rows["response"]
     rows["response"] = [
-        f"{OPEN}{text}\n</think>\nSo the final answer is \\boxed{{{ext}}}."
+        f"{OPEN}{text}\n</think>\nSo the final answer is \\boxed{{{ext}}}. {MARKUP}"
         for text, ext in zip(rows["response"], rows["extracted"].fillna("?"), strict=True)
     ]
     for column in ("behavior_spans", "lexicon_spans"):
@@ -72,6 +74,12 @@ def view_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     table.to_parquet(folder / "samples.parquet", index=False, row_group_size=512)
     shutil.copyfile(DEMO / "manifest.json", folder / "manifest.json")
     return folder
+
+
+@pytest.fixture(scope="session")
+def markup() -> str:
+    """The HTML inside the thinker run's final answers, which the page must show as text."""
+    return MARKUP
 
 
 @pytest.fixture(scope="session")

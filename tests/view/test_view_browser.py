@@ -116,7 +116,7 @@ def test_highlights_are_distinct_and_stack(page, samples: pd.DataFrame) -> None:
     assert lexical and all(colour == colours[name] for name, colour in lexical)
 
 
-def test_reasoning_is_shown_apart_from_the_final_part(page, samples: pd.DataFrame) -> None:
+def test_reasoning_is_shown_apart_from_the_final_part(page, samples: pd.DataFrame, markup) -> None:
     page.select_option("#f-run", "thinker")
     sync_api.expect(page.locator("#summary")).to_contain_text("of 64 responses")
     first = page.locator("article.sample").first
@@ -125,6 +125,9 @@ def test_reasoning_is_shown_apart_from_the_final_part(page, samples: pd.DataFram
     assert first.locator(".part.reasoning .text").inner_text().strip() == reasoning
     assert first.locator(".part.final .text").inner_text().strip() == final
     assert first.locator(".part.final .m.ans").inner_text() == f"\\boxed{{{row['extracted']}}}"
+    assert markup in first.locator(".part.final .text").inner_text()  # shown as text
+    assert page.locator("article.sample img, article.sample b").count() == 0
+    assert page.title() != "pwned" and not page.errors
 
 
 def test_one_problem_across_all_runs_side_by_side(page, samples: pd.DataFrame) -> None:
