@@ -18,7 +18,8 @@ def test_report_md_sections_figures_and_tables(tmp_path: Path) -> None:
     md_path = write_markdown(ctx, tmp_path / "report.md")
     text = md_path.read_text(encoding="utf-8")
     headings = re.findall(r"^## (.+)$", text, re.M)
-    assert headings == [SECTION_TITLES[k] for k in SECTION_TITLES if k != "samples"]
+    # "Extra analyses" only with a plugin's tables
+    assert headings == [SECTION_TITLES[k] for k in SECTION_TITLES if k not in ("samples", "extra")]
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert images == [f"figures/{r.name}.png" for r in ctx.figures]
     for rel in images:

@@ -91,10 +91,6 @@ def format_graders(graders: dict[str, dict[str, str]]) -> list[str]:
     return [f"{run}: {g['grader']} ({g['why']})" for run, g in graders.items()]
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-
-
 def format_accuracy(table: pd.DataFrame) -> str:
     """The accuracy table as text: one column per run, 'value [lo, hi]' per metric."""
     import pandas as pd
@@ -132,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
     from traceanalysis.grading.stages import DISAGREEMENTS_TABLE
     from traceanalysis.metrics import ragged_sentences
     from traceanalysis.pipeline import run_plan
+    from traceanalysis.report.tables import write_csv
+    from traceanalysis.safenames import safe_stem
 
     say = (lambda *a: None) if args.quiet else print
     check_out(args.out)
@@ -153,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     tables = dict(state.tables)
     listed = tables.pop(DISAGREEMENTS_TABLE, None)
     for name, table in tables.items():
-        table.to_csv(out / f"{_safe(name)}.csv", index=False)
+        write_csv(table, out / f"{safe_stem(name)}.csv")
     if "accuracy" in tables:
         print(format_accuracy(tables["accuracy"]))
     for line in ragged_sentences(graded):

@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from traceanalysis.lab.tasks import held_out_problems
+from traceanalysis.portable import portable_path
+from traceanalysis.report.manifest import settle_run_facts
 
 MODELS_DIR = Path(__file__).parent / "models"
 # run name (= bundled model folder) -> role in run.json
@@ -88,8 +90,8 @@ def generate_runs(out: Path, options: DemoOptions) -> Path:
                 f"{model}: lab model missing (train it with `lab train --all --out {options.models_dir}`)"
             )
         spec = GenerationSpec(
-            model=str(model),
-            benchmark=str(bench),
+            model=portable_path(model),
+            benchmark=portable_path(bench),
             n=options.n,
             out=runs / name,
             role=role,
@@ -171,6 +173,7 @@ def run_demo(out: Path, options: DemoOptions | None = None) -> Path:
     table = level_table(analysis.samples, ks=(1, options.n))
     analysis.tables["lab_levels"] = table
     index = write_report(analysis, out, report_options)
+    settle_run_facts(runs, out)  # sampling times go to timings.json, not the runs
     table.to_csv(out / "lab_levels.csv", index=False)
     (out / "lab_levels.md").write_text(markdown_table(table))
     if not options.quiet:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,12 +24,13 @@ from traceanalysis.lexical.segment import sentence_source
 from traceanalysis.lexical.stage import LexicalResult, TokenizerArg, analyze_lexical
 from traceanalysis.lexical.tables import lexical_table
 from traceanalysis.metrics.order import role_order
+from traceanalysis.safenames import safe_stem
 from traceanalysis.schema import ROLES
 
 
 def safe_name(name: str) -> str:
-    """A file-name-safe form of a run or role name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    """A file-name-safe form of a run or role name (distinct names stay distinct)."""
+    return safe_stem(name)
 
 
 def comparison_pairs(df: pd.DataFrame, compare: str) -> list[tuple[str, str, str]]:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.report.context import SECTIONS
+from traceanalysis.safenames import safe_stem
 
 MAX_ROWS = 40
 DISTINCTIVE_ROWS = 12  # per side
@@ -130,7 +131,7 @@ def fold_intervals(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _rows_for(name: str, table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The rows (and columns) of ``table`` worth showing, and a note about what was cut."""
-    full = f"full table in tables/{name}.csv"
+    full = f"full table in tables/{safe_stem(name)}.csv"
     if name.startswith("distinctive_") and "z" in table.columns:
         ranked = table.sort_values("z", ascending=False)
         if len(ranked) > 2 * DISTINCTIVE_ROWS:
@@ -186,7 +187,7 @@ def _rows_for(name: str, table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
             rows = table[table[col].astype(str) == keep]
             if 0 < len(rows) < len(table):
                 rows = rows.drop(columns=col)
-                return rows, f"Rows over all difficulty bins; per-bin rows in tables/{name}.csv."
+                return rows, f"Rows over all difficulty bins; per-bin rows in tables/{safe_stem(name)}.csv."
     if len(table) > MAX_ROWS:
         return table.head(MAX_ROWS), f"First {MAX_ROWS} of {len(table):,} rows; {full}."
     return table, ""

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,10 @@ from markupsafe import Markup
 
 from traceanalysis.report import data_quality as dq
 from traceanalysis.report.context import SECTIONS, FigureRecord, ReportContext
+from traceanalysis.report.display import TableView, fold_intervals, tables_by_section
 from traceanalysis.report.dynamics_view import INTRO as DYNAMICS_INTRO
 from traceanalysis.report.dynamics_view import TITLE as DYNAMICS_TITLE
 from traceanalysis.report.dynamics_view import dynamics_view
-from traceanalysis.report.display import TableView, fold_intervals, tables_by_section
 from traceanalysis.report.examples_view import build_examples
 from traceanalysis.report.highlight import slug
 
@@ -244,7 +243,7 @@ def render_html(ctx: ReportContext, html_dir: Path | None = None) -> str:
     subtitle = (f"{len(ctx.runs)} run{'s' if len(ctx.runs) != 1 else ''}: "
                 + ", ".join(r.name for r in ctx.runs)
                 + (f" · reference {ctx.reference}" if ctx.reference else "")
-                + f" · generated {created or datetime.now().isoformat(timespec='seconds')}")  # fmt: skip
+                + (f" · generated {created}" if created else ""))  # fmt: skip
     template = env.get_template("index.html.j2")
     return template.render(
         title=ctx.title,
