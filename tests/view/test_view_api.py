@@ -195,10 +195,17 @@ def test_parts_split_reasoning_and_final_as_split_think(server) -> None:
 
 
 def test_problems_and_one_problem_side_by_side(server, samples: pd.DataFrame) -> None:
+    every = get(server, "/api/problems", {"limit": 1000}).json()["rows"]  # ungraded ones too
+    assert len(every) == samples["problem_id"].nunique()
     body = get(server, "/api/problems", {"limit": 5, "offset": 2}).json()
     assert body["total"] == samples["problem_id"].nunique()
     order = list(dict.fromkeys(samples["problem_id"]))
     assert [p["problem_id"] for p in body["rows"]] == order[2:7]
+    assert [p["problem_id"] for p in every] == order
+    for item in every:
+        for run, counts in item["runs"].items():
+            mine = samples[(samples["problem_id"] == item["problem_id"]) & (samples["run"] == run)]
+            assert counts == {"n": len(mine), "n_correct": int(mine["correct"].fillna(False).sum())}
     for item in body["rows"]:
         rows = samples[samples["problem_id"] == item["problem_id"]]
         assert item["gold"] == rows["gold"].iloc[0]
@@ -282,3 +289,29 @@ def test_the_database_lives_in_a_temporary_folder_removed_on_close(view_report) 
     assert store.n_rows == len(pd.read_parquet(view_report / "samples.parquet", columns=["run"]))
     store.close()
     assert not folder.exists()
+
+
+def test_a_table_without_verdicts_or_steps(tmp_path) -> None:
+    from traceanalysis.view.filters import BadRequest, parse
+
+    table = pd.DataFrame({
+        "run": ["a", "a", "b"], "role": ["base", "base", "rl"], "problem_id": ["p", "q", "p"],
+        "sample_idx": [0, 0, 0], "response": ["x", "Wait y", None],
+        "correct": pd.array([pd.NA, pd.NA, True], dtype="boolean"),
+    })  # fmt: skip
+    table.to_parquet(tmp_path / "samples.parquet", index=False)
+    store = SampleStore(tmp_path / "samples.parquet")
+    runs = {r["run"]: r for r in store.runs()}
+    assert runs["a"] | {"model": None} == {
+        "run": "a", "model": None, "role": "base", "n_samples": 2, "n_problems": 2,
+        "n_graded": 0, "n_correct": 0, "accuracy": None,
+    }  # fmt: skip
+    assert store.problems(None, 0, 10)["rows"][0]["runs"] == {
+        "a": {"n": 1, "n_correct": 0}, "b": {"n": 1, "n_correct": 1}
+    }  # fmt: skip
+    assert store.samples(parse({"q": ["wait"]}, store.facets))["total"] == 1
+    assert store.facet_dict()["has_step"] is False
+    for bad in ({"step": ["1"]}, {"difficulty": ["0/8"]}, {"behavior": ["verification"]}):
+        with pytest.raises(BadRequest):
+            parse(bad, store.facets)
+    store.close()

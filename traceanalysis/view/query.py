@@ -237,7 +237,11 @@ class SampleStore:
         """One record per run, in role order: model, role, samples, problems, accuracy."""
         model = "any_value(model)" if "model" in self.columns else "NULL"
         role = "any_value(role)" if "role" in self.columns else "NULL"
-        graded = "count(correct), count_if(correct)" if "correct" in self.columns else "0, 0"
+        graded = (
+            "count(correct), coalesce(count_if(correct), 0)"
+            if "correct" in self.columns
+            else "0, 0"
+        )
         with self._lock:
             rows = self._con.execute(
                 f"SELECT run, {model}, {role}, count(*), count(DISTINCT problem_id), {graded} "
@@ -261,7 +265,7 @@ class SampleStore:
         gold = "any_value(gold)" if "gold" in self.columns else "NULL"
         col = self.facets.bin_column
         diff = f"any_value({quote(col)})" if col else "NULL"
-        correct = "count_if(correct)" if "correct" in self.columns else "0"
+        correct = "coalesce(count_if(correct), 0)" if "correct" in self.columns else "0"
         cond, params = "", []
         if text:
             cond, params = "WHERE contains(lower(problem_id), ?)", [text.lower()]
