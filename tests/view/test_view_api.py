@@ -186,8 +186,8 @@ def test_parts_split_reasoning_and_final_as_split_think(server) -> None:
     for row in body["rows"]:
         text, parts = row["response"], row["parts"]
         reasoning, final, _ = split_think(text)
-        assert text[slice(*parts["reasoning"])].strip() == reasoning
-        assert text[slice(*parts["final"])].strip() == final
+        assert text[slice(*parts["reasoning"])] == reasoning  # split_think strips: so do parts
+        assert text[slice(*parts["final"])] == final
         assert text[slice(*parts["answer"])] == f"\\boxed{{{row['extracted']}}}"
     plain = get(server, "/api/samples", {"run": "base", "limit": 1}).json()["rows"][0]
     assert plain["parts"]["reasoning"] is None
@@ -205,15 +205,21 @@ def test_problems_and_one_problem_side_by_side(server, samples: pd.DataFrame) ->
     for item in every:
         for run, counts in item["runs"].items():
             mine = samples[(samples["problem_id"] == item["problem_id"]) & (samples["run"] == run)]
-            assert counts == {"n": len(mine), "n_correct": int(mine["correct"].fillna(False).sum())}
+            assert counts == {
+                "n": len(mine), "n_graded": int(mine["correct"].notna().sum()),
+                "n_correct": int(mine["correct"].fillna(False).sum()),
+            }  # fmt: skip
     for item in body["rows"]:
         rows = samples[samples["problem_id"] == item["problem_id"]]
         assert item["gold"] == rows["gold"].iloc[0]
-        counts = rows.groupby("run")["correct"].agg(["size", lambda c: c.fillna(False).sum()])
-        counts.columns = ["size", "sum"]
+        counts = rows.groupby("run")["correct"].agg(
+            ["size", "count", lambda c: c.fillna(False).sum()]
+        )
+        counts.columns = ["size", "count", "sum"]
         assert list(item["runs"]) == [r for r in ORDER if r in item["runs"]]
         assert item["runs"] == {
-            run: {"n": int(c["size"]), "n_correct": int(c["sum"])} for run, c in counts.iterrows()
+            run: {"n": int(c["size"]), "n_graded": int(c["count"]), "n_correct": int(c["sum"])}
+            for run, c in counts.iterrows()
         }
     pid = samples.loc[samples["correct"].isna(), "problem_id"].iloc[0]
     one = get(server, "/api/problem", {"id": pid}).json()
@@ -307,7 +313,7 @@ def test_a_table_without_verdicts_or_steps(tmp_path) -> None:
         "n_graded": 0, "n_correct": 0, "accuracy": None,
     }  # fmt: skip
     assert store.problems(None, 0, 10)["rows"][0]["runs"] == {
-        "a": {"n": 1, "n_correct": 0}, "b": {"n": 1, "n_correct": 1}
+        "a": {"n": 1, "n_graded": 0, "n_correct": 0}, "b": {"n": 1, "n_graded": 1, "n_correct": 1}
     }  # fmt: skip
     assert store.samples(parse({"q": ["wait"]}, store.facets))["total"] == 1
     assert store.facet_dict()["has_step"] is False

@@ -40,12 +40,25 @@ def parts(text: str) -> dict[str, list[int] | None]:
         reasoning, final = [start, close.start()], [close.end(), len(text)]
     elif open_ is not None:
         reasoning, final = [open_.end(), len(text)], None
+    reasoning, final = _trim(text, reasoning), _trim(text, final)
     answer = None
     if final is not None:
         boxes, _ = find_boxes(text[final[0] : final[1]])
         if boxes:
             answer = [final[0] + boxes[-1].start, final[0] + boxes[-1].end]
     return {"reasoning": reasoning, "final": final, "answer": answer}
+
+
+def _trim(text: str, span: list[int] | None) -> list[int] | None:
+    """``span`` without the whitespace at its two ends (as ``split_think`` strips)."""
+    if span is None:
+        return None
+    start, end = span
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [start, end]
 
 
 def search_hits(text: str, search: str | None) -> list[list[Any]]:

@@ -260,12 +260,16 @@ class SampleStore:
         return out
 
     def problems(self, text: str | None, offset: int, limit: int) -> dict[str, Any]:
-        """Problems (id, gold, difficulty, samples and correct answers per run), paged;
+        """Problems (id, gold, difficulty; per run: samples, graded, correct), paged;
         ``text`` keeps the problem ids that contain it."""
         gold = "any_value(gold)" if "gold" in self.columns else "NULL"
         col = self.facets.bin_column
         diff = f"any_value({quote(col)})" if col else "NULL"
-        correct = "coalesce(count_if(correct), 0)" if "correct" in self.columns else "0"
+        correct = (
+            "count(correct), coalesce(count_if(correct), 0)"
+            if "correct" in self.columns
+            else "0, 0"
+        )
         cond, params = "", []
         if text:
             cond, params = "WHERE contains(lower(problem_id), ?)", [text.lower()]
@@ -280,7 +284,7 @@ class SampleStore:
                 [*params, limit, offset],
             ).fetchall()
         found: dict[str, dict[str, Any]] = {}
-        for pid, gold_text, bin_name, run, n, n_correct in rows:
+        for pid, gold_text, bin_name, run, n, n_graded, n_correct in rows:
             item = found.setdefault(
                 str(pid),
                 {
@@ -290,7 +294,9 @@ class SampleStore:
                     "runs": {},
                 },  # fmt: skip
             )
-            item["runs"][str(run)] = {"n": int(n), "n_correct": int(n_correct)}
+            item["runs"][str(run)] = {
+                "n": int(n), "n_graded": int(n_graded), "n_correct": int(n_correct)
+            }  # fmt: skip
         rank = {name: i for i, name in enumerate(self.facets.runs)}
         for item in found.values():  # runs in role order, as everywhere else
             item["runs"] = dict(sorted(item["runs"].items(), key=lambda kv: rank.get(kv[0], 0)))

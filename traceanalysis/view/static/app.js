@@ -196,6 +196,12 @@ function page(delta) {
   loadSamples().then(() => window.scrollTo(0, 0));
 }
 
+function cell(c) {
+  if (!c) return "—";
+  if (!c.n_graded) return `${c.n} ungraded`;
+  return `${c.n_correct}/${c.n_graded}` + (c.n_graded < c.n ? ` (+${c.n - c.n_graded} ungraded)` : "");
+}
+
 async function loadProblems() {
   const data = await api("/api/problems", { q: $("pq").value.trim(), offset: state.poffset, limit: 100 });
   state.ptotal = data.total;
@@ -205,7 +211,7 @@ async function loadProblems() {
   $("problems").tBodies[0].replaceChildren(...data.rows.map((p) => el("tr", { "data-problem": p.problem_id,
     onclick: () => openProblem(p.problem_id) }, el("td", {}, p.problem_id), el("td", {}, p.gold ?? "—"),
     el("td", {}, p.difficulty_bin ?? "—"),
-    ...runs.map((r) => el("td", {}, p.runs[r] ? `${p.runs[r].n_correct}/${p.runs[r].n}` : "—")))));
+    ...runs.map((r) => el("td", {}, cell(p.runs[r]))))));
   $("psummary").textContent = `${data.total ? state.poffset + 1 : 0}–${Math.min(state.poffset + 100, data.total)} of ${data.total} problems`;
   $("pprev").disabled = state.poffset === 0;
   $("pnext").disabled = state.poffset + 100 >= data.total;
