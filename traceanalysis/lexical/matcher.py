@@ -83,7 +83,7 @@ class LexiconMatcher:
         self.lexicons = tuple(lexicons)
         self.names = names
         self.rules = tuple(lexicon_rule(lex) for lex in lexicons)
-        self._matcher = Matcher(self.rules)
+        self._matcher = Matcher(self.rules, candidates=True)
 
     def versions(self) -> dict[str, str]:
         """{lexicon name: version}, for manifests and ``df.attrs``."""

@@ -81,3 +81,62 @@ def fast(pattern: re.Pattern[str]) -> re.Pattern[str]:
         return prefix_tree(pattern)
     except (UnsupportedPattern, re.error, RecursionError):
         return guarded(pattern)
+
+
+_WORD_CLASS = (_c.IN, [(_c.CATEGORY, _c.CATEGORY_WORD)])
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_NOT_WORD_CATEGORIES = {_c.CATEGORY_SPACE, _c.CATEGORY_NOT_WORD}
+
+
+def _no_ascii_word(av: list) -> bool:  # type: ignore[type-arg]
+    """Whether the class ``[...]`` (parse items ``av``) holds no ASCII word character."""
+    for kind, value in av:
+        if kind is _c.LITERAL and chr(value) in _ASCII_WORD:
+            return False
+        if kind is _c.RANGE and any(chr(c) in _ASCII_WORD for c in range(value[0], value[1] + 1)):
+            return False
+        if kind is _c.NEGATE or (kind is _c.CATEGORY and value not in _NOT_WORD_CATEGORIES):
+            return False
+    return True
+
+
+def _forbids_word(assertion: list) -> bool:  # type: ignore[type-arg]
+    """Whether the negative lookahead ``(?!assertion)`` rules out a word character next."""
+    if assertion == [_WORD_CLASS]:
+        return True
+    return (
+        len(assertion) == 1
+        and assertion[0][0] is _c.BRANCH
+        and any(list(b) == [_WORD_CLASS] for b in assertion[0][1][1])
+    )
+
+
+def no_word_next(items: list) -> bool:  # type: ignore[type-arg]
+    """Whether every match of the parsed sequence ``items``, right after a word character,
+    is followed by something other than an ASCII word character (or the end). ``False``
+    when that cannot be shown from the first items."""
+    for i, (op, av) in enumerate(items):
+        rest = items[i + 1 :]
+        if op in (_c.ASSERT, _c.ASSERT_NOT) and av[0] == -1:
+            if op is _c.ASSERT_NOT and list(av[1]) == [_WORD_CLASS]:
+                return True  # never holds right after a word character: no match here
+            continue
+        if op is _c.AT:
+            return av in (_c.AT_BOUNDARY, _c.AT_END, _c.AT_END_STRING)
+        if op is _c.ASSERT_NOT:
+            return _forbids_word(list(av[1]))
+        if op is _c.ASSERT:
+            return no_word_next(list(av[1]))
+        if op is _c.SUBPATTERN:
+            return no_word_next(list(av[-1]) + rest)
+        if op is _c.BRANCH:
+            return all(no_word_next(list(b) + rest) for b in av[1])
+        if op is _c.LITERAL:
+            return chr(av) not in _ASCII_WORD
+        if op is _c.IN:
+            return _no_ascii_word(av)
+        if op in REPEATS:
+            first = no_word_next(list(av[2]))
+            return first if av[0] >= 1 else first and no_word_next(rest)
+        return False
+    return False  # the match may end here, before anything

@@ -2,8 +2,7 @@
 with the same matches.
 
 Python's ``re`` tries every branch of an alternation at every position of the text, and a
-cue set is an alternation of ~20 branches that each begin with ``\\b`` (a lexicon: a
-trie of phrases behind a lookbehind).
+cue set is an alternation of ~20 branches that each begin with ``\\b``.
 :func:`prefix_tree` rewrites a pattern (from its parse tree) so that every branch begins
 with a literal character:
 
@@ -25,6 +24,7 @@ characters in C, and each branch test is one character comparison.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 # The parser behind re.compile (private, but the only parser of Python's regex syntax).
 _parser = re._parser  # type: ignore[attr-defined]
@@ -49,6 +49,15 @@ _CATEGORY = {
     _c.CATEGORY_WORD: r"\w",
     _c.CATEGORY_NOT_WORD: r"\W",
 }
+
+
+class Branch(NamedTuple):
+    """One alternative of a distributed pattern: its literal prefix, the regex source of
+    the rest, and whether a test before the prefix forbids a word character before it."""
+
+    prefix: str
+    rest: str
+    word_lead: bool
 
 
 class UnsupportedPattern(Exception):
@@ -155,8 +164,21 @@ def _movable(op, av) -> bool:  # type: ignore[no-untyped-def]
     return op in (_c.ASSERT, _c.ASSERT_NOT) and av[0] == -1
 
 
+def _no_word_before(op, av, prefix: str, flags: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the zero-width test ``(op, av)`` before ``prefix`` forbids a word character
+    right before it (``\\b`` before a word character, ``(?<!\\w)``, ``(?<![\\w...])``)."""
+    if not prefix or not _is_word(prefix[0], flags):
+        return False
+    if op is _c.AT:
+        return av is _c.AT_BOUNDARY
+    if op is not _c.ASSERT_NOT or av[0] != -1 or len(av[1]) != 1:
+        return False
+    kind, items = av[1][0]
+    return kind is _c.IN and (_c.CATEGORY, _c.CATEGORY_WORD) in items
+
+
 def _expand(tests: list, prefix: str, items: list, out: list, flags: int) -> None:  # type: ignore[type-arg]
-    """Append ``(literal prefix, rest)`` branches of ``tests + prefix + items`` to ``out``, in order."""
+    """Append the :class:`Branch` es of ``tests + prefix + items`` to ``out``, in order."""
     i = 0
     while i < len(items):
         op, av = items[i]
@@ -190,9 +212,10 @@ def _expand(tests: list, prefix: str, items: list, out: list, flags: int) -> Non
         i += 1
     if prefix:
         moved = [_moved(op, av, prefix, flags) for op, av in tests]
-        out.append((prefix, _source(moved) + _source(items[i:])))
+        lead = any(_no_word_before(op, av, prefix, flags) for op, av in tests)
+        out.append(Branch(prefix, _source(moved) + _source(items[i:]), lead))
     else:
-        out.append(("", _source(tests) + _source(items[i:])))
+        out.append(Branch("", _source(tests) + _source(items[i:]), False))
 
 
 def _small_class(av: list) -> bool:  # type: ignore[type-arg]
@@ -202,10 +225,11 @@ def _small_class(av: list) -> bool:  # type: ignore[type-arg]
         return False
 
 
-def _tree(branches: list[tuple[str, str]]) -> list[str]:
-    """Alternatives (regex sources) trying ``branches`` in an order with the same first match."""
+def _tree(pairs: list[tuple[str, str]]) -> list[str]:
+    """Alternatives (regex sources) trying the (prefix, rest) ``pairs`` in an order with the
+    same first match."""
     groups: list[tuple[str | None, list[tuple[str, str]]]] = []
-    for prefix, rest in branches:
+    for prefix, rest in pairs:
         key = prefix[0] if prefix else None
         target = None
         if key is not None:
@@ -234,11 +258,18 @@ def _tree(branches: list[tuple[str, str]]) -> list[str]:
     return parts
 
 
+def branches(pattern: re.Pattern[str]) -> list[Branch]:
+    """``pattern`` distributed into branches, in order of trial; raises
+    :class:`UnsupportedPattern` when it uses something the rewrite does not handle."""
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE | re.LOCALE):
+        raise UnsupportedPattern
+    out: list[Branch] = []
+    _expand([], "", list(_parser.parse(pattern.pattern, pattern.flags)), out, pattern.flags)
+    return out
+
+
 def prefix_tree(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` rebuilt as a tree of literal prefixes (same matches); raises
     :class:`UnsupportedPattern` or ``re.error`` when it uses something the rewrite does not handle."""
-    if pattern.flags & (re.IGNORECASE | re.VERBOSE | re.LOCALE):
-        raise UnsupportedPattern
-    branches: list[tuple[str, str]] = []
-    _expand([], "", list(_parser.parse(pattern.pattern, pattern.flags)), branches, pattern.flags)
-    return re.compile("|".join(_tree(branches)), pattern.flags)
+    pairs = [(b.prefix, b.rest) for b in branches(pattern)]
+    return re.compile("|".join(_tree(pairs)), pattern.flags)
