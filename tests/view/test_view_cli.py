@@ -44,7 +44,8 @@ def _url_line(proc: subprocess.Popen, timeout: float = 60) -> str:
 
 def test_view_serves_on_127_0_0_1_and_stops_on_interrupt(view_report: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "traceanalysis", "view", str(view_report), "--port", "0", "--no-browser"],
+        [sys.executable, "-m", "traceanalysis", "view", str(view_report), "--port", "0",
+         "--no-browser"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
     )  # fmt: skip
     try:
@@ -100,7 +101,7 @@ def test_a_runs_folder_is_analysed_into_a_report_first(tmp_path: Path) -> None:
                 answer = str(p + 1) if (k == 0 or run == "tiny-rl") else "0"
                 lines.append({
                     "problem_id": f"p{p}", "sample_idx": k, "prompt": f"What is {p} + 1?",
-                    "response": f"Let me check: {p} + 1 = {answer}. Wait, yes.\n\\boxed{{{answer}}}",
+                    "response": f"Let me check: {p} + 1 = {answer}. Wait.\n\\boxed{{{answer}}}",
                     "gold": str(p + 1),
                 })  # fmt: skip
         text = "\n".join(json.dumps(x) for x in lines) + "\n"

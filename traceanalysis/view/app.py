@@ -12,10 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from traceanalysis.view.catalog import PER_RUN
 from traceanalysis.view.deps import require
 from traceanalysis.view.filters import BadRequest, parse
 from traceanalysis.view.marks import decorate
-from traceanalysis.view.query import PER_RUN, SampleStore
+from traceanalysis.view.query import SampleStore
 
 STATIC = {"app.js": "text/javascript", "app.css": "text/css", "index.html": "text/html"}
 CSP = (
