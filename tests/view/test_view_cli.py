@@ -6,6 +6,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -77,6 +78,19 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert missing.stderr.strip().count("\n") == 0 and "no such file or folder" in missing.stderr
     port = _run("view", str(tmp_path), "--port", "70000", "--no-browser")
     assert port.returncode == 2 and "--port" in port.stderr
+
+
+def test_a_busy_port_is_one_line_and_exit_2(view_report: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = str(taken.getsockname()[1])
+        done = _run("view", str(view_report), "--port", busy, "--no-browser")
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == f"error: --host/--port: cannot listen on 127.0.0.1:{busy}: Address already in use\n"
+    )
 
 
 def test_missing_extra_names_the_pip_command(view_report: Path) -> None:

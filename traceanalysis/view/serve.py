@@ -90,18 +90,23 @@ class Server:
     def __init__(
         self, report: Path, host: str = "127.0.0.1", port: int = 0, title: str | None = None
     ):
-        """Load the report's samples into DuckDB and bind ``host:port``."""
+        """Bind ``host:port`` (a busy port fails before any loading), then load the
+        report's samples into DuckDB."""
         uvicorn = require("uvicorn")
         trusted = require("starlette.middleware.trustedhost")
         from traceanalysis.view.app import create_app
         from traceanalysis.view.query import SampleStore
 
-        self.store = SampleStore(report / "samples.parquet")
+        self.sock = bind(host, port)
+        self.url = url_of(self.sock)
+        try:
+            self.store = SampleStore(report / "samples.parquet")
+        except BaseException:
+            self.sock.close()
+            raise
         self.app = trusted.TrustedHostMiddleware(
             create_app(report, self.store, title=title), allowed_hosts=allowed_hosts(host)
         )
-        self.sock = bind(host, port)
-        self.url = url_of(self.sock)
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
