@@ -87,10 +87,8 @@ def test_a_busy_port_is_one_line_and_exit_2(view_report: Path) -> None:
         busy = str(taken.getsockname()[1])
         done = _run("view", str(view_report), "--port", busy, "--no-browser")
     assert done.returncode == 2
-    assert (
-        done.stderr
-        == f"error: --host/--port: cannot listen on 127.0.0.1:{busy}: Address already in use\n"
-    )
+    assert done.stderr.startswith(f"error: --host/--port: cannot listen on 127.0.0.1:{busy}:")
+    assert done.stderr.count("\n") == 1  # one line
 
 
 def test_missing_extra_names_the_pip_command(view_report: Path) -> None:
