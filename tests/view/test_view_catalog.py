@@ -121,3 +121,14 @@ def test_a_table_without_verdicts_or_steps(tmp_path) -> None:
         with pytest.raises(BadRequest):
             parse(bad, store.facets)
     store.close()
+
+
+def test_a_file_that_is_no_samples_table_is_one_clear_error(tmp_path) -> None:
+    from traceanalysis.errors import InputError
+
+    (tmp_path / "samples.parquet").write_text("not parquet", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot be read as Parquet"):
+        SampleStore(tmp_path / "samples.parquet")
+    pd.DataFrame({"run": ["a"], "text": ["x"]}).to_parquet(tmp_path / "other.parquet")
+    with pytest.raises(InputError, match="no problem_id, sample_idx, response column"):
+        SampleStore(tmp_path / "other.parquet")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pandas as pd
+import pytest
 
 from traceanalysis.view.query import SampleStore
 from traceanalysis.view.serve import prepare
@@ -43,11 +44,13 @@ def _url_line(proc: subprocess.Popen, timeout: float = 60) -> str:
     raise AssertionError(f"no URL from view (exit {proc.poll()}): {proc.stderr.read()}")
 
 
-def test_view_serves_on_127_0_0_1_and_stops_on_interrupt(view_report: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_view_serves_on_127_0_0_1_and_stops_cleanly(view_report: Path, tmp_path, stop) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "traceanalysis", "view", str(view_report), "--port", "0",
          "--no-browser"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=ENV | {"TMPDIR": str(tmp_path)},
     )  # fmt: skip
     try:
         line = _url_line(proc)
@@ -55,14 +58,17 @@ def test_view_serves_on_127_0_0_1_and_stops_on_interrupt(view_report: Path) -> N
         assert url.startswith("http://127.0.0.1:") and "1,664 responses" in line
         runs = httpx.get(url + "api/runs", timeout=30).json()
         assert sum(r["n_samples"] for r in runs) == 1664
+        assert len(list(tmp_path.glob("traceanalysis-view-*/samples.duckdb"))) == 1
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         try:
             proc.wait(timeout=20)
         finally:
             if proc.poll() is None:
                 proc.kill()
-    assert proc.returncode in (0, 130)  # stopped by the interrupt, not crashed
+    assert proc.returncode in (0, 130, 128 + signal.SIGTERM)  # stopped, not crashed
+    assert "Traceback" not in proc.stderr.read()
+    assert not list(tmp_path.glob("traceanalysis-view-*"))  # its database went with it
 
 
 def test_help_has_description_example_and_defaults() -> None:

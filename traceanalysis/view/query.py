@@ -22,12 +22,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from traceanalysis.errors import InputError
 from traceanalysis.metrics.order import role_order
 from traceanalysis.view.catalog import Catalog
 from traceanalysis.view.deps import require
 from traceanalysis.view.filters import Facets, Query, Where, quote
 
 SEARCH_CACHE = 8  # distinct searches whose matching rids are kept
+REQUIRED = ("run", "problem_id", "sample_idx", "response")
 
 
 def text_condition(text: str) -> tuple[str, str]:
@@ -62,11 +64,23 @@ class SampleStore(Catalog):
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._folder, True)
         self._con = duckdb.connect(str(Path(self._folder) / "samples.duckdb"))
         self._con.execute("SET preserve_insertion_order = true")  # LIMIT without ORDER BY
-        self._con.execute(
-            "CREATE TABLE s AS SELECT file_row_number AS rid, * EXCLUDE (file_row_number) "
-            "FROM read_parquet(?, file_row_number = true)",  # in file order, as rid
-            [str(self.path)],
-        )
+        try:
+            self._con.execute(
+                "CREATE TABLE s AS SELECT file_row_number AS rid, * EXCLUDE (file_row_number) "
+                "FROM read_parquet(?, file_row_number = true)",  # in file order, as rid
+                [str(self.path)],
+            )
+        except duckdb.Error as exc:
+            self.close()
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"{self.path}: cannot be read as Parquet ({first})") from None
+        names = [r[0] for r in self._con.execute("DESCRIBE s").fetchall()]
+        missing = [c for c in REQUIRED if c not in names]
+        if missing:
+            self.close()
+            raise InputError(
+                f"{self.path}: not a samples table of a report: no {', '.join(missing)} column"
+            )
         self._con.execute("CREATE INDEX s_problem ON s (problem_id)")  # problem pages, lookups
         self._searches: OrderedDict[tuple, str] = OrderedDict()
         self._next = 0

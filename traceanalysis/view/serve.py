@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import signal
 import socket
 import threading
 import time
@@ -113,9 +114,11 @@ class Server:
 
     def run(self) -> None:
         """Serve until interrupted (Ctrl-C)."""
-        self._server.run(sockets=[self.sock])
-        if self._thread is None:  # the command: nothing else uses the store
-            self.store.close()
+        try:
+            self._server.run(sockets=[self.sock])
+        finally:
+            if self._thread is None:  # the command: nothing else uses the store
+                self.store.close()
 
     def start(self, timeout: float = 20.0) -> Server:
         """Serve in a daemon thread; returns once the server accepts connections."""
@@ -143,11 +146,18 @@ class Server:
         self.stop()
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve(
     report: Path, host: str, port: int, open_browser: bool,
     on_ready: Callable[[str], None] = print,
 ) -> None:  # fmt: skip
     """Serve ``report`` at ``host:port`` until interrupted; prints the URL first."""
+    # uvicorn re-raises the signal that stopped it: a SIGTERM then ends Python normally,
+    # so the store's temporary database folder is removed
+    signal.signal(signal.SIGTERM, _terminated)
     server = Server(report, host, port)
     on_ready(
         f"view: {server.store.n_rows:,} responses from {report} at {server.url} (Ctrl-C stops)"
