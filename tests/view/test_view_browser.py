@@ -157,3 +157,18 @@ def test_one_problem_across_all_runs_side_by_side(page, samples: pd.DataFrame) -
     sync_api.expect(page.locator("#samples-view")).to_be_visible()
     assert not page.errors
     assert all(url.startswith(page.url.split("#")[0]) for url in page.requests)
+
+
+def test_filters_live_in_the_url(browser, server, samples: pd.DataFrame) -> None:
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(server.url + "#run=rlvr&correct=false&offset=50")
+    wrong = samples[(samples["run"] == "rlvr") & samples["correct"].eq(False).fillna(False)]
+    sync_api.expect(tab.locator("#summary")).to_have_text(
+        f"51–{min(100, len(wrong))} of {len(wrong):,} responses"
+    )
+    assert tab.locator("#f-run").input_value() == "rlvr"
+    tab.select_option("#f-behavior", "verification")
+    sync_api.expect(tab.locator("#summary")).to_contain_text("1–")
+    assert "behavior=verification" in tab.url and "offset" not in tab.url
+    context.close()

@@ -131,7 +131,7 @@ function card(row, opts) {
   const dcol = state.facets.difficulty_column;
   const meta = el("div", { class: "meta" },
     el("span", { class: "run" }, row.run), row.role ? el("span", {}, row.role) : null,
-    opts && opts.compact ? null : el("a", { href: "#problem=" + encodeURIComponent(row.problem_id), class: "problem-link",
+    opts && opts.compact ? null : el("a", { href: "#compare=" + encodeURIComponent(row.problem_id), class: "problem-link",
       "data-problem": row.problem_id }, row.problem_id),
     el("span", {}, "sample " + row.sample_idx), verdict(row),
     row.grade_status ? el("span", { class: "status" }, "status: " + row.grade_status) : null,
@@ -174,6 +174,7 @@ function showSamples(data) {
 async function loadSamples() {
   const mine = ++loading;
   const params = filters();
+  writeHash(params);
   try {
     if (params.q) {  // a new search: its first page first, the total after one scan
       const quick = await api("/api/samples", { ...params, count: "false" });
@@ -225,7 +226,7 @@ function show(view) {
 
 async function openProblem(pid) {
   show("problem-view");
-  if (location.hash !== "#problem=" + encodeURIComponent(pid)) history.pushState(null, "", "#problem=" + encodeURIComponent(pid));
+  if (location.hash !== "#compare=" + encodeURIComponent(pid)) history.pushState(null, "", "#compare=" + encodeURIComponent(pid));
   $("pv-title").textContent = "Problem " + pid;
   $("pv-grid").replaceChildren();
   try {
@@ -243,10 +244,36 @@ async function openProblem(pid) {
   }
 }
 
+const HASH_KEYS = ["run", "role", "correct", "grade_status", "difficulty", "behavior", "lexicon", "step"];
+
+// The samples view's filters live in the URL (#run=rlvr&q=wait&offset=50): a view can be
+// bookmarked or shared; #compare=ID is one problem side by side.
+function writeHash(params) {
+  const qs = new URLSearchParams();
+  for (const k of [...HASH_KEYS, "q", "problem"]) if (params[k]) qs.set(k, params[k]);
+  if (state.offset) qs.set("offset", String(state.offset));
+  const hash = qs.toString() ? "#" + qs : "";
+  if (location.hash !== hash) history.replaceState(null, "", hash || location.pathname);
+}
+
+function readHash() {
+  const qs = new URLSearchParams(location.hash.slice(1));
+  for (const k of HASH_KEYS) {
+    const select = $("f-" + k);
+    const value = qs.get(k) || "";
+    select.value = [...select.options].some((o) => o.value === value) ? value : "";
+  }
+  $("q").value = qs.get("q") || "";
+  $("f-problem").value = qs.get("problem") || "";
+  state.offset = Math.max(0, Number(qs.get("offset")) || 0);
+}
+
 function route() {
-  const m = location.hash.match(/^#problem=(.*)$/);
-  if (m) openProblem(decodeURIComponent(m[1]));
-  else show("samples-view");
+  const m = location.hash.match(/^#compare=(.*)$/);
+  if (m) { openProblem(decodeURIComponent(m[1])); return; }
+  show("samples-view");
+  readHash();
+  loadSamples();
 }
 
 async function init() {
@@ -282,7 +309,7 @@ async function init() {
   $("next").addEventListener("click", () => page(1)); $("next2").addEventListener("click", () => page(1));
   $("pprev").addEventListener("click", () => { state.poffset = Math.max(0, state.poffset - 100); loadProblems(); });
   $("pnext").addEventListener("click", () => { state.poffset += 100; loadProblems(); });
-  $("tab-samples").addEventListener("click", () => { history.pushState(null, "", "#"); show("samples-view"); });
+  $("tab-samples").addEventListener("click", () => { show("samples-view"); loadSamples(); });
   $("tab-problems").addEventListener("click", () => { show("problems-view"); loadProblems(); });
   $("back").addEventListener("click", () => history.back());
   document.addEventListener("click", (e) => {
@@ -290,7 +317,6 @@ async function init() {
     if (link) { e.preventDefault(); openProblem(link.dataset.problem); }
   });
   window.addEventListener("popstate", route);
-  await loadSamples();
   route();
 }
 
