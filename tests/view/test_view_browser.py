@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from traceanalysis.io.think import split_think
+from traceanalysis.view.serve import Server
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -172,3 +173,15 @@ def test_filters_live_in_the_url(browser, server, samples: pd.DataFrame) -> None
     sync_api.expect(tab.locator("#summary")).to_contain_text("1–")
     assert "behavior=verification" in tab.url and "offset" not in tab.url
     context.close()
+
+
+def test_the_step_filter_shows_only_with_steps(page, browser, samples, tmp_path) -> None:
+    assert page.locator("#step-box").is_visible()  # the test report has a step column
+    samples.drop(columns="step").to_parquet(tmp_path / "samples.parquet", index=False)
+    with Server(tmp_path) as plain:
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(plain.url)
+        tab.wait_for_selector("article.sample")
+        assert not tab.locator("#step-box").is_visible()
+        context.close()
