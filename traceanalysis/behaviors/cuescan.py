@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from traceanalysis.behaviors.definitions import Behavior
 from traceanalysis.text.matching import Matcher, Rule, Span
@@ -39,16 +38,25 @@ def _rule(name: str, cues: re.Pattern[str], exclusions: re.Pattern[str] | None) 
     )
 
 
-@lru_cache(maxsize=64)
-def _matcher(rules: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...]) -> Matcher:
-    # keyed by the compiled patterns (cheap to hash), not by the Behavior records
-    return Matcher(_rule(*r) for r in rules)
+# Matchers by the ids of the behaviours they were made for (with the behaviours, so that
+# an id is never taken for a later object's): hashing a compiled pattern hashes its whole
+# code, microseconds per call, per text and behaviour.
+_MATCHERS: dict[tuple[tuple[int, ...], bool], tuple[tuple[Behavior, ...], Matcher]] = {}
 
 
 def cue_matcher(behaviors: Sequence[Behavior], lowered: bool = True) -> Matcher:
     """One :class:`~traceanalysis.text.matching.Matcher` for the cues of ``behaviors``
     (cached)."""
-    return _matcher(tuple((b.name, *_patterns(b, lowered)) for b in behaviors))
+    key = (tuple(map(id, behaviors)), lowered)
+    entry = _MATCHERS.get(key)
+    if entry is None or any(a is not b for a, b in zip(entry[0], behaviors, strict=True)):
+        if len(_MATCHERS) >= 64:
+            _MATCHERS.clear()
+        entry = _MATCHERS[key] = (
+            tuple(behaviors),
+            Matcher(behavior_rule(b, lowered) for b in behaviors),
+        )
+    return entry[1]
 
 
 def all_cue_spans(
@@ -66,5 +74,5 @@ def cue_spans(behavior: Behavior, text: str, lowered: str) -> list[Span]:
     """Exactly :meth:`Behavior.cue_spans` (``lowered`` is ``text.lower()``), faster
     (:func:`all_cue_spans` does every behaviour in one call)."""
     same = len(lowered) == len(text)
-    matcher = _matcher(((behavior.name, *_patterns(behavior, same)),))
+    matcher = cue_matcher((behavior,), same)
     return [s for s in matcher.rule_spans(lowered if same else text)[0] if s[1] > s[0]]
