@@ -13,9 +13,7 @@ from typing import Any
 
 from traceanalysis.engine.fingerprint import file_fingerprint
 from traceanalysis.engine.registry import stage
-from traceanalysis.engine.store import write_batches
-from traceanalysis.errors import InputError
-from traceanalysis.io.align import align_problems
+from traceanalysis.io.stream import stream_load
 
 BATCH_ROWS = 8192  # rows per row group: the per-row stages' batch
 
@@ -51,17 +49,14 @@ def load_samples(
 ) -> dict[str, Any]:
     """Read the runs folder ``runs`` into the Parquet file ``out`` (the samples table, in
     row groups of BATCH_ROWS, problems aligned across runs); returns the table's attrs
-    (runs, rejections, load notes, ``dropped``)."""
-    from traceanalysis.io import load_runs
-
-    runs = Path(runs)
-    df = load_runs(runs, columns, progress=not quiet, roles=roles, source_metric=source_metric)
-    if len(df) == 0:
-        rejected = len(df.attrs.get("rejections", []))
-        raise InputError(f"no responses found ({rejected} rows rejected)", file=str(runs))
-    df, dropped = align_problems(df)
-    attrs = dict(df.attrs)
-    attrs["dropped"] = dropped
-    step = BATCH_ROWS
-    write_batches(out, (df.iloc[i : i + step] for i in range(0, len(df), step)), step)
-    return attrs
+    (runs, rejections, load notes, ``dropped``). Streamed: one input file and one row
+    group in memory at a time (:func:`~traceanalysis.io.stream.stream_load`)."""
+    return stream_load(
+        Path(runs),
+        out,
+        columns,
+        progress=not quiet,
+        roles=roles,
+        source_metric=source_metric,
+        batch_rows=BATCH_ROWS,
+    )
