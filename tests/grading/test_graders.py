@@ -449,7 +449,8 @@ def test_report_options_grader_reaches_the_grade_stage() -> None:
     from traceanalysis.pipeline import ReportOptions, run_options
 
     graders, stage = get_stage("graders"), get_stage("grade")
-    assert graders.options == ("grader",) and stage.options == ("grade_timeout",)  # keyed
+    assert graders.options == ("grader",)  # keyed
+    assert stage.options == ("grade_timeout", "strict_sets")
     options = run_options("runs", ReportOptions(grader="source", workers=1, quiet=True))
     df = samples([{"response": "Yes", "gold": "Yes"}])
     chosen = graders(df, grader=options["grader"])

@@ -66,7 +66,10 @@ def _imported(module: str, path: Path) -> frozenset[str]:
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if _LAZY.fullmatch(node.value):  # a lazy registry entry: "traceanalysis.x.y"
+            # a lazy registry entry ("traceanalysis.x.y"), except the top-level package's
+            # curated exports: every module imports it (as the parent of its own package),
+            # and following them would tie every stage's version to nearly every module
+            if module != _PACKAGE and _LAZY.fullmatch(node.value):
                 found.add(node.value)
     return frozenset(m for m in found if m == _PACKAGE or m.startswith(_PACKAGE + "."))
 
