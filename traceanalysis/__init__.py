@@ -48,6 +48,8 @@ _EXPORTS = {
     "list_stages": "traceanalysis.engine.registry",
     "stage": "traceanalysis.engine.registry",
     "table": "traceanalysis.engine.registry",
+    "grader": "traceanalysis.grading.registry",
+    "judge_backend": "traceanalysis.behaviors.judge_registry",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

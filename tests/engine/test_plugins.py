@@ -93,3 +93,19 @@ def test_entry_point_group_is_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     assert "answer_stats" in load_plugins([])
     assert registry.get_stage("answer_digits").builtin is False
+
+
+def test_a_plugin_reusing_a_builtin_stage_name_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "clash.py").write_text(
+        "import traceanalysis\n\n"
+        "@traceanalysis.stage('lexical', reads=['response'], adds=['x'])\n"
+        "def mine(df):\n    return df[[]]\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["stages", "--plugin", "clash"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "'lexical'" in err and "--plugin clash" in err
+    sys.modules.pop("clash", None)

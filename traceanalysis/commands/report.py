@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--judge",
         default="none",
-        help="LLM judge for behaviours: none, openai:MODEL or hf:PATH",
+        help="LLM judge for behaviours: none, openai:MODEL, hf:PATH, or PREFIX:SPEC of a "
+        "backend a plugin registers (docs/extending.md)",
     )
     add_judge_options(parser, prefixed=True)
     parser.add_argument(

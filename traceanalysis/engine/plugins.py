@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from traceanalysis.engine.registry import StageNameClash
 from traceanalysis.errors import InputError
 
 GROUP = "traceanalysis.stages"
@@ -34,6 +35,8 @@ def _import(spec: str) -> str:
         spec = path.stem
     try:
         importlib.import_module(spec)
+    except StageNameClash as exc:
+        raise InputError(f"--plugin {spec}: {exc}; rename the plugin's stage") from None
     except ModuleNotFoundError as exc:
         if exc.name is not None and spec.startswith(exc.name):
             raise InputError(f"--plugin: no module named {spec!r} (is it on PYTHONPATH?)") from None

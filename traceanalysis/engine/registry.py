@@ -90,6 +90,10 @@ class Stage:
         return self.func(df, **options)
 
 
+class StageNameClash(ValueError):
+    """Two functions registered under one stage name (e.g. a plugin reusing a built-in's)."""
+
+
 _REGISTRY: dict[str, Stage] = {}
 _LOADED: list[bool] = []
 
@@ -127,7 +131,7 @@ def stage(
         doc = (func.__doc__ or "").strip().splitlines()
         old = _REGISTRY.get(name)
         if old is not None and _qualname(old.func) != _qualname(func):
-            raise ValueError(
+            raise StageNameClash(
                 f"stage {name!r} is registered twice: {_qualname(old.func)} and {_qualname(func)}"
             )
         _REGISTRY[name] = Stage(
