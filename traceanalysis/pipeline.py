@@ -61,6 +61,12 @@ class ReportOptions:
     executor: str = "local"  # local | ray
     follow_links: bool = False  # fingerprint symlinks that leave the runs folder
     plugins: list[str] = field(default_factory=list)  # --plugin modules
+    score_model: str | None = None  # reference causal LM for the score stage (--score-model)
+    score_name: str | None = None  # suffix of its columns (default: the model folder's name)
+    score_batch_size: int = 16  # sequences per forward pass (runtime: not in the key)
+    score_backend: str = "transformers"  # transformers | vllm
+    score_device: str | None = None  # default: cuda when available (runtime)
+    score_dtype: str = "auto"
 
 
 @dataclass
@@ -107,6 +113,8 @@ def plan_for(options: ReportOptions, targets: list[str] | None = None) -> Plan:
     skip = [s.name for s in list_stages() if s.phase == "report"]
     if (options.judge or "none").strip() == "none":
         skip.append("judge")
+    if not options.score_model:
+        skip.append("score")
     return build_plan(targets, skip=skip)
 
 

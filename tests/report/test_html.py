@@ -114,7 +114,7 @@ def test_empty_context_renders_every_section(tmp_path: Path) -> None:
     assert re.findall(r'id="sec-([a-z]+)"', page) == SHOWN  # 'extra' only with a plugin's tables
     assert "No input row was rejected." in page
     assert "No example responses were selected" in page
-    assert page.count("Nothing to show here") == 7  # every section but data, samples, manifest
+    assert page.count("Nothing to show here") == 8  # every section but data, samples, manifest
 
 
 def test_ungraded_examples_get_their_own_filter_value(tmp_path: Path) -> None:

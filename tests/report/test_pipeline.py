@@ -83,6 +83,7 @@ def test_roles_lead_the_comparisons_and_findings_quote_tables(shared: dict[str, 
         "behaviors",
         "flexible",
         "dynamics",
+        "score",
         "audit",
     }
 

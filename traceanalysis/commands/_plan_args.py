@@ -126,6 +126,9 @@ def report_options(args: argparse.Namespace, **overrides: object) -> ReportOptio
         "executor": get("executor", "local"),
         "follow_links": bool(get("follow_links", False)),
         "plugins": list(get("plugin") or []),
+        "score_model": get("score_model"),
+        "score_name": get("score_name"),
+        "score_batch_size": get("score_batch_size", 16),
         "steps": parse_steps(get("step")),
     }
     fields.update(overrides)

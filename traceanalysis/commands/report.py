@@ -43,6 +43,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_judge_options(parser, prefixed=True)
     parser.add_argument(
+        "--score-model", default=None, metavar="PATH",
+        help="reference causal LM (a local folder): each response's NLL under it and the "
+        "section 'Inside the reference distribution?' (docs/score.md)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--score-name", default=None, help="suffix of the score columns (default: the folder name)"
+    )
+    parser.add_argument(
+        "--score-batch-size", type=int, default=16, help="sequences per forward pass (default 16)"
+    )
+    parser.add_argument(
         "--max-examples",
         type=int,
         default=50,

@@ -25,8 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "score",
         help="NLL of every response given its prompt under a reference model",
+        description="Score every response under a reference causal LM: its total negative "
+        "log-likelihood given its prompt (nats), per token, and its token count; cached per "
+        "row in SQLite, resumable. Writes DIR/samples.parquet and DIR/score.json.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_runs_arguments(parser)
     add_cache_argument(parser)

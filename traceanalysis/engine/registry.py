@@ -33,6 +33,7 @@ BUILTIN_MODULES = (
     "traceanalysis.metrics.stages",
     "traceanalysis.lexical.stages",
     "traceanalysis.behaviors.stages",
+    "traceanalysis.score.stages",
     "traceanalysis.audit_stages",
     "traceanalysis.metrics.dynamics_stages",
     "traceanalysis.report.stages",

@@ -168,6 +168,10 @@ def run_demo(out: Path, options: DemoOptions | None = None) -> Path:
         title="traceanalysis demo: the bundled lab",
         quiet=options.quiet,
         seed=options.seed,
+        # every response's likelihood under the lab's base model ("inside the reference
+        # distribution?")
+        score_model=portable_path(options.models_dir / "base"),
+        score_name="base",
     )
     analysis = analyze(runs, report_options)
     table = level_table(analysis.samples, ks=(1, options.n))

@@ -21,6 +21,7 @@ SECTIONS = (
     "behaviors",
     "flexible",
     "dynamics",
+    "score",
     "audit",
     "extra",  # tables and figures of plugin stages (shown only when there are some)
     "samples",

@@ -41,6 +41,7 @@ _SECTION_PREFIXES = (
     ("judge", "behaviors"),
     ("flexible", "flexible"),
     ("audit", "audit"),
+    ("nll", "score"),
     ("steps", None),  # long: tables/steps.csv; the section shows a compact view
     ("onsets", "dynamics"),
 )

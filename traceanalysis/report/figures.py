@@ -32,6 +32,7 @@ from traceanalysis.report.figures_language import (
     length_figure,
     lexicon_figure,
 )
+from traceanalysis.report.figures_score import nll_figures
 from traceanalysis.report.style import PNG_DPI, RC_PARAMS, length_unit, run_styles
 from traceanalysis.safenames import safe_stem
 from traceanalysis.schema import RunInfo
@@ -72,6 +73,7 @@ def _makers(
         partial(behavior_figure, tables, styles),
         partial(flexible_figure, tables, styles),
         partial(audit_figure, tables, styles),
+        partial(nll_figures, tables, styles),
         partial(dynamics_figures, tables, styles),
     ]
 

@@ -24,6 +24,7 @@ from traceanalysis.report.findings_difficulty import (  # noqa: F401 (re-exporte
 from traceanalysis.report.dynamics_view import dynamics_findings
 from traceanalysis.report.findings_language import behavior_findings, language_findings
 from traceanalysis.schema import RunInfo
+from traceanalysis.score.findings import score_findings
 
 
 def data_findings(samples: pd.DataFrame, runs: list[RunInfo], n_rejected: int) -> list[str]:
@@ -128,4 +129,5 @@ def build_findings(
         ),
         "audit": audit_findings(tables.get("audit")),
         "dynamics": dynamics_findings(tables),
+        "score": score_findings(tables.get("nll"), tables.get("nll_novel")),
     }

@@ -37,6 +37,7 @@ SECTION_TITLES = {
     "behaviors": "Cognitive behaviours",
     "flexible": "Flexible reasoning",
     "dynamics": DYNAMICS_TITLE,
+    "score": "Inside the reference distribution?",
     "audit": "Do length and keywords predict correctness?",
     "extra": "Extra analyses",
     "samples": "Sample browser",
@@ -56,6 +57,11 @@ SECTION_INTROS = {
     "flexible": "2505.21067's markers of flexible reasoning: anthropomorphic tokens, logical "
     "connectors, multi-perspective thinking and metacognitive awareness.",
     "dynamics": DYNAMICS_INTRO,
+    "score": "Each response's negative log-likelihood per token under a reference model "
+    "(--score-model; limit-of-RLVR, 2504.13837): by run, correctness and difficulty bin, and "
+    "the share of correct responses on problems the reference run never solved that lie "
+    "above the 95th percentile of its own responses (2505.14216's 'absent before training'). "
+    "High NLL is not proof of novelty: see docs/score.md.",
     "audit": "Whether a feature tells correct from incorrect responses once the problem is "
     "held fixed: pooled AUROC, within-problem AUROC and a fixed-effects logit.",
     "extra": "Tables from stages outside the package (--plugin MODULE or the "

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.safenames import safe_stem
+from traceanalysis.score.findings import TABLE_CAPTIONS as SCORE_CAPTIONS
 
 TABLES_WRITER_VERSION = "3"  # bump when the CSV/LaTeX output of the same tables changes
 CSV_FLOAT_FORMAT = "%.12g"  # 12 significant digits: equal text for equal results everywhere
@@ -36,6 +37,7 @@ TABLE_CAPTIONS = {
     "behaviors": "Share of responses showing each cognitive behaviour, and mean count.",
     "audit": "Does a feature predict correctness? Pooled vs within-problem AUROC (informative problems), p from the within-problem permutation test, q Benjamini-Hochberg over all audit tests, problem fixed-effects logit (per SD).",
     "flexible": "Flexible-reasoning indicators per run (2505.21067).",
+    **SCORE_CAPTIONS,
 }
 _PREFIX_CAPTIONS = {
     "transitions_": "Problems moving from the reference run's difficulty bin (rows) to {rest}'s bin (columns).",
