@@ -17,6 +17,7 @@ from traceanalysis.engine.memory import take_rows
 from traceanalysis.portable import portable
 
 PATH_COLUMNS = ("model", "source_file")  # absolute paths in them are written relative
+ROW_GROUP_ROWS = 1024  # rows per row group of samples.parquet
 
 
 def select_examples(df: pd.DataFrame, per_run: int, seed: int = 0) -> pd.DataFrame:
@@ -50,8 +51,9 @@ def write_samples(
     batches: Iterable[pd.DataFrame], path: Path, cache: Any = None, keys: list[str] | None = None
 ) -> Path:
     """The per-response table with all features as Parquet (attrs left out), written
-    batch by batch from ``batches`` (a DataFrame is one batch). Absolute paths in
-    :data:`PATH_COLUMNS` are written relative to the current folder.
+    batch by batch from ``batches`` (a DataFrame is one batch), in row groups of
+    :data:`ROW_GROUP_ROWS`. Absolute paths in :data:`PATH_COLUMNS` are written relative to
+    the current folder.
 
     With a stage ``cache`` and the analysis ``keys``, an unchanged table is copied from
     the cache instead of being encoded again (the current folder is part of its key).
@@ -69,10 +71,17 @@ def write_samples(
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
     try:
         for batch in batches:
-            table = pa.Table.from_pandas(_plain(batch), preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
-            writer.write_table(table.cast(writer.schema))
+            plain = _plain(batch)
+            del batch
+            # Row groups of ROW_GROUP_ROWS: the writer encodes (and holds) one at a time.
+            for start in range(0, len(plain), ROW_GROUP_ROWS):
+                part = plain.iloc[start : start + ROW_GROUP_ROWS]
+                table = pa.Table.from_pandas(part, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer.write_table(table.cast(writer.schema))
+                del part, table
+            del plain
     finally:
         if writer is not None:
             writer.close()
