@@ -94,11 +94,15 @@ def _parts(path: Path, names: list[str], source_metric: str | None) -> Iterator[
 
 
 def file_reads(
-    path: Path, columns: dict[str, str] | None = None, source_metric: str | None = None
+    path: Path,
+    columns: dict[str, str] | None = None,
+    source_metric: str | None = None,
+    *,
+    in_parts: bool = True,
 ) -> Iterator[FileRead]:
-    """The reads of one input file: one ``read_file(path, ...)``, or one per part of a
-    large native JSON Lines file. Raises InputError as ``read_file`` does."""
-    schema = _schema(path) if _native(path, columns) else None
+    """The reads of one input file: one ``read_file(path, ...)``, or (``in_parts``) one per
+    part of a large native JSON Lines file. Raises InputError as ``read_file`` does."""
+    schema = _schema(path) if in_parts and _native(path, columns) else None
     if schema is None:
         yield read_file(path, columns, source_metric)
         return

@@ -147,10 +147,13 @@ def read_runs(
     progress: bool = False,
     roles: dict[str, str] | None = None,
     source_metric: str | None = None,
+    in_parts: bool = False,
 ) -> ReadNotes:
     """Read every file of every run under ``root`` (see :func:`~traceanalysis.io.load_runs`),
     calling ``sink`` with each file's rows (core columns, ``run`` set, ``source_file``,
     ``source_line``, maybe ``_auto_idx``) in the order of the table; returns the notes.
+    ``in_parts``: a large native JSON Lines file comes in parts
+    (:func:`~traceanalysis.io.chunked.file_reads`), one ``sink`` call each.
 
     Raises InputError when no file at all could be read, for a bad ``run.json`` and for a
     ``roles`` entry naming no run.
@@ -183,7 +186,7 @@ def read_runs(
         results_models: set[str] = set()
         for file in source.files:
             bar.set_postfix_str(file.name, refresh=False)
-            parts = file_reads(file, columns, source_metric)
+            parts = file_reads(file, columns, source_metric, in_parts=in_parts)
             try:
                 read = next(parts)
             except InputError as exc:  # one unreadable file does not stop the others

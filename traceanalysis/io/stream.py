@@ -203,7 +203,13 @@ def stream_load(
     spool = _Spool(spool_path)
     try:
         notes = read_runs(
-            root, columns, spool, progress=progress, roles=roles, source_metric=source_metric
+            root,
+            columns,
+            spool,
+            progress=progress,
+            roles=roles,
+            source_metric=source_metric,
+            in_parts=True,
         )
         keys = spool.close()
         prompt_code = keys.pop("prompt_code").to_numpy()
