@@ -103,16 +103,12 @@ def run_a(tokenizer, texts: list[str], threads: int) -> int:
     return sum(map(len, tokens))
 
 
-def run_b(
-    df: pd.DataFrame, tokenizer, threads: int, processes: int = 1
-) -> tuple[int, pd.DataFrame]:
+def run_b(df: pd.DataFrame, tokenizer, threads: int) -> tuple[int, pd.DataFrame]:
     """(b) the full lexical pass plus word-frequency tables; returns (tokens, samples)."""
     from traceanalysis.lexical import analyze_lexical
     from traceanalysis.lexical.frequency import frequency_table
 
-    if processes > 1:
-        threads = max(1, threads // processes)
-    result = analyze_lexical(df, tokenizer=tokenizer, threads=threads, processes=processes)
+    result = analyze_lexical(df, tokenizer=tokenizer, threads=threads)
     for run in result.groups:
         frequency_table(result.word_counts[run], top=200)
     return int(result.samples["n_tokens"].sum()), result.samples
@@ -164,9 +160,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=2, help="runs of (a) and (b); best kept")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument(
-        "--processes", type=int, default=1, help="worker processes for (b) (default 1)"
-    )
     parser.add_argument("--skip-baseline", action="store_true", help="do not run (c)")
     parser.add_argument("--skip-memory", action="store_true", help="no child memory run")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
@@ -195,10 +188,10 @@ def main() -> None:
         tokens_a = run_a(tokenizer, texts, args.threads)
         times["a"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        tokens_b, samples = run_b(df, tokenizer, args.threads, args.processes)
+        tokens_b, samples = run_b(df, tokenizer, args.threads)
         times["b"].append(time.perf_counter() - t)
     a, b = min(times["a"]), min(times["b"])
-    print(f"threads: {args.threads}  processes for (b): {args.processes}")
+    print(f"threads: {args.threads}")
     print(f"tokens: (a) {tokens_a}  (b) {tokens_b}")
     print(f"(a) bare tiktoken encode_ordinary_batch : {a:7.2f} s  (runs: {times['a']})")
     print(f"(b) full lexical pass + word tables     : {b:7.2f} s  (runs: {times['b']})")

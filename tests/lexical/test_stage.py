@@ -142,22 +142,3 @@ def test_fast_word_counter_equals_regex(texts):
 def test_words_golden():
     norm = normalize_text("Let's double-check \\frac{1}{2}: 2x, x2, café, <think>ok</think>")
     assert re.findall(WORD_PATTERN, norm) == ["let's", "double-check", "x", "café", "ok"]
-
-
-def test_worker_processes_give_the_same_result():
-    from traceanalysis.lexical import analyze_lexical
-
-    df = pd.DataFrame(
-        {
-            "run": ["a", "b"] * 6,
-            "response": [
-                f"Wait {i}, let me think again; ok but button. So far so good." * (i + 1)
-                for i in range(12)
-            ],
-        }
-    )
-    one = analyze_lexical(df, processes=1)
-    two = analyze_lexical(df, processes=3)
-    pd.testing.assert_frame_equal(one.samples, two.samples)
-    assert one.word_counts == two.word_counts
-    assert all((one.token_counts[g] == two.token_counts[g]).all() for g in one.groups)

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.behaviors.definitions import BEHAVIORS as BEHAVIOR_NAMES
+from traceanalysis.lexical import compile_lexicons
+from traceanalysis.lexical.matcher import spans_json
 from traceanalysis.report.context import ReportContext
 from traceanalysis.schema import Rejection, RunInfo
 
@@ -100,6 +102,7 @@ def make_samples(n_problems: int = 12, n_samples: int = 8, seed: int = 0) -> pd.
                         "difficulty_bin": BINS[p % len(BINS)],
                         "difficulty_bin_coarse": COARSE[(p % len(BINS)) // 2],
                         "behavior_spans": _spans(text),
+                        "lexicon_spans": spans_json(compile_lexicons().spans(text)),
                         "behavior_verification_present": "verify" in text,
                         "behavior_multi_perspective_present": "approach" in text,
                     }

@@ -95,7 +95,7 @@ def test_sample_browser_filters_and_highlights(page: str) -> None:
     options = re.findall(r'<select id="f-run">(.*?)</select>', samples)[0]
     assert re.findall(r'<option value="([^"]*)"', options) == ["", *(r.name for r in rf.RUNS)]
     assert 'class="beh beh-verification"' in samples
-    # lexicon hits come from the lexical module's matcher over the shipped lexicons
+    # lexicon hits come from the samples' lexicon_spans (the lexical stage's spans)
     assert re.search(r'class="[^"]*\blex-reflection_kim2025\b[^"]*"[^>]*>Wait</span>', samples)
 
 

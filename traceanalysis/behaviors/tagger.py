@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from traceanalysis.behaviors.cuescan import cue_spans
+from traceanalysis.behaviors.cuescan import all_cue_spans
 from traceanalysis.behaviors.definitions import Behavior, load_behaviors
 from traceanalysis.behaviors.sentences import sentences_at_many
 from traceanalysis.cache import content_hash
@@ -74,7 +74,7 @@ def _collector_paused() -> Iterator[None]:
 def _cue_ends(text: str, behaviors: Sequence[Behavior]) -> list[list[int]] | None:
     """Per behaviour, the last character of each cue match; ``None`` when nothing matches."""
     lowered = text.lower()
-    ends = [[m_end - 1 for _, m_end in cue_spans(b, text, lowered)] for b in behaviors]
+    ends = [[m_end - 1 for _, m_end in spans] for spans in all_cue_spans(behaviors, text, lowered)]
     return ends if any(ends) else None
 
 

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from traceanalysis.errors import InputError
-from traceanalysis.forking import can_fork
 from traceanalysis.lexical.counting import lexical_pass
 from traceanalysis.lexical.lexicons import Lexicon, load_lexicons, shipped_lexicon_dir
 from traceanalysis.lexical.matcher import LexiconMatcher, compile_lexicons, spans_json
@@ -108,7 +107,6 @@ def analyze_lexical(
     word_freq: bool = True,
     token_freq: bool = True,
     threads: int | None = None,
-    processes: int = 1,
     spans: bool = False,
 ) -> LexicalResult:
     """One pass: lexical columns for every row, and word/token counts per ``group_by`` value.
@@ -117,9 +115,8 @@ def analyze_lexical(
     ``[[start, end, "lexicon"], ...]`` sorted, offsets into the whole ``response`` (for
     highlighting; with ``part`` other than "all" they come from a scan of the whole text).
 
-    ``processes`` > 1 spreads the pass over forked worker processes (for many-core
-    machines, where :func:`~traceanalysis.forking.can_fork`; ``threads`` is then per
-    process and defaults to 1); the result is the same.
+    The pass runs in this process (``threads`` tokenizer threads); the plan's executor
+    spreads batches over worker processes.
     """
     if "response" not in df.columns:
         raise InputError("the samples table has no 'response' column")
@@ -142,14 +139,7 @@ def analyze_lexical(
         "token_freq": token_freq,
         "spans": spans and part == "all",
     }
-    if processes > 1 and len(df) > 1 and can_fork():
-        from traceanalysis.lexical.parallel import parallel_lexical_pass
-
-        result = parallel_lexical_pass(
-            texts, matcher, tok, processes=processes, threads=threads or 1, **options
-        )
-    else:
-        result = lexical_pass(texts, matcher, tok, threads=threads, **options)
+    result = lexical_pass(texts, matcher, tok, threads=threads, **options)
     columns: dict[str, object] = {
         "n_tokens": result.n_tokens,
         "n_words": result.n_words,

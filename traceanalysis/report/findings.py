@@ -15,13 +15,13 @@ from traceanalysis.flexible import flexible_findings
 from traceanalysis.metrics.order import comparison_pairs, in_role_order
 from traceanalysis.metrics.ragged import ragged_sentences
 from traceanalysis.report import data_quality as dq
+from traceanalysis.report.dynamics_view import dynamics_findings
 from traceanalysis.report.findings_accuracy import accuracy_findings
 from traceanalysis.report.findings_difficulty import (  # noqa: F401 (re-exported)
     _reference_n,
     bin_change_sentence,
     difficulty_findings,
 )
-from traceanalysis.report.dynamics_view import dynamics_findings
 from traceanalysis.report.findings_language import behavior_findings, language_findings
 from traceanalysis.schema import RunInfo
 from traceanalysis.score.findings import score_findings
