@@ -14,9 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "problems through the normal generate path, then build the normal report.",
         epilog="example:\n  python -m traceanalysis demo --out reports/demo",
     )
-    parser.add_argument(
-        "--out", default="reports/demo", help="output folder"
-    )
+    parser.add_argument("--out", default="reports/demo", help="output folder")
     parser.add_argument(
         "--problems-per-level",
         type=int,

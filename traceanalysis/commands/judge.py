@@ -24,8 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_runs_arguments(parser)
     add_engine_arguments(parser)
     add_grading_arguments(parser)  # the judge's sample is stratified by correctness
-    parser.add_argument("--judge", required=True, help="openai:MODEL, hf:PATH, or PREFIX:SPEC of a backend a plugin registers "
-        "(docs/extending.md)")
+    parser.add_argument(
+        "--judge",
+        required=True,
+        help="openai:MODEL, hf:PATH, or PREFIX:SPEC of a backend a plugin registers "
+        "(docs/extending.md)",
+    )
     parser.add_argument(
         "--dry-run", action="store_true", help="print calls and tokens needed; call nothing"
     )

@@ -188,7 +188,10 @@ def _rows_for(name: str, table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
             rows = table[table[col].astype(str) == keep]
             if 0 < len(rows) < len(table):
                 rows = rows.drop(columns=col)
-                return rows, f"Rows over all difficulty bins; per-bin rows in tables/{safe_stem(name)}.csv."
+                return (
+                    rows,
+                    f"Rows over all difficulty bins; per-bin rows in tables/{safe_stem(name)}.csv.",
+                )
     if len(table) > MAX_ROWS:
         return table.head(MAX_ROWS), f"First {MAX_ROWS} of {len(table):,} rows; {full}."
     return table, ""
