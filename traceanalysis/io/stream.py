@@ -97,7 +97,10 @@ class _Spool:
                 rows.iloc[start : start + SPOOL_ROWS], preserve_index=False
             )
             if self.writer is None:
-                self.writer = pq.ParquetWriter(self.path, table.schema)
+                # Read back once, soon: plain pages, no compression (cheap to write and read).
+                self.writer = pq.ParquetWriter(
+                    self.path, table.schema, compression="none", use_dictionary=False
+                )
             self.writer.write_table(table.cast(self.writer.schema))
         self.rows += len(rows)
         del rows, table
