@@ -97,7 +97,9 @@ class VllmBackend:
             ) from None
         _check_offline_model(model_id)
         self._vllm = vllm
-        self.llm = vllm.LLM(model=model_id, seed=seed, dtype=dtype)
+        from traceanalysis.generate.vllm_engine import engine_kwargs
+
+        self.llm = vllm.LLM(model=model_id, seed=seed, dtype=dtype, **engine_kwargs(vllm))
         self.tokenizer = self.llm.get_tokenizer()
         self.sampling, self.seed = sampling, seed
         self.stop, self.stop_token_ids = [], []

@@ -41,7 +41,9 @@ class VllmScorer:
         kwargs: dict[str, Any] = {"model": str(folder), "dtype": dtype, "seed": 0}
         if max_len:
             kwargs["max_model_len"] = max_len
-        self.llm = vllm.LLM(**kwargs)
+        from traceanalysis.generate.vllm_engine import engine_kwargs
+
+        self.llm = vllm.LLM(**kwargs, **engine_kwargs(vllm))
 
     def nll(self, pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[tuple[float, int]]:
         """(total NLL, response tokens) per (prompt ids, response ids) pair."""
