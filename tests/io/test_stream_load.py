@@ -180,6 +180,10 @@ def test_no_response_left(tmp_path: Path) -> None:
         stream_load(tmp_path / "runs", tmp_path / "out" / "load.parquet")
     assert not (tmp_path / "out" / "load.parquet").exists()
     assert not list((tmp_path / "out").glob("*spool*"))
+    _write(tmp_path / "bad" / "a" / "s.jsonl", ["not json", "[1]"])  # no row at all
+    with pytest.raises(InputError, match=r"no responses found \(2 rows rejected\)"):
+        stream_load(tmp_path / "bad", tmp_path / "out" / "load.parquet")
+    assert len(load_runs(tmp_path / "bad").attrs["rejections"]) == 2
 
 
 # The load stage streamed, or as it was before (the whole table in memory, then written).
