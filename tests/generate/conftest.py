@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.torch_threads import _one_torch_thread  # noqa: F401 (autouse fixture)
 
 
 @pytest.fixture(scope="session")
@@ -14,17 +15,6 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from traceanalysis.generate.tiny import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model") / "tiny")
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """One intra-op thread: on a shared 2-core machine extra threads only spin and wait."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
