@@ -61,10 +61,12 @@ def _panel(ax: object, part: pd.DataFrame, runs: list[str], styles: dict[str, Ru
                 box.set_edgecolor("black" if flag == "true" else styles[run].color)
                 box.set_hatch(hatch)
                 box.set_linewidth(0.8)
-    tilt = len(runs) > 3
+    # many runs: upright names would collide, so they stand vertical in a smaller font
+    crowded, tilt = len(runs) > 4, len(runs) > 3
     ax.set_xticks(
-        range(len(runs)), runs, rotation=20 if tilt else 0, ha="right" if tilt else "center"
-    )
+        range(len(runs)), runs, rotation=90 if crowded else (20 if tilt else 0),
+        ha="right" if tilt and not crowded else "center", fontsize=6 if crowded else None,
+    )  # fmt: skip
     ax.grid(axis="x", visible=False)
 
 
@@ -88,7 +90,8 @@ def nll_figures(
         run_styles = styles_for(styles, runs)
         cols = min(len(panels), 3)
         rows = math.ceil(len(panels) / cols)
-        fig = new_figure(TWO_COLUMN if cols > 1 else 3.5, 2.3 * rows + 0.4)
+        names = 0.06 * max(len(r) for r in runs) if len(runs) > 4 else 0.0  # vertical names
+        fig = new_figure(TWO_COLUMN if cols > 1 else 3.5, (2.3 + names) * rows + 0.4)
         axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False, sharey=True)).ravel()
         threshold = _threshold(tables, str(model))
         for ax, label in zip(axes, panels, strict=False):
