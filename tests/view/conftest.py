@@ -24,6 +24,7 @@ pytest.importorskip("uvicorn", reason="the [view] extra is not installed")
 from traceanalysis.view.serve import Server  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[2] / "reports" / "demo"
+DEMO_RUNS = ("base", "rlvr", "distill-knowledge", "distill-patterns")
 OPEN = "<think>\n"
 MARKUP = "<img src=x onerror=\"document.title='pwned'\"><b>bold?</b>"  # must stay text
 
@@ -70,6 +71,8 @@ def view_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A report folder: samples.parquet (demo + thinker) and the demo's manifest.json."""
     folder = tmp_path_factory.mktemp("view-report")
     demo = with_lexicon_spans(pd.read_parquet(DEMO / "samples.parquet"))
+    # the demo's four model runs (not its training checkpoints): 4 x 400 responses
+    demo = demo[demo["run"].isin(DEMO_RUNS)].reset_index(drop=True)
     table = pd.concat([demo, _thinker(demo)], ignore_index=True)
     table.to_parquet(folder / "samples.parquet", index=False, row_group_size=512)
     shutil.copyfile(DEMO / "manifest.json", folder / "manifest.json")
