@@ -74,10 +74,34 @@ def write_benchmark(path: Path, per_level: int) -> Path:
     return path
 
 
-def generate_runs(out: Path, options: DemoOptions) -> Path:
-    """Sample every bundled model on the demo benchmark; returns the runs folder."""
+def sample_lab_run(model: Path, bench: Path, out: Path, *, role: str, options: DemoOptions) -> Path:
+    """Sample the lab model ``model`` on ``bench`` into the run folder ``out`` through the
+    normal ``generate`` path, with the demo's sampling settings (``options``)."""
     from traceanalysis.generate import GenerationSpec, generate_run
 
+    spec = GenerationSpec(
+        model=portable_path(model),
+        benchmark=portable_path(bench),
+        n=options.n,
+        out=out,
+        role=role,
+        template="chat",
+        temperature=options.temperature,
+        top_k=options.top_k,
+        max_new_tokens=options.max_new_tokens,
+        seed=options.seed,
+        batch_size=options.batch_size,
+        device="cpu",
+        threads=options.threads,
+        name=out.name,
+        overwrite=True,
+    )
+    generate_run(spec, progress=not options.quiet)
+    return out
+
+
+def generate_runs(out: Path, options: DemoOptions) -> Path:
+    """Sample every bundled model on the demo benchmark; returns the runs folder."""
     bench = write_benchmark(out / "benchmark.jsonl", options.per_level)
     runs = out / "runs"
     for name in options.runs:
@@ -89,24 +113,7 @@ def generate_runs(out: Path, options: DemoOptions) -> Path:
             raise InputError(
                 f"{model}: lab model missing (train it with `lab train --all --out {options.models_dir}`)"
             )
-        spec = GenerationSpec(
-            model=portable_path(model),
-            benchmark=portable_path(bench),
-            n=options.n,
-            out=runs / name,
-            role=role,
-            template="chat",
-            temperature=options.temperature,
-            top_k=options.top_k,
-            max_new_tokens=options.max_new_tokens,
-            seed=options.seed,
-            batch_size=options.batch_size,
-            device="cpu",
-            threads=options.threads,
-            name=name,
-            overwrite=True,
-        )
-        generate_run(spec, progress=not options.quiet)
+        sample_lab_run(model, bench, runs / name, role=role, options=options)
         if name in SERIES:
             mark_series(runs / name, *SERIES[name])
     return runs

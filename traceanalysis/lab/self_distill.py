@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from traceanalysis.errors import InputError
-from traceanalysis.lab.demo import MODELS_DIR, DemoOptions, write_benchmark
+from traceanalysis.lab.demo import MODELS_DIR, DemoOptions, sample_lab_run, write_benchmark
 from traceanalysis.lab.model import load_model, sample, save_model
 from traceanalysis.lab.tasks import BASE_OPS, Problem, reward, terse_solution, training_problem
 from traceanalysis.lab.train import StepLog, supervised_train
@@ -186,29 +186,10 @@ def run_self_distill(out: Path, options: SelfDistillOptions | None = None) -> di
 
 def evaluate_runs(out: Path, models: dict[str, Path], evaluation: DemoOptions) -> Path:
     """Sample every model on the demo's held-out problems through ``generate_run``."""
-    from traceanalysis.generate import GenerationSpec, generate_run
-
     bench = write_benchmark(out / "benchmark.jsonl", evaluation.per_level)
     runs = out / "runs"
     for name, model in models.items():
-        spec = GenerationSpec(
-            model=str(model),
-            benchmark=str(bench),
-            n=evaluation.n,
-            out=runs / name,
-            role=EVAL_RUNS[name][1],
-            template="chat",
-            temperature=evaluation.temperature,
-            top_k=evaluation.top_k,
-            max_new_tokens=evaluation.max_new_tokens,
-            seed=evaluation.seed,
-            batch_size=evaluation.batch_size,
-            device="cpu",
-            threads=evaluation.threads,
-            name=name,
-            overwrite=True,
-        )
-        generate_run(spec, progress=not evaluation.quiet)
+        sample_lab_run(model, bench, runs / name, role=EVAL_RUNS[name][1], options=evaluation)
     return runs
 
 
