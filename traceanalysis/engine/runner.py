@@ -17,10 +17,8 @@ on, so a changed option recomputes that stage and the ones downstream only.
 from __future__ import annotations
 
 import functools
-import hashlib
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,80 +28,12 @@ from tqdm import tqdm
 
 from traceanalysis.cache import content_hash
 from traceanalysis.engine import store
-from traceanalysis.engine.cache import StageCache
+from traceanalysis.engine.cache import StageCache, file_sha256
 from traceanalysis.engine.executors import LocalExecutor
 from traceanalysis.engine.memory import is_text_column, release_free_memory, stage_meter
 from traceanalysis.engine.plan import Plan, matches
 from traceanalysis.engine.registry import Stage
-
-
-@dataclass
-class RunState:
-    """What a plan run produced: the text-free features, the files that hold the text and
-    spans, each stage's value, the tables, keys and records."""
-
-    features: pd.DataFrame = field(default_factory=pd.DataFrame)
-    text_file: Path | None = None  # the load stage's Parquet (every input column)
-    column_files: dict[str, Path] = field(default_factory=dict)  # on-disk column -> file
-    columns: list[str] = field(default_factory=list)  # every column, in table order
-    values: dict[str, Any] = field(default_factory=dict)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    table_stage: dict[str, str] = field(default_factory=dict)  # table name -> stage name
-    keys: dict[str, str] = field(default_factory=dict)
-    records: dict[str, dict[str, object]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    origin: dict[str, str] = field(default_factory=dict)  # column -> stage that added it
-
-    def rows(self, index: Any, columns: list[str] | None = None) -> pd.DataFrame:
-        """Rows ``index`` (positions) with every column, text and spans included, in table
-        order; read from the stage files row group by row group."""
-        import numpy as np
-
-        index = np.asarray(index, dtype=np.int64)
-        wanted = [c for c in (columns or self.columns)]
-        out = self.features.iloc[index].reset_index(drop=True)
-        by_file: dict[Path, list[str]] = {}
-        for c in wanted:
-            if c not in out.columns and c in self.column_files:
-                by_file.setdefault(self.column_files[c], []).append(c)
-        for path, cols in by_file.items():
-            out = pd.concat([out, _take(path, cols, index)], axis=1)
-        out = out[[c for c in wanted if c in out.columns]]
-        out.attrs = dict(self.features.attrs)
-        return out
-
-    def batches(self) -> Iterator[pd.DataFrame]:
-        """The whole table (every column, table order) one row group at a time."""
-        if self.text_file is None:
-            yield self.rows(range(len(self.features)))
-            return
-        start = 0
-        for i in range(store.row_groups(self.text_file)):
-            n = pq.ParquetFile(self.text_file).metadata.row_group(i).num_rows
-            yield self.rows(range(start, start + n))
-            start += n
-
-
-def _take(path: Path, columns: list[str], index: Any) -> pd.DataFrame:
-    """Rows ``index`` of ``columns`` of ``path``, one row group in memory at a time."""
-    import numpy as np
-
-    meta = pq.ParquetFile(path).metadata
-    bounds = np.cumsum([0] + [meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
-    group = np.searchsorted(bounds, index, side="right") - 1
-    pieces: list[pd.DataFrame] = []
-    positions: list[np.ndarray] = []
-    for g in np.unique(group):
-        here = np.flatnonzero(group == g)
-        batch = store.read_batch(path, int(g), columns)
-        pieces.append(batch.iloc[index[here] - bounds[g]].reset_index(drop=True))
-        positions.append(here)
-        del batch
-    if not pieces:
-        return store.read_batch(path, 0, columns).iloc[0:0].reset_index(drop=True)
-    taken = pd.concat(pieces, ignore_index=True)
-    order = np.argsort(np.concatenate(positions), kind="stable")
-    return taken.iloc[order].reset_index(drop=True)
+from traceanalysis.engine.state import RunState
 
 
 def apply_rows(
@@ -122,14 +52,6 @@ def apply_rows(
     added = frame[new].reset_index(drop=True)
     added.attrs = {}
     return added, partial, attrs
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class PlanRunner:
@@ -206,7 +128,7 @@ class PlanRunner:
         digest = entry.get("sha256")
         if digest is not None:
             path = self._file(s, key)
-            if not path.is_file() or _sha256(path) != digest:
+            if not path.is_file() or file_sha256(path)[0] != digest:
                 self.state.notes.append(
                     f"Stage cache: {path.name} was missing or damaged; stage {s.name} recomputed."
                 )
@@ -230,7 +152,7 @@ class PlanRunner:
     def _source(self, s: Stage, key: str, options: dict[str, Any]) -> dict[str, Any]:
         path = self._file(s, key)
         attrs = s.func(path, **options)
-        return {"attrs": attrs, "value": None, "sha256": _sha256(path), "file": path}
+        return {"attrs": attrs, "value": None, "sha256": file_sha256(path)[0], "file": path}
 
     def _rows(self, s: Stage, key: str, options: dict[str, Any]) -> dict[str, Any]:
         text = self.state.text_file
@@ -269,7 +191,7 @@ class PlanRunner:
         if rows != len(self.state.features):
             raise RuntimeError(f"stage {s.name!r} wrote {rows} rows for {len(self.state.features)}")
         value = s.combine(partials) if s.combine is not None else None
-        return {"attrs": attrs, "value": value, "sha256": _sha256(path), "file": path}
+        return {"attrs": attrs, "value": value, "sha256": file_sha256(path)[0], "file": path}
 
     def _in_process(
         self,
